@@ -1,0 +1,413 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { chmod, chown, mkdir, mkdtemp, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { freePort, waitForPort } from './free-port.js';
+import { encodeMailboxName } from '../imap/utf7.js';
+import { selfSignedCertificate } from './certificate.js';
+
+const run = promisify(execFile);
+
+export type SpecialUse = 'sent' | 'drafts' | 'trash' | 'junk' | 'archive';
+
+const SPECIAL_USE_ATTRIBUTE: Record<SpecialUse, string> = {
+  sent: '\\Sent',
+  drafts: '\\Drafts',
+  trash: '\\Trash',
+  junk: '\\Junk',
+  archive: '\\Archive',
+};
+
+export interface DovecotOptions {
+  /** Hierarchy separator of the personal namespace. */
+  separator?: '/' | '.';
+  /** Personal namespace prefix, e.g. `INBOX.` (Courier/Cyrus style) or '' (Dovecot default). */
+  prefix?: string;
+  /** Special-use folder names (without prefix), in any language. Defaults to English names. */
+  specialUse?: Partial<Record<SpecialUse, string>>;
+  /** Capabilities to hide from clients after login (e.g. MULTIAPPEND, LITERAL+). */
+  hideCapabilities?: string[];
+  /** Serve STARTTLS on the plain port and implicit TLS on a second port, with a self-signed certificate. */
+  tls?: boolean;
+  /** Largest message the server accepts (bytes); larger APPENDs are refused. */
+  maxMessageBytes?: number;
+  /** Keep state here (kept across restarts) instead of a fresh temporary directory. */
+  dir?: string;
+  /** fsync mail files (off by default: tests and benchmarks, not durability). */
+  fsync?: boolean;
+  /** Dovecot's per user and IP connection limit (Dovecot's default is 10). */
+  maxUserIpConnections?: number;
+}
+
+export interface DovecotUser {
+  password: string;
+  /** Storage quota in bytes; unlimited when absent. */
+  quotaBytes?: number;
+}
+
+export interface SeedMessage {
+  raw: Buffer | string;
+  /** IMAP system flags (\Seen, \Answered, \Flagged, \Deleted, \Draft) and keywords. */
+  flags?: string[];
+  internalDate?: Date;
+}
+
+/** Post-login capabilities of Dovecot 2.3 with this configuration (imap_capability replaces the whole list). */
+const DEFAULT_CAPABILITIES =
+  'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES THREAD=REFS ' +
+  'THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED ' +
+  'I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE ' +
+  'SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE QUOTA';
+
+const MAILDIR_FLAG_LETTER: Record<string, string> = {
+  '\\draft': 'D',
+  '\\flagged': 'F',
+  '\\answered': 'R',
+  '\\seen': 'S',
+  '\\deleted': 'T',
+};
+
+/**
+ * A real Dovecot IMAP server on loopback, configured from a template, with a passwd-file of users that can be
+ * changed while it runs (Dovecot re-reads the file when it changes).
+ */
+export class DovecotServer {
+  readonly host = '127.0.0.1';
+  private readonly users = new Map<string, DovecotUser>();
+  private child: ChildProcess | undefined;
+  private stopped = false;
+  private usersStamp = 0;
+
+  private constructor(
+    readonly dir: string,
+    readonly port: number,
+    readonly tlsPort: number | undefined,
+    readonly caCertificate: string | undefined,
+    readonly options: Required<Pick<DovecotOptions, 'separator' | 'prefix'>> & DovecotOptions,
+    private readonly mailUid: number,
+    private readonly mailGid: number,
+  ) {}
+
+  static async start(options: DovecotOptions = {}): Promise<DovecotServer> {
+    const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'dovecot-')));
+    await mkdir(dir, { recursive: true });
+    await chmod(dir, 0o755);
+    const asRoot = process.getuid?.() === 0;
+    const mailUid = asRoot ? 65534 : userInfo().uid;
+    const mailGid = asRoot ? 65534 : userInfo().gid;
+    const port = await freePort();
+    const tlsPort = options.tls ? await freePort() : undefined;
+    let caCertificate: string | undefined;
+    if (options.tls) {
+      const existing = join(dir, 'cert.pem');
+      if (!existsSync(existing)) {
+        const { cert, key } = await selfSignedCertificate('127.0.0.1');
+        await writeFile(join(dir, 'cert.pem'), cert);
+        await writeFile(join(dir, 'key.pem'), key, { mode: 0o600 });
+      }
+      caCertificate = await readFile(existing, 'utf8');
+    }
+    for (const sub of ['run', 'state', 'home']) await mkdir(join(dir, sub), { recursive: true });
+    await chown(join(dir, 'home'), mailUid, mailGid);
+    const server = new DovecotServer(
+      dir,
+      port,
+      tlsPort,
+      caCertificate,
+      { separator: '/', prefix: '', ...options },
+      mailUid,
+      mailGid,
+    );
+    if (existsSync(join(dir, 'users.json'))) {
+      const saved = JSON.parse(await readFile(join(dir, 'users.json'), 'utf8')) as Record<string, DovecotUser>;
+      for (const [name, user] of Object.entries(saved)) server.users.set(name, user);
+    }
+    await server.writeUsers();
+    await writeFile(join(dir, 'dovecot.conf'), server.config(asRoot));
+    await server.launch();
+    return server;
+  }
+
+  get configPath(): string {
+    return join(this.dir, 'dovecot.conf');
+  }
+
+  get separator(): string {
+    return this.options.separator;
+  }
+
+  get prefix(): string {
+    return this.options.prefix;
+  }
+
+  /** The full IMAP name (prefix included) of a special-use folder. */
+  specialFolder(use: SpecialUse): string {
+    return this.prefix + this.specialNames()[use];
+  }
+
+  private specialNames(): Record<SpecialUse, string> {
+    return { sent: 'Sent', drafts: 'Drafts', trash: 'Trash', junk: 'Junk', archive: 'Archive', ...this.options.specialUse };
+  }
+
+  private config(asRoot: boolean): string {
+    const o = this.options;
+    const me = userInfo().username;
+    const mailboxes = Object.entries(this.specialNames())
+      .map(
+        ([use, name]) =>
+          `  mailbox "${name}" {\n    special_use = ${SPECIAL_USE_ATTRIBUTE[use as SpecialUse]}\n    auto = subscribe\n  }`,
+      )
+      .join('\n');
+    const hidden = new Set((o.hideCapabilities ?? []).map((c) => c.toUpperCase()));
+    const capabilities = DEFAULT_CAPABILITIES.split(' ')
+      .filter((c) => !hidden.has(c))
+      .join(' ');
+    const quotaPlugin = [
+      'mail_plugins = $mail_plugins quota',
+      'protocol imap {',
+      '  mail_plugins = $mail_plugins imap_quota',
+      `  imap_capability = ${capabilities}`,
+      '}',
+      'plugin {',
+      '  quota = maildir:User quota',
+      o.maxMessageBytes !== undefined ? `  quota_max_mail_size = ${o.maxMessageBytes}B` : '',
+      '}',
+    ].join('\n');
+    return `# generated by migrate-mailbox test support
+base_dir = ${this.dir}/run
+state_dir = ${this.dir}/state
+instance_name = dovecot-${this.port}
+log_path = ${this.dir}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = ${o.tls ? 'yes' : 'no'}
+${o.tls ? `ssl_cert = <${this.dir}/cert.pem\nssl_key = <${this.dir}/key.pem` : ''}
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+${asRoot ? '' : `default_internal_user = ${me}\ndefault_login_user = ${me}\n`}first_valid_uid = 1
+mail_fsync = ${o.fsync ? 'optimized' : 'never'}
+mail_max_userip_connections = ${o.maxUserIpConnections ?? 10}
+mail_location = maildir:~/Maildir:LAYOUT=fs:INBOX=~/Maildir/INBOX
+namespace inbox {
+  inbox = yes
+  separator = ${o.separator}
+  prefix = ${o.prefix}
+${mailboxes}
+}
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u ${this.dir}/users
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%u ${this.dir}/users
+  default_fields = uid=${this.mailUid} gid=${this.mailGid} home=${this.dir}/home/%u
+}
+service imap-login {
+  chroot =
+  inet_listener imap {
+    address = 127.0.0.1
+    port = ${this.port}
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = ${this.tlsPort ?? 0}
+  }
+}
+service anvil {
+  chroot =
+}
+service stats {
+  unix_listener stats-writer {
+    mode = 0666
+  }
+}
+${quotaPlugin}
+`;
+  }
+
+  private async launch(): Promise<void> {
+    this.child = spawn('dovecot', ['-F', '-c', this.configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    this.child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<never>((_, reject) => {
+      this.child?.once('exit', (code) => {
+        reject(new Error(`dovecot exited with code ${code}: ${stderr.trim()} (config ${this.configPath})`));
+      });
+    });
+    await Promise.race([waitForPort(this.port), exited]);
+    if (this.tlsPort) await Promise.race([waitForPort(this.tlsPort), exited]);
+    this.child.removeAllListeners('exit');
+  }
+
+  private async writeUsers(): Promise<void> {
+    const lines = [...this.users.entries()].map(([name, user]) => {
+      const extra = user.quotaBytes !== undefined ? `userdb_quota_rule=*:storage=${user.quotaBytes}B` : '';
+      return `${name}:{PLAIN}${user.password}::::::${extra}`;
+    });
+    const file = join(this.dir, 'users');
+    await writeFile(`${file}.tmp`, lines.join('\n') + '\n', { mode: 0o644 });
+    // Dovecot notices a changed passwd-file by its mtime (whole seconds) and size, and stats it at most once
+    // a second: give every version its own mtime second, then let a second pass so the next login sees it.
+    this.usersStamp = Math.max(this.usersStamp + 1, Math.floor(Date.now() / 1000));
+    await utimes(`${file}.tmp`, this.usersStamp, this.usersStamp);
+    await rename(`${file}.tmp`, file);
+    if (this.child) await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 20));
+    await writeFile(join(this.dir, 'users.json'), JSON.stringify(Object.fromEntries(this.users)), { mode: 0o600 });
+  }
+
+  userNames(): string[] {
+    return [...this.users.keys()];
+  }
+
+  hasUser(name: string): boolean {
+    return this.users.has(name);
+  }
+
+  async addUser(name: string, user: DovecotUser): Promise<void> {
+    if (/[:\s]/.test(name)) throw new Error(`user name ${JSON.stringify(name)} cannot contain ':' or spaces`);
+    this.users.set(name, user);
+    await this.writeUsers();
+  }
+
+  async setPassword(name: string, password: string): Promise<void> {
+    const user = this.requireUser(name);
+    this.users.set(name, { ...user, password });
+    await this.writeUsers();
+    await this.kick(name);
+  }
+
+  async setQuota(name: string, quotaBytes: number | undefined): Promise<void> {
+    const user = this.requireUser(name);
+    this.users.set(name, { ...user, quotaBytes });
+    await this.writeUsers();
+  }
+
+  /** Renames a login and moves its mail storage with it, as a hosted platform does. */
+  async renameUser(from: string, to: string): Promise<void> {
+    const user = this.requireUser(from);
+    if (this.users.has(to)) throw new Error(`user ${to} exists already`);
+    await this.kick(from);
+    this.users.delete(from);
+    this.users.set(to, user);
+    if (existsSync(this.userHome(from))) await rename(this.userHome(from), this.userHome(to));
+    await this.writeUsers();
+  }
+
+  /** Deletes a login and its mail. */
+  async removeUser(name: string): Promise<void> {
+    this.requireUser(name);
+    await this.kick(name);
+    this.users.delete(name);
+    await this.writeUsers();
+    await rm(this.userHome(name), { recursive: true, force: true });
+  }
+
+  userHome(name: string): string {
+    return join(this.dir, 'home', name);
+  }
+
+  private requireUser(name: string): DovecotUser {
+    const user = this.users.get(name);
+    if (!user) throw new Error(`no user ${name} on the Dovecot at port ${this.port}`);
+    return user;
+  }
+
+  /** Disconnects every IMAP session of a user. */
+  async kick(name: string): Promise<void> {
+    await run('doveadm', ['-c', this.configPath, 'kick', name]).catch(() => undefined);
+  }
+
+  /** Creates a folder (full IMAP name, prefix included) and subscribes it. */
+  async createFolder(user: string, folder: string): Promise<void> {
+    await this.doveadm(['mailbox', 'create', '-s', '-u', user, folder]).catch((error: Error) => {
+      if (!/exists/i.test(error.message)) throw error;
+    });
+  }
+
+  async doveadm(args: string[]): Promise<string> {
+    const { stdout } = await run('doveadm', ['-c', this.configPath, ...args], { maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  }
+
+  /**
+   * Writes messages straight into the user's Maildir (fast, and independent of any IMAP client): the file's
+   * mtime is the INTERNALDATE, its name carries the system flags, `dovecot-keywords` the keywords.
+   */
+  async seed(user: string, folder: string, messages: Iterable<SeedMessage>): Promise<number> {
+    this.requireUser(user);
+    await this.createFolder(user, folder);
+    const dir = this.maildirOf(user, folder);
+    for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(dir, sub), { recursive: true });
+    const keywordsFile = join(dir, 'dovecot-keywords');
+    const keywords: string[] = existsSync(keywordsFile)
+      ? (await readFile(keywordsFile, 'utf8'))
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => line.split(' ').slice(1).join(' '))
+      : [];
+    const unique = randomBytes(4).toString('hex');
+    let count = 0;
+    for (const message of messages) {
+      let letters = '';
+      for (const flag of message.flags ?? []) {
+        const system = MAILDIR_FLAG_LETTER[flag.toLowerCase()];
+        if (system) {
+          letters += system;
+          continue;
+        }
+        let index = keywords.indexOf(flag);
+        if (index < 0) {
+          if (keywords.length >= 26) throw new Error(`more than 26 keywords in ${folder}`);
+          keywords.push(flag);
+          index = keywords.length - 1;
+        }
+        letters += String.fromCharCode(97 + index);
+      }
+      const raw = typeof message.raw === 'string' ? Buffer.from(message.raw) : message.raw;
+      const sortedLetters = [...letters].sort().join('');
+      const name = `${Date.now()}.M${count}P${unique}.seed,S=${raw.length}:2,${sortedLetters}`;
+      const path = join(dir, 'cur', name);
+      await writeFile(path, raw);
+      const date = message.internalDate ?? new Date();
+      await utimes(path, date, date);
+      count++;
+    }
+    await writeFile(keywordsFile, keywords.map((k, i) => `${i} ${k}`).join('\n') + (keywords.length ? '\n' : ''));
+    await run('chown', ['-R', `${this.mailUid}:${this.mailGid}`, this.userHome(user)]);
+    return count;
+  }
+
+  /** The Maildir directory behind a folder's full IMAP name. */
+  maildirOf(user: string, folder: string): string {
+    let name = folder;
+    if (name.toUpperCase() === 'INBOX') name = 'INBOX';
+    else if (this.prefix && name.startsWith(this.prefix)) name = name.slice(this.prefix.length);
+    const parts = name.split(this.separator).map((part) => encodeMailboxName(part));
+    return join(this.userHome(user), 'Maildir', ...parts);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** Stops the server and deletes its directory. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    if (!this.options.dir) await rm(this.dir, { recursive: true, force: true });
+  }
+}

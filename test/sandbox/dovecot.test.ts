@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImapFlow } from 'imapflow';
+import { DovecotServer } from '../../src/sandbox/dovecot.js';
+
+describe('DovecotServer (test support)', () => {
+  let server: DovecotServer;
+  beforeAll(async () => {
+    server = await DovecotServer.start({ separator: '.', prefix: 'INBOX.', specialUse: { sent: 'Éléments envoyés' }, hideCapabilities: ['MULTIAPPEND'] });
+    await server.addUser('john.smith@mydomain.ovh', { password: 'secret-1' });
+    await server.seed('john.smith@mydomain.ovh', 'INBOX', [
+      { raw: 'Subject: hello\r\n\r\nbody\r\n', flags: ['\\Seen', 'Work'], internalDate: new Date('2020-01-02T03:04:05Z') },
+    ]);
+    await server.seed('john.smith@mydomain.ovh', 'INBOX.Éléments envoyés', [{ raw: 'Subject: sent\r\n\r\nx\r\n' }]);
+  });
+  afterAll(async () => server?.destroy());
+
+  it('serves seeded mail with flags, dates, namespace and special-use folders', async () => {
+    const client = new ImapFlow({ host: server.host, port: server.port, secure: false, auth: { user: 'john.smith@mydomain.ovh', pass: 'secret-1' }, logger: false, doSTARTTLS: false });
+    await client.connect();
+    expect(client.capabilities.has('MULTIAPPEND')).toBe(false);
+    const folders = await client.list();
+    const sent = folders.find((f) => f.specialUse === '\\Sent');
+    expect(sent?.path).toBe('INBOX.Éléments envoyés');
+    expect(folders.find(f => f.path === 'INBOX')?.delimiter).toBe('.');
+    const lock = await client.getMailboxLock('INBOX');
+    const messages = [];
+    for await (const m of client.fetch('1:*', { flags: true, internalDate: true, source: true })) messages.push(m);
+    lock.release();
+    expect(messages).toHaveLength(1);
+    expect([...messages[0].flags!].filter((f) => f !== '\\Recent').sort()).toEqual(['Work', '\\Seen']);
+    expect((messages[0].internalDate as Date).toISOString()).toBe('2020-01-02T03:04:05.000Z');
+    await client.logout();
+  });
+
+  it('renames a user with their mail, and refuses the old login', async () => {
+    await server.renameUser('john.smith@mydomain.ovh', 'john.smith01@mydomain.ovh');
+    const old = new ImapFlow({ host: server.host, port: server.port, secure: false, auth: { user: 'john.smith@mydomain.ovh', pass: 'secret-1' }, logger: false, doSTARTTLS: false });
+    await expect(old.connect()).rejects.toThrow();
+    const renamed = new ImapFlow({ host: server.host, port: server.port, secure: false, auth: { user: 'john.smith01@mydomain.ovh', pass: 'secret-1' }, logger: false, doSTARTTLS: false });
+    await renamed.connect();
+    const status = await renamed.status('INBOX', { messages: true });
+    expect(status.messages).toBe(1);
+    await renamed.logout();
+  });
+});
