@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+const csv = z
+  .string()
+  .transform((value) => value.split(/[\s,]+/).filter(Boolean))
+  .pipe(z.array(z.string()));
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => ['true', '1', 'yes'].includes(value));
+
+/**
+ * Every setting the product reads, from the environment. One schema, parsed once at start-up; a bad value
+ * stops the process with a message naming the variable and what it should look like.
+ */
+export const configSchema = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  // Redis: without REDIS_URL, `start` runs a private redis-server under DATA_DIR (the embedded default).
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must look like redis://HOST:PORT or rediss://HOST:PORT').optional(),
+  DATA_DIR: z.string().default('.data'),
+  QUEUE_PREFIX: z.string().default('migrate-mailbox'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+
+  // OVH API 1.0: a named endpoint, or a custom host (the simulator) given as OVH_HOST[:OVH_PORT].
+  OVH_ENDPOINT: z.enum(['ovh-eu', 'ovh-ca', 'ovh-us']).default('ovh-eu'),
+  OVH_HOST: z.string().optional(),
+  OVH_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  OVH_APP_KEY: z.string().min(1).optional(),
+  OVH_APP_SECRET: z.string().min(1).optional(),
+  OVH_CONSUMER_KEY: z.string().min(1).optional(),
+  /** PEM file of an extra CA to trust for OVH_HOST (the simulator's self-signed certificate). */
+  OVH_CA_FILE: z.string().optional(),
+  /** MX relay used when attaching a domain as non-authoritative (OVH guide: an OVH MX such as mx1.mail.ovh.net). */
+  OVH_MX_RELAY: z.string().default('mx1.mail.ovh.net'),
+
+  /** IMAP host override per platform kind, JSON: {"exchange":"ex5.mail.ovh.net"}; default is the service hostname. */
+  IMAP_HOSTS: z.string().optional(),
+  /** PEM file of extra CAs for IMAP servers (the sandbox's Dovecot). */
+  IMAP_CA_FILE: z.string().optional(),
+  IMAP_CONNECTIONS: z.coerce.number().int().min(1).max(10).default(4),
+
+  /** 32 bytes, base64 or hex: encrypts the migration secrets kept in Redis (AES-256-GCM). */
+  SECRETS_KEY: z
+    .string()
+    .refine((value) => /^[0-9a-f]{64}$/i.test(value) || Buffer.from(value, 'base64').length === 32, {
+      message: 'must be 32 bytes as 64 hex digits or base64; make one with: openssl rand -hex 32',
+    })
+    .optional(),
+
+  // Slack
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token starting with xoxb-').optional(),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token starting with xapp-').optional(),
+  SLACK_MODE: z.enum(['socket', 'http']).default('socket'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  SLACK_API_URL: z.string().url().optional(),
+  /** Slack user ids (U...) and user-group ids (S...) allowed to approve. */
+  APPROVERS: csv.default([]),
+  ALLOW_SELF_APPROVAL: booleanFlag.default(false),
+  /** Channel where requests are posted; default: the channel where the command was typed. */
+  SLACK_REQUESTS_CHANNEL: z.string().optional(),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\nFix these environment variables and start again.`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws a ConfigError listing every bad variable at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = configSchema.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  return result.data;
+}
+
+/** Like loadConfig, but also requires the variables a command cannot run without. */
+export function requireConfig<K extends keyof Config>(config: Config, keys: K[], why: string): Config & Required<Pick<Config, K>> {
+  const missing = keys.filter((key) => config[key] === undefined);
+  if (missing.length > 0) throw new ConfigError(missing.map((key) => `${String(key)}: required ${why}`));
+  return config as Config & Required<Pick<Config, K>>;
+}
