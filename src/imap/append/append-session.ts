@@ -1,0 +1,49 @@
+import type { ImapEndpoint } from '../endpoint.js';
+
+/** One message to append: exact bytes, the flags to set (already filtered to what the server accepts), INTERNALDATE. */
+export interface AppendItem {
+  raw: Buffer;
+  flags: string[];
+  internalDate: Date;
+}
+
+export type AppendOutcome =
+  | { ok: true; uid?: number }
+  /** `permanent`: the server refused this message itself (too big, bad syntax, over quota), retrying will not help. */
+  | { ok: false; reason: string; permanent: boolean };
+
+/**
+ * The append side of a copy: how messages are written is chosen from the server's capabilities:
+ * MULTIAPPEND + LITERAL+ (one APPEND command carrying a batch), LITERAL+ only (pipelined single APPENDs, as on
+ * Exchange), or plain APPENDs (synchronising literals).
+ */
+export interface AppendSession {
+  readonly mode: 'multiappend' | 'pipelined' | 'plain';
+  readonly capabilities: ReadonlySet<string>;
+  /**
+   * Appends to one mailbox (its Unicode name; encoded to modified UTF-7 on the wire). May be called again before
+   * earlier calls settle: commands are pipelined. Resolves with one outcome per item, in order; a message the
+   * server refuses is reported without failing the others. Rejects only when the connection is lost
+   * (AppendConnectionLost): the caller cannot know which in-flight items landed and must re-check the destination.
+   */
+  append(mailbox: string, items: AppendItem[]): Promise<AppendOutcome[]>;
+  close(): Promise<void>;
+}
+
+export class AppendConnectionLost extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AppendConnectionLost';
+  }
+}
+
+export interface AppendSessionOptions {
+  /** Force a mode below what the server offers (tests, or a server that advertises more than it handles). */
+  mode?: AppendSession['mode'];
+  /** Messages per MULTIAPPEND command. */
+  batchSize?: number;
+  /** Bytes written but not yet acknowledged, across all commands, before append() waits. */
+  maxInFlightBytes?: number;
+}
+
+export type OpenAppendSession = (endpoint: ImapEndpoint, options?: AppendSessionOptions) => Promise<AppendSession>;
