@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+
+/** Header fields fetched to identify a message (BODY.PEEK[HEADER.FIELDS (...)]). */
+export const IDENTITY_HEADERS = ['message-id', 'date', 'from', 'to', 'cc', 'subject', 'in-reply-to'] as const;
+
+/** Parses a raw header block into lower-cased field names -> first unfolded value. */
+export function parseHeaderFields(raw: Buffer | string): Map<string, string> {
+  const text = typeof raw === 'string' ? raw : raw.toString('latin1');
+  const unfolded = text.replace(/\r?\n[ \t]+/g, ' ');
+  const fields = new Map<string, string>();
+  for (const line of unfolded.split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    if (!fields.has(name)) fields.set(name, line.slice(colon + 1).trim());
+  }
+  return fields;
+}
+
+/** `<Abc@Example.COM>` with any folding, comments or spacing -> `abc@example.com`; undefined when empty. */
+export function normaliseMessageId(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const bracketed = /<([^<>]*)>/.exec(value);
+  const core = (bracketed ? bracketed[1] : value).replace(/\s+/g, '').toLowerCase();
+  return core.length > 0 ? core : undefined;
+}
+
+/**
+ * A message's identity across servers: its Message-ID when it has one, otherwise a hash of its stable headers
+ * and its size (drafts often have no Message-ID). Identities are compared as multisets: two identical messages
+ * have the same identity and count twice.
+ */
+export function messageIdentity(headers: Buffer | string, size: number): string {
+  const fields = parseHeaderFields(headers);
+  const messageId = normaliseMessageId(fields.get('message-id'));
+  if (messageId) return `mid:${messageId}`;
+  const hash = createHash('sha256');
+  for (const name of IDENTITY_HEADERS) {
+    if (name === 'message-id') continue;
+    hash.update(`${name}:${(fields.get(name) ?? '').replace(/\s+/g, ' ')}\n`);
+  }
+  hash.update(`size:${size}`);
+  return `hash:${hash.digest('base64url').slice(0, 32)}`;
+}
