@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { tryParseAddress } from './address.js';
+import { resolveTemporaryName } from './temporary-name.js';
+
+/**
+ * The batch CSV: a header line, then one mailbox per row. Columns (any order, header names exact, lower case):
+ *
+ * | column | required | meaning |
+ * |---|---|---|
+ * | `source` | yes | the address to migrate (an Exchange or E-mail Pro account) |
+ * | `destination_service` | yes | the destination service: `SERVICE`, `ORGANIZATION/SERVICE` for Exchange, the domain for legacy MX Plan |
+ * | `temporary_name` | no | the source's temporary name (address or part before @); default: the next free `name01`, `name02`... |
+ * | `reset_source` | no | `yes`/`no` (also true/false, 1/0): reset the temporary source account after a successful move; default no |
+ * | `password` | no | the destination's initial password; default: generated to the service's policy and handed to the requester |
+ *
+ * Empty cells count as absent. Passwords read from a CSV are encrypted as soon as they are read.
+ */
+export const CSV_COLUMNS = ['source', 'destination_service', 'temporary_name', 'reset_source', 'password'] as const;
+export const REQUIRED_CSV_COLUMNS = ['source', 'destination_service'] as const;
+
+const optionalCell = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
+
+const yesNo = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const text = (value ?? '').trim().toLowerCase();
+    if (text === '') return false;
+    if (['yes', 'y', 'true', '1', 'oui'].includes(text)) return true;
+    if (['no', 'n', 'false', '0', 'non'].includes(text)) return false;
+    ctx.addIssue({ code: 'custom', message: `must be yes or no, not ${JSON.stringify(value)}` });
+    return z.NEVER;
+  });
+
+export const csvRowSchema = z
+  .object({
+    source: z.string().transform((value, ctx) => {
+      const parsed = tryParseAddress(value);
+      if (!parsed.ok) {
+        ctx.addIssue({ code: 'custom', message: parsed.error });
+        return z.NEVER;
+      }
+      return parsed.value.address;
+    }),
+    destination_service: z
+      .string()
+      .transform((value) => value.trim())
+      .pipe(z.string().min(1, { message: 'is empty', abort: true }).regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)?$/, 'must be SERVICE, ORGANIZATION/SERVICE or a domain')),
+    temporary_name: optionalCell,
+    reset_source: yesNo,
+    password: z
+      .string()
+      .optional()
+      .transform((value) => (value === undefined || value === '' ? undefined : value)),
+  })
+  .transform((row, ctx) => {
+    let temporaryName: string | undefined;
+    if (row.temporary_name !== undefined) {
+      const resolved = resolveTemporaryName(row.source, row.temporary_name);
+      if (!resolved.ok) {
+        ctx.addIssue({ code: 'custom', path: ['temporary_name'], message: resolved.error });
+        return z.NEVER;
+      }
+      temporaryName = resolved.address;
+    }
+    return {
+      source: row.source,
+      destinationService: row.destination_service,
+      temporaryName,
+      resetSource: row.reset_source,
+      password: row.password,
+    };
+  });
+
+export type CsvRow = z.output<typeof csvRowSchema>;
+
+export interface CsvRowError {
+  /** Line number in the file (the header is line 1). */
+  row: number;
+  message: string;
+}
+
+export interface RawCsvRecord {
+  row: number;
+  values: Record<string, string>;
+}
+
+/**
+ * Validates the header and every row, collecting every problem (never stops at the first): unknown or
+ * missing columns, bad cells, the same source twice.
+ */
+export function validateCsv(header: string[], records: RawCsvRecord[]): { ok: true; rows: (CsvRow & { row: number })[] } | { ok: false; errors: CsvRowError[] } {
+  const errors: CsvRowError[] = [];
+  const known = new Set<string>(CSV_COLUMNS);
+  const columns = header.map((name) => name.trim().toLowerCase());
+  const unknown = columns.filter((name) => !known.has(name));
+  if (unknown.length) errors.push({ row: 1, message: `unknown column(s) ${unknown.join(', ')}; expected ${CSV_COLUMNS.join(', ')}` });
+  const missing = REQUIRED_CSV_COLUMNS.filter((name) => !columns.includes(name));
+  if (missing.length) errors.push({ row: 1, message: `missing column(s) ${missing.join(', ')}` });
+  const duplicated = columns.filter((name, index) => columns.indexOf(name) !== index);
+  if (duplicated.length) errors.push({ row: 1, message: `column(s) given twice: ${[...new Set(duplicated)].join(', ')}` });
+  if (errors.length) return { ok: false, errors };
+  if (records.length === 0) return { ok: false, errors: [{ row: 2, message: 'the file has no mailbox rows' }] };
+
+  const rows: (CsvRow & { row: number })[] = [];
+  const seen = new Map<string, number>();
+  for (const record of records) {
+    const values = Object.fromEntries(Object.entries(record.values).map(([key, value]) => [key.trim().toLowerCase(), value]));
+    const result = csvRowSchema.safeParse(values);
+    if (!result.success) {
+      const messages = result.error.issues.map((issue) => {
+        const column = issue.path.length ? String(issue.path[0]) : 'row';
+        const message = issue.code === 'invalid_type' ? 'is missing' : issue.message;
+        return `${column}: ${message}`;
+      });
+      errors.push({ row: record.row, message: messages.join('; ') });
+      continue;
+    }
+    const first = seen.get(result.data.source);
+    if (first !== undefined) {
+      errors.push({ row: record.row, message: `source: ${result.data.source} is already on row ${first}` });
+      continue;
+    }
+    seen.set(result.data.source, record.row);
+    rows.push({ ...result.data, row: record.row });
+  }
+  return errors.length ? { ok: false, errors } : { ok: true, rows };
+}
