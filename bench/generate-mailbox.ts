@@ -397,7 +397,7 @@ export function* folderMessages(folder: FolderSpec, count: number, options: Mail
       head = `${headers.join('\r\n')}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n`;
       body = text;
     }
-    const pieces = [Buffer.from(head), Buffer.from(body)];
+    const pieces: Buffer[] = [Buffer.from(head), Buffer.from(body)];
     if (tail) pieces.push(tail);
     yield {
       raw: Buffer.concat(pieces),

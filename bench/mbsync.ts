@@ -27,6 +27,11 @@ export interface MbsyncConfigOptions {
   /** mbsync's PipelineDepth; undefined keeps mbsync's default (unlimited). */
   pipelineDepth?: number;
   authMech?: 'LOGIN' | 'PLAIN';
+  /**
+   * Folder names ('/'-separated, no prefix) to leave out. A fresh destination already has its special-use
+   * folders (Sent, Trash...) that the source lacks; with `Create Near` only, mbsync reports those as errors.
+   */
+  exclude?: string[];
 }
 
 function quote(value: string): string {
@@ -53,7 +58,7 @@ export function mbsyncConfig(options: MbsyncConfigOptions): string {
     'Channel bench',
     'Far :far:',
     'Near :near:',
-    'Patterns *',
+    `Patterns *${(options.exclude ?? []).map((name) => ' ' + quote('!' + name)).join('')}`,
     'Create Near',
     'Sync Pull',
     'Expunge None',

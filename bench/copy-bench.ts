@@ -1,0 +1,447 @@
+/**
+ * `npm run bench`: our copier against mbsync, on loopback and through a 10 ms-each-way delay proxy, plus the
+ * re-run time and a run at 20,000 messages. See bench/README.md... or the project README's Benchmark section.
+ *
+ * Options:
+ *   --messages N        size of the main mailbox (default 5000)
+ *   --large N           size of the memory run (default 20000)
+ *   --skip-large        skip the large run
+ *   --only ours|mbsync  run one contender only (no ratios then)
+ *   --delay MS          proxy delay each way (default 10)
+ *   --profile           run our copier with node --cpu-prof (profiles in bench/out/prof/)
+ *   --copier-arg ARG    extra argument for our copier (repeatable), e.g. --copier-arg=--connections=4
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile, rm } from 'node:fs/promises';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parseArgs } from 'node:util';
+import { DovecotServer } from '../src/sandbox/dovecot.js';
+import { DelayProxy } from './delay-proxy.js';
+import { seedMailbox, SOURCE_SPECIAL_USE, type MailboxSummary } from './generate-mailbox.js';
+import { measure, type Measured } from './measure.js';
+import { MBSYNC, mbsyncVersion, prepareMbsync } from './mbsync.js';
+import { verifyDestination, type Verification } from './verify.js';
+
+const run = promisify(execFile);
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = join(ROOT, 'bench', 'out');
+const MB = 1_000_000;
+const MIB = 1024 * 1024;
+
+const TARGETS = {
+  loopbackRatio: 0.6,
+  proxyRatio: 0.75,
+  peakRssBytes: 150 * MB,
+  rerunSeconds: 2,
+};
+
+type Tool = 'ours' | 'mbsync';
+type Scenario = 'loopback' | 'proxy' | 'rerun' | 'large';
+
+interface RunResult {
+  tool: Tool;
+  scenario: Scenario;
+  messages: number;
+  bytes: number;
+  seconds: number;
+  peakRssBytes: number;
+  childrenPeakRssBytes: number;
+  exitCode: number | null;
+  verification: Verification;
+  /** What our copier reported (`copy --json`), when it printed it. */
+  report?: unknown;
+  loadBefore: number[];
+  loadAfter: number[];
+  error?: string;
+}
+
+const { values: flags } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '5000' },
+    large: { type: 'string', default: '20000' },
+    'skip-large': { type: 'boolean', default: false },
+    only: { type: 'string' },
+    delay: { type: 'string', default: '10' },
+    profile: { type: 'boolean', default: false },
+    'copier-arg': { type: 'string', multiple: true, default: [] },
+    'timeout-minutes': { type: 'string', default: '20' },
+  },
+  strict: true,
+});
+const MESSAGES = Number(flags.messages);
+const LARGE = Number(flags.large);
+const DELAY = Number(flags.delay);
+const ONLY = flags.only as Tool | undefined;
+if (ONLY && ONLY !== 'ours' && ONLY !== 'mbsync') throw new Error('--only must be ours or mbsync');
+if (!Number.isInteger(MESSAGES) || MESSAGES < 1) throw new Error('--messages must be a positive integer');
+const TIMEOUT_MS = Number(flags['timeout-minutes']) * 60_000;
+const wants = (tool: Tool): boolean => !ONLY || ONLY === tool;
+
+function log(line: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+}
+
+async function machine(): Promise<Record<string, unknown>> {
+  const dovecot = await run('dovecot', ['--version']).then((r) => r.stdout.trim(), () => 'unknown');
+  const git = await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).then((r) => r.stdout.trim(), () => 'unknown');
+  const busy = await run('ps', ['-eo', 'pcpu,comm', '--sort=-pcpu', '--no-headers']).then(
+    (r) =>
+      r.stdout
+        .trim()
+        .split('\n')
+        .slice(0, 8)
+        .map((l) => l.trim()),
+    () => [],
+  );
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    dovecot,
+    mbsync: await mbsyncVersion(),
+    commit: git,
+    loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
+    busiestProcesses: busy,
+  };
+}
+
+function imapUrl(user: string, port: number): string {
+  return `imap://${encodeURIComponent(user)}@127.0.0.1:${port}`;
+}
+
+interface Setup {
+  source: DovecotServer;
+  destination: DovecotServer;
+  sourceProxy: DelayProxy;
+  destinationProxy: DelayProxy;
+}
+
+let userCounter = 0;
+const DEST_PASSWORD = 'bench-destination-pw';
+const SOURCE_PASSWORD = 'bench-source-pw';
+
+async function freshDestinationUser(setup: Setup, label: string): Promise<string> {
+  const user = `bench-${label}-${++userCounter}@mydomain.ovh`;
+  await setup.destination.addUser(user, { password: DEST_PASSWORD });
+  return user;
+}
+
+/** Folders the destination has that the source lacks: mbsync would try (and fail) to create them far. */
+async function destinationOnlyFolders(setup: Setup, user: string, mailbox: MailboxSummary): Promise<string[]> {
+  const { folderCounts } = await import('./verify.js');
+  const dest = await folderCounts('127.0.0.1', setup.destination.port, user, DEST_PASSWORD);
+  const sourceNames = new Set(mailbox.folders.map((f) => f.name.split(setup.source.separator).join('/')));
+  const prefix = setup.destination.prefix;
+  return dest
+    .map((f) => (f.path.startsWith(prefix) ? f.path.slice(prefix.length) : f.path).split(setup.destination.separator).join('/'))
+    .filter((name) => name.toUpperCase() !== 'INBOX' && !sourceNames.has(name));
+}
+
+async function runOurs(
+  setup: Setup,
+  sourceUser: string,
+  destUser: string,
+  viaProxy: boolean,
+  scenario: Scenario,
+  mailbox: MailboxSummary,
+): Promise<RunResult> {
+  const srcPort = viaProxy ? setup.sourceProxy.port : setup.source.port;
+  const dstPort = viaProxy ? setup.destinationProxy.port : setup.destination.port;
+  const nodeArgs = ['--import', 'tsx'];
+  if (flags.profile) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', join(OUT, 'prof', `${scenario}-${Date.now()}`));
+  const args = [
+    ...nodeArgs,
+    'src/cli/main.ts',
+    'copy',
+    '--from',
+    imapUrl(sourceUser, srcPort),
+    '--to',
+    imapUrl(destUser, dstPort),
+    '--json',
+    ...(flags['copier-arg'] as string[]),
+  ];
+  const env = { ...process.env, MIGRATE_FROM_PASSWORD: SOURCE_PASSWORD, MIGRATE_TO_PASSWORD: DEST_PASSWORD };
+  return finish('ours', scenario, mailbox, destUser, setup, () =>
+    measure(process.execPath, args, { cwd: ROOT, env, timeoutMs: TIMEOUT_MS }),
+  );
+}
+
+async function runMbsync(
+  setup: Setup,
+  sourceUser: string,
+  destUser: string,
+  viaProxy: boolean,
+  scenario: Scenario,
+  mailbox: MailboxSummary,
+): Promise<RunResult> {
+  const exclude = await destinationOnlyFolders(setup, destUser, mailbox);
+  const { args } = await prepareMbsync({
+    far: { host: '127.0.0.1', port: viaProxy ? setup.sourceProxy.port : setup.source.port, user: sourceUser, password: SOURCE_PASSWORD },
+    near: { host: '127.0.0.1', port: viaProxy ? setup.destinationProxy.port : setup.destination.port, user: destUser, password: DEST_PASSWORD },
+    exclude,
+  });
+  return finish('mbsync', scenario, mailbox, destUser, setup, () => measure(MBSYNC, args, { timeoutMs: TIMEOUT_MS }));
+}
+
+async function finish(
+  tool: Tool,
+  scenario: Scenario,
+  mailbox: MailboxSummary,
+  destUser: string,
+  setup: Setup,
+  go: () => Promise<Measured>,
+): Promise<RunResult> {
+  const loadBefore = loadavg().map((l) => Number(l.toFixed(2)));
+  log(`${tool} ${scenario}: ${mailbox.messages} messages -> ${destUser} (load ${loadBefore.join(' ')})`);
+  const m = await go();
+  const loadAfter = loadavg().map((l) => Number(l.toFixed(2)));
+  let report: unknown;
+  const lastLine = m.stdout.trim().split('\n').pop();
+  if (tool === 'ours' && lastLine) {
+    try {
+      report = JSON.parse(lastLine);
+    } catch {
+      // not JSON: reported below through the exit code and the verification
+    }
+  }
+  const verification = await verifyDestination(
+    '127.0.0.1',
+    setup.destination.port,
+    destUser,
+    DEST_PASSWORD,
+    mailbox.folders.map((f) => f.messages),
+  ).catch((error: Error) => ({ ok: false, expected: mailbox.messages, found: 0, detail: error.message, folders: [] }));
+  let error: string | undefined;
+  if (m.exitCode !== 0) error = `exit ${m.exitCode ?? m.signal}: ${m.stderr.trim().split('\n').slice(-5).join(' | ').slice(0, 600)}`;
+  if (!verification.ok) error = `${error ? error + '; ' : ''}destination check failed: ${verification.detail}`;
+  log(
+    `  ${m.seconds.toFixed(2)} s, peak RSS ${(m.peakRssBytes / MB).toFixed(0)} MB, destination ${verification.found}/${verification.expected}` +
+      (error ? `  ERROR ${error}` : ''),
+  );
+  return {
+    tool,
+    scenario,
+    messages: mailbox.messages,
+    bytes: mailbox.bytes,
+    seconds: m.seconds,
+    peakRssBytes: m.peakRssBytes,
+    childrenPeakRssBytes: m.childrenPeakRssBytes,
+    exitCode: m.exitCode,
+    verification,
+    report,
+    loadBefore,
+    loadAfter,
+    error,
+  };
+}
+
+function pad(text: string, width: number, right = false): string {
+  return right ? text.padStart(width) : text.padEnd(width);
+}
+
+function table(results: RunResult[]): string {
+  const mbsyncTime = (scenario: Scenario): number | undefined =>
+    results.find((r) => r.tool === 'mbsync' && r.scenario === scenario && !r.error)?.seconds;
+  const head = ['scenario', 'tool', 'messages', 'MiB', 'seconds', 'msg/s', 'MiB/s', 'peak RSS', 'vs mbsync', 'check'];
+  const widths = [10, 7, 9, 7, 8, 7, 7, 9, 10, 6];
+  const lines = [head.map((h, i) => pad(h, widths[i]!, i >= 2)).join('  ')];
+  lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of results) {
+    const base = r.tool === 'ours' ? mbsyncTime(r.scenario) : undefined;
+    const cells = [
+      r.scenario,
+      r.tool,
+      String(r.messages),
+      (r.bytes / MIB).toFixed(1),
+      r.seconds.toFixed(2),
+      (r.messages / r.seconds).toFixed(0),
+      (r.bytes / MIB / r.seconds).toFixed(1),
+      `${(r.peakRssBytes / MB).toFixed(0)} MB`,
+      base ? `${(r.seconds / base).toFixed(2)}x` : '',
+      r.error ? 'FAIL' : 'ok',
+    ];
+    lines.push(cells.map((c, i) => pad(c, widths[i]!, i >= 2)).join('  '));
+  }
+  return lines.join('\n');
+}
+
+interface TargetResult {
+  target: string;
+  value: string;
+  pass: boolean | undefined;
+}
+
+function targets(results: RunResult[]): TargetResult[] {
+  const get = (tool: Tool, scenario: Scenario): RunResult | undefined => results.find((r) => r.tool === tool && r.scenario === scenario);
+  const out: TargetResult[] = [];
+  const ratio = (scenario: Scenario, limit: number, label: string): void => {
+    const ours = get('ours', scenario);
+    const theirs = get('mbsync', scenario);
+    if (!ours || !theirs) {
+      out.push({ target: label, value: 'not measured', pass: undefined });
+      return;
+    }
+    if (theirs.error) {
+      out.push({ target: label, value: `mbsync run failed: ${theirs.error}`, pass: undefined });
+      return;
+    }
+    const r = ours.seconds / theirs.seconds;
+    out.push({
+      target: label,
+      value: `${ours.seconds.toFixed(2)} s / ${theirs.seconds.toFixed(2)} s = ${r.toFixed(2)}x${ours.error ? ' (our run failed)' : ''}`,
+      pass: !ours.error && r <= limit,
+    });
+  };
+  ratio('loopback', TARGETS.loopbackRatio, `loopback <= ${TARGETS.loopbackRatio} x mbsync`);
+  ratio('proxy', TARGETS.proxyRatio, `through the proxy <= ${TARGETS.proxyRatio} x mbsync`);
+  for (const scenario of ['loopback', 'large'] as Scenario[]) {
+    const ours = get('ours', scenario);
+    const label = `peak RSS <= ${TARGETS.peakRssBytes / MB} MB at ${ours?.messages ?? (scenario === 'large' ? LARGE : MESSAGES)} messages`;
+    if (!ours) out.push({ target: label, value: 'not measured', pass: undefined });
+    else out.push({ target: label, value: `${(ours.peakRssBytes / MB).toFixed(0)} MB`, pass: !ours.error && ours.peakRssBytes <= TARGETS.peakRssBytes });
+  }
+  const rerun = get('ours', 'rerun');
+  const rerunLabel = `re-run with nothing new <= ${TARGETS.rerunSeconds} s`;
+  if (!rerun) out.push({ target: rerunLabel, value: 'not measured', pass: undefined });
+  else {
+    const copied = (rerun.report as { messages?: { copied?: number } } | undefined)?.messages?.copied;
+    out.push({
+      target: rerunLabel,
+      value: `${rerun.seconds.toFixed(2)} s wall (copier's own figure ${(rerun.report as { seconds?: number } | undefined)?.seconds?.toFixed(2) ?? '?'} s, copied ${copied ?? '?'})`,
+      pass: !rerun.error && rerun.seconds <= TARGETS.rerunSeconds && (copied === undefined || copied === 0),
+    });
+  }
+  return out;
+}
+
+async function copierAvailable(): Promise<boolean> {
+  const r = await measure(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'copy', '--help'], { cwd: ROOT, timeoutMs: 60_000 });
+  return r.exitCode === 0 || /--json/.test(r.stdout + r.stderr);
+}
+
+async function main(): Promise<void> {
+  await mkdir(OUT, { recursive: true });
+  const info = await machine();
+  log(`machine: ${info.cpu}, ${info.cores} cores, node ${info.node}, Dovecot ${info.dovecot}, ${info.mbsync}; load ${(info.loadAverage as number[]).join(' ')}`);
+  let includeOurs = wants('ours');
+  if (includeOurs && !(await copierAvailable())) {
+    log('our copier (`copy`) is not available in this build: measuring mbsync only');
+    includeOurs = false;
+  }
+  const runOursIf = includeOurs;
+  const runMbsyncIf = wants('mbsync');
+
+  // Same two instances for both contenders: a source laid out like a French Exchange / E-mail Pro mailbox
+  // ('/' separator, no prefix, localised special-use names) and a Courier-style destination ('.' and INBOX.).
+  const source = await DovecotServer.start({ separator: '/', prefix: '', specialUse: SOURCE_SPECIAL_USE });
+  const destination = await DovecotServer.start({ separator: '.', prefix: 'INBOX.' });
+  const sourceProxy = await DelayProxy.start({ targetHost: '127.0.0.1', targetPort: source.port, delayMs: DELAY });
+  const destinationProxy = await DelayProxy.start({ targetHost: '127.0.0.1', targetPort: destination.port, delayMs: DELAY });
+  const setup: Setup = { source, destination, sourceProxy, destinationProxy };
+  const results: RunResult[] = [];
+  const started = new Date();
+  try {
+    const sourceUser = 'john.smith01@mydomain.ovh';
+    await source.addUser(sourceUser, { password: SOURCE_PASSWORD });
+    let t = performance.now();
+    const mailbox = await seedMailbox(source, sourceUser, { messages: MESSAGES });
+    log(`seeded ${mailbox.messages} messages, ${(mailbox.bytes / MIB).toFixed(1)} MiB in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+    const drop = async (user: string): Promise<void> => {
+      await destination.removeUser(user).catch(() => undefined);
+    };
+
+    // (a) loopback, then our re-run on the same destination.
+    if (runMbsyncIf) {
+      const user = await freshDestinationUser(setup, 'mbsync-loop');
+      results.push(await runMbsync(setup, sourceUser, user, false, 'loopback', mailbox));
+      await drop(user);
+    }
+    if (runOursIf) {
+      const user = await freshDestinationUser(setup, 'ours-loop');
+      results.push(await runOurs(setup, sourceUser, user, false, 'loopback', mailbox));
+      results.push(await runOurs(setup, sourceUser, user, false, 'rerun', mailbox));
+      await drop(user);
+    }
+    // (b) both sides through the delay proxy.
+    if (runMbsyncIf) {
+      const user = await freshDestinationUser(setup, 'mbsync-proxy');
+      results.push(await runMbsync(setup, sourceUser, user, true, 'proxy', mailbox));
+      await drop(user);
+    }
+    if (runOursIf) {
+      const user = await freshDestinationUser(setup, 'ours-proxy');
+      results.push(await runOurs(setup, sourceUser, user, true, 'proxy', mailbox));
+      await drop(user);
+    }
+    // (c) memory at a larger size, loopback.
+    if (!flags['skip-large']) {
+      await source.removeUser(sourceUser);
+      const largeUser = 'large.mailbox@mydomain.ovh';
+      await source.addUser(largeUser, { password: SOURCE_PASSWORD });
+      t = performance.now();
+      const large = await seedMailbox(source, largeUser, { messages: LARGE });
+      log(`seeded ${large.messages} messages, ${(large.bytes / MIB).toFixed(1)} MiB in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      if (runOursIf) {
+        const user = await freshDestinationUser(setup, 'ours-large');
+        results.push(await runOurs(setup, largeUser, user, false, 'large', large));
+        await drop(user);
+      }
+      if (runMbsyncIf) {
+        const user = await freshDestinationUser(setup, 'mbsync-large');
+        results.push(await runMbsync(setup, largeUser, user, false, 'large', large));
+        await drop(user);
+      }
+    }
+  } finally {
+    await sourceProxy.close();
+    await destinationProxy.close();
+    await source.destroy();
+    await destination.destroy();
+  }
+
+  const checks = targets(results);
+  const text = [
+    '',
+    `migrate-mailbox copy benchmark, ${started.toISOString()}`,
+    `machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB; node ${info.node}; Dovecot ${info.dovecot}; ${info.mbsync}; commit ${info.commit}`,
+    `load average at start: ${(info.loadAverage as number[]).join(' ')}; at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    `proxy: ${DELAY} ms each way on both sides (${2 * DELAY} ms round trip per side); peak RSS = VmHWM of the copying process; MB = 10^6 bytes`,
+    '',
+    table(results),
+    '',
+    'targets:',
+    ...checks.map((c) => `  ${c.pass === undefined ? 'n/a ' : c.pass ? 'PASS' : 'FAIL'}  ${c.target}: ${c.value}`),
+    ...results.filter((r) => r.error).map((r) => `  error in ${r.tool} ${r.scenario}: ${r.error}`),
+    '',
+  ].join('\n');
+  process.stdout.write(text);
+  const file = join(OUT, `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
+  await writeFile(
+    file,
+    JSON.stringify(
+      {
+        date: started.toISOString(),
+        machine: info,
+        options: { messages: MESSAGES, large: flags['skip-large'] ? null : LARGE, delayMs: DELAY, only: ONLY ?? null, copierArgs: flags['copier-arg'] },
+        targets: checks,
+        results: results.map(({ verification, ...r }) => ({ ...r, verification: { ...verification, folders: verification.folders } })),
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+  await rm(join(OUT, 'latest.json'), { force: true });
+  await writeFile(join(OUT, 'latest.json'), JSON.stringify({ file }, null, 2) + '\n');
+  log(`results written to ${file}`);
+  process.exitCode = results.some((r) => r.error) ? 1 : 0;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
