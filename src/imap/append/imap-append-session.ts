@@ -1,0 +1,165 @@
+import type { AppendItem, AppendOutcome, AppendSession, AppendSessionStats } from './append-session.js';
+import { AppendConnectionLost } from './append-session.js';
+import { appendCommand, itemProblem, mailboxArgument, type LiteralPolicy } from './append-command.js';
+import { classifyRefusal } from './append-refusal.js';
+import type { AppendMode } from './append-mode.js';
+import { ByteBudget } from './byte-budget.js';
+import { parseAppendUids } from './imap-response.js';
+import type { ImapWireConnection } from './imap-wire-connection.js';
+
+export interface SessionSettings {
+  mode: AppendMode;
+  literals: LiteralPolicy;
+  batchSize: number;
+  batchBytes: number;
+  maxInFlightBytes: number;
+  logoutTimeoutMs: number;
+}
+
+/** Messages that travel in one APPEND command (one for single APPENDs), by position in the caller's list. */
+interface Unit {
+  indices: number[];
+  bytes: number;
+}
+
+/**
+ * Appends over one authenticated connection. Every command is pipelined; a MULTIAPPEND batch the server
+ * refuses (all-or-nothing, RFC 3502) is split in halves and retried until each refused message is isolated,
+ * so the others land exactly once.
+ */
+export class ImapAppendSession implements AppendSession {
+  private readonly budget: ByteBudget;
+  private readonly active = new Set<Promise<unknown>>();
+  private closing: Promise<void> | undefined;
+  private pending = 0;
+  private peakPending = 0;
+  private commands = 0;
+  private appended = 0;
+  private refused = 0;
+
+  constructor(
+    private readonly connection: ImapWireConnection,
+    readonly capabilities: ReadonlySet<string>,
+    private readonly settings: SessionSettings,
+  ) {
+    this.budget = new ByteBudget(settings.maxInFlightBytes);
+    connection.onLost((error) => this.budget.fail(error));
+  }
+
+  get mode(): AppendMode {
+    return this.settings.mode;
+  }
+
+  get stats(): AppendSessionStats {
+    return {
+      pendingBytes: this.pending,
+      peakPendingBytes: this.peakPending,
+      inFlightBytes: this.budget.inUse,
+      peakInFlightBytes: this.budget.peakInUse,
+      commands: this.commands,
+      appended: this.appended,
+      refused: this.refused,
+    };
+  }
+
+  ready(): Promise<void> {
+    return this.budget.whenReady();
+  }
+
+  append(mailbox: string, items: AppendItem[]): Promise<AppendOutcome[]> {
+    const work = this.appendAll(mailbox, items);
+    this.active.add(work);
+    const forget = () => this.active.delete(work);
+    work.then(forget, forget);
+    return work;
+  }
+
+  private async appendAll(mailbox: string, items: AppendItem[]): Promise<AppendOutcome[]> {
+    if (this.closing) throw new AppendConnectionLost('append() after close()');
+    if (this.connection.lost) throw this.connection.lost;
+    const argument = mailboxArgument(mailbox);
+    const outcomes: AppendOutcome[] = new Array(items.length);
+    const sendable: number[] = [];
+    items.forEach((item, index) => {
+      const problem = itemProblem(item);
+      if (problem) outcomes[index] = { ok: false, reason: `not sent: ${problem}`, permanent: true, code: 'INVALID' };
+      else sendable.push(index);
+    });
+    const total = sendable.reduce((sum, index) => sum + items[index]!.raw.length, 0);
+    this.pending += total;
+    this.peakPending = Math.max(this.peakPending, this.pending);
+    const running: Promise<void>[] = [];
+    try {
+      for (const unit of this.units(items, sendable)) {
+        await this.budget.acquire(unit.bytes);
+        const sent = this.send(argument, unit.indices.map((index) => items[index]!)).then(
+          (results) => results.forEach((outcome, k) => (outcomes[unit.indices[k]!] = outcome)),
+        );
+        running.push(sent.finally(() => this.budget.release(unit.bytes)));
+      }
+      await Promise.all(running);
+    } catch (error) {
+      await Promise.allSettled(running);
+      throw error;
+    } finally {
+      this.pending -= total;
+    }
+    return outcomes;
+  }
+
+  /** Batches (MULTIAPPEND) of up to batchSize messages and batchBytes bytes, or one message per command. */
+  private *units(items: AppendItem[], indices: number[]): Generator<Unit> {
+    if (this.settings.mode !== 'multiappend') {
+      for (const index of indices) yield { indices: [index], bytes: items[index]!.raw.length };
+      return;
+    }
+    let unit: Unit = { indices: [], bytes: 0 };
+    for (const index of indices) {
+      const size = items[index]!.raw.length;
+      if (unit.indices.length > 0 && (unit.indices.length >= this.settings.batchSize || unit.bytes + size > this.settings.batchBytes)) {
+        yield unit;
+        unit = { indices: [], bytes: 0 };
+      }
+      unit.indices.push(index);
+      unit.bytes += size;
+    }
+    if (unit.indices.length > 0) yield unit;
+  }
+
+  private async send(mailbox: string, items: AppendItem[]): Promise<AppendOutcome[]> {
+    this.commands++;
+    const response = await this.connection.command(appendCommand(mailbox, items, this.settings.literals));
+    if (response.status === 'OK') {
+      this.appended += items.length;
+      const uids = parseAppendUids(response.code, items.length);
+      return items.map((_, i) => (uids ? { ok: true, uid: uids[i] } : { ok: true }));
+    }
+    const refusal = classifyRefusal(response);
+    if (items.length > 1 && refusal.scope === 'message') {
+      // All-or-nothing: the batch held at least one message the server will not take. Find it.
+      const half = Math.ceil(items.length / 2);
+      const [first, second] = await Promise.all([this.send(mailbox, items.slice(0, half)), this.send(mailbox, items.slice(half))]);
+      return [...first, ...second];
+    }
+    this.refused += items.length;
+    return items.map(() => ({ ok: false, reason: refusal.reason, permanent: refusal.permanent, code: refusal.code }));
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.logout();
+    return this.closing;
+  }
+
+  private async logout(): Promise<void> {
+    await Promise.allSettled([...this.active]);
+    if (!this.connection.lost) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.connection.simple('LOGOUT').catch(() => undefined),
+        new Promise((resolve) => (timer = setTimeout(resolve, this.settings.logoutTimeoutMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    this.connection.destroy();
+  }
+}

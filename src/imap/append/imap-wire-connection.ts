@@ -1,0 +1,307 @@
+import { connect as connectTcp, isIP, type Socket } from 'node:net';
+import { connect as connectTls, rootCertificates, type TLSSocket } from 'node:tls';
+import { AppendConnectionLost } from './append-session.js';
+import { ImapProtocolError } from './imap-errors.js';
+import { parseResponse, type ImapResponse } from './imap-response.js';
+import { ResponseReader } from './response-reader.js';
+
+/** In a command's segments: stop writing until the server sends a `+` continuation request. */
+export const AWAIT_CONTINUATION: unique symbol = Symbol('await continuation');
+export type CommandSegment = Buffer | typeof AWAIT_CONTINUATION;
+
+export interface WireAddress {
+  host: string;
+  port: number;
+  /** Extra CA (PEM) to trust besides the system's. */
+  ca?: string;
+}
+
+interface PendingCommand {
+  tag: string;
+  segments: CommandSegment[];
+  settled: boolean;
+  resolve(response: ImapResponse): void;
+  reject(error: Error): void;
+}
+
+/**
+ * One IMAP connection: TCP or TLS, a serial writer that pipelines tagged commands (each written whole before
+ * the next, pausing only where a command waits for a continuation request), and a dispatcher that settles each
+ * command from its tagged response. It knows nothing of what the commands mean.
+ */
+export class ImapWireConnection {
+  private socket: Socket | TLSSocket;
+  private reader = new ResponseReader();
+  private readonly writeQueue: PendingCommand[] = [];
+  private readonly awaitingResponse = new Map<string, PendingCommand>();
+  private writing = false;
+  private continuation: { command: PendingCommand; proceed(go: boolean): void } | undefined;
+  private tagCounter = 0;
+  private lostError: AppendConnectionLost | undefined;
+  private readonly lostSignal: Promise<void>;
+  private signalLost!: () => void;
+  private byeText: string | undefined;
+  private readonly untaggedListeners = new Set<(response: ImapResponse) => void>();
+  private greetingSettlers: { resolve(r: ImapResponse): void; reject(e: Error): void } | undefined;
+  readonly greeting: Promise<ImapResponse>;
+  private responseTimeoutMs = 0;
+
+  private constructor(
+    socket: Socket | TLSSocket,
+    readonly address: WireAddress,
+    private secureTransport: boolean,
+  ) {
+    this.socket = socket;
+    this.lostSignal = new Promise((resolve) => (this.signalLost = resolve));
+    this.greeting = new Promise((resolve, reject) => (this.greetingSettlers = { resolve, reject }));
+    this.greeting.catch(() => undefined);
+    this.bind(socket);
+  }
+
+  /** Opens TCP (and TLS when `tls`), resolving once the transport is up; the greeting follows in `greeting`. */
+  static async open(address: WireAddress, tls: boolean): Promise<ImapWireConnection> {
+    const where = `${address.host}:${address.port}`;
+    const socket = tls
+      ? connectTls({ host: address.host, port: address.port, ...tlsOptions(address) })
+      : connectTcp({ host: address.host, port: address.port });
+    await new Promise<void>((resolve, reject) => {
+      const fail = (error: Error) => {
+        socket.destroy();
+        reject(tls ? describeTlsFailure(error, where) : new Error(`cannot connect to ${where}: ${error.message}`, { cause: error }));
+      };
+      socket.once('error', fail);
+      socket.once(tls ? 'secureConnect' : 'connect', () => {
+        socket.removeListener('error', fail);
+        resolve();
+      });
+    });
+    socket.setKeepAlive(true, 30_000);
+    socket.setNoDelay(true);
+    return new ImapWireConnection(socket, address, tls);
+  }
+
+  get secure(): boolean {
+    return this.secureTransport;
+  }
+
+  get where(): string {
+    return `${this.address.host}:${this.address.port}`;
+  }
+
+  /** Set once the connection is gone; every later command rejects with it. */
+  get lost(): AppendConnectionLost | undefined {
+    return this.lostError;
+  }
+
+  /** Commands written or queued whose tagged response has not arrived. */
+  get pendingCommands(): number {
+    return this.awaitingResponse.size;
+  }
+
+  /** While commands are pending, a silence this long from the server counts as a lost connection (0: never). */
+  setResponseTimeout(ms: number): void {
+    this.responseTimeoutMs = ms;
+    this.socket.setTimeout(ms);
+  }
+
+  onLost(listener: (error: AppendConnectionLost) => void): void {
+    void this.lostSignal.then(() => listener(this.lostError!));
+  }
+
+  onUntagged(listener: (response: ImapResponse) => void): () => void {
+    this.untaggedListeners.add(listener);
+    return () => this.untaggedListeners.delete(listener);
+  }
+
+  /**
+   * Queues a command (without tag: this adds it) and resolves with its tagged response, whatever its status.
+   * Rejects only with AppendConnectionLost.
+   */
+  command(segments: CommandSegment[]): Promise<ImapResponse> {
+    if (this.lostError) return Promise.reject(this.lostError);
+    const tag = `A${++this.tagCounter}`;
+    return new Promise<ImapResponse>((resolve, reject) => {
+      const command: PendingCommand = { tag, segments, settled: false, resolve, reject };
+      this.awaitingResponse.set(tag, command);
+      this.writeQueue.push(command);
+      void this.pump();
+    });
+  }
+
+  /** A one-line command without literals, e.g. `CAPABILITY`. */
+  simple(line: string): Promise<ImapResponse> {
+    return this.command([Buffer.from(`${line}\r\n`, 'utf8')]);
+  }
+
+  /**
+   * Switches to TLS after the server accepted STARTTLS. Anything the server sent after its OK would have come
+   * in plain text: refuse it (RFC 3501 section 6.2.1, response injection).
+   */
+  async upgradeToTls(): Promise<void> {
+    if (this.reader.buffered > 0) throw new ImapProtocolError(`${this.where} sent data after accepting STARTTLS; refusing the connection`);
+    const plain = this.socket;
+    plain.removeAllListeners('data');
+    plain.removeAllListeners('close');
+    plain.removeAllListeners('timeout');
+    const tls = connectTls({ socket: plain, ...tlsOptions(this.address) });
+    await new Promise<void>((resolve, reject) => {
+      const fail = (error: Error) => {
+        tls.destroy();
+        reject(describeTlsFailure(error, this.where));
+      };
+      tls.once('error', fail);
+      tls.once('secureConnect', () => {
+        tls.removeListener('error', fail);
+        resolve();
+      });
+    }).catch((error: Error) => {
+      this.markLost(error);
+      throw error;
+    });
+    plain.removeAllListeners('error');
+    plain.on('error', () => undefined);
+    this.socket = tls;
+    this.secureTransport = true;
+    this.reader = new ResponseReader();
+    this.bind(tls);
+  }
+
+  /** Closes the socket now; pending commands reject with AppendConnectionLost. */
+  destroy(cause?: Error): void {
+    this.markLost(cause);
+    this.socket.destroy();
+  }
+
+  private bind(socket: Socket | TLSSocket): void {
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('error', (error: Error) => this.destroy(error));
+    socket.on('close', () => this.markLost());
+    socket.on('timeout', () => {
+      if (this.awaitingResponse.size > 0) {
+        this.destroy(new Error(`no response from the server for ${Math.round(this.responseTimeoutMs / 1000)} s`));
+      }
+    });
+    if (this.responseTimeoutMs) socket.setTimeout(this.responseTimeoutMs);
+  }
+
+  private receive(chunk: Buffer): void {
+    let raws: Buffer[];
+    try {
+      raws = this.reader.push(chunk);
+    } catch (error) {
+      this.destroy(new ImapProtocolError(`${this.where}: ${(error as Error).message}`));
+      return;
+    }
+    for (const raw of raws) {
+      if (this.lostError) return;
+      this.dispatch(parseResponse(raw));
+    }
+  }
+
+  private dispatch(response: ImapResponse): void {
+    if (this.greetingSettlers) {
+      const { resolve } = this.greetingSettlers;
+      this.greetingSettlers = undefined;
+      resolve(response);
+      return;
+    }
+    if (response.kind === 'continuation') {
+      const waiting = this.continuation;
+      this.continuation = undefined;
+      waiting?.proceed(true);
+      return;
+    }
+    if (response.kind === 'tagged') {
+      const command = this.awaitingResponse.get(response.tag!);
+      if (!command) return;
+      this.awaitingResponse.delete(command.tag);
+      command.settled = true;
+      if (this.continuation?.command === command) {
+        const waiting = this.continuation;
+        this.continuation = undefined;
+        waiting.proceed(false);
+      }
+      command.resolve(response);
+      return;
+    }
+    if (response.status === 'BYE') this.byeText = response.text;
+    for (const listener of this.untaggedListeners) listener(response);
+  }
+
+  private async pump(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      while (this.writeQueue.length > 0 && !this.lostError) {
+        await this.write(this.writeQueue.shift()!);
+      }
+    } catch (error) {
+      this.destroy(error as Error);
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private async write(command: PendingCommand): Promise<void> {
+    const socket = this.socket;
+    let full = false;
+    socket.cork();
+    full = !socket.write(`${command.tag} `, 'latin1');
+    for (const segment of command.segments) {
+      if (this.lostError) return;
+      if (segment !== AWAIT_CONTINUATION) {
+        if (!socket.write(segment)) full = true;
+        continue;
+      }
+      socket.uncork();
+      // The server may refuse the command instead of inviting the literal: then the rest is not sent.
+      if (!(await this.continuationFor(command))) return;
+      socket.cork();
+    }
+    socket.uncork();
+    if (full && !this.lostError) await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), this.lostSignal]);
+  }
+
+  private continuationFor(command: PendingCommand): Promise<boolean> {
+    if (command.settled || this.lostError) return Promise.resolve(false);
+    return new Promise((proceed) => (this.continuation = { command, proceed }));
+  }
+
+  private markLost(cause?: Error): void {
+    if (this.lostError) return;
+    const detail = this.byeText !== undefined ? `the server said "${this.byeText}"` : cause ? cause.message : 'the server closed it';
+    this.lostError = new AppendConnectionLost(`IMAP connection to ${this.where} lost: ${detail}`, { cause });
+    this.signalLost();
+    this.greetingSettlers?.reject(this.lostError);
+    this.greetingSettlers = undefined;
+    this.continuation?.proceed(false);
+    this.continuation = undefined;
+    this.writeQueue.length = 0;
+    const pending = [...this.awaitingResponse.values()];
+    this.awaitingResponse.clear();
+    for (const command of pending) {
+      command.settled = true;
+      command.reject(this.lostError);
+    }
+  }
+}
+
+function tlsOptions(address: WireAddress): { servername?: string; ca?: string[] } {
+  return {
+    servername: isIP(address.host) ? undefined : address.host,
+    ca: address.ca ? [...rootCertificates, address.ca] : undefined,
+  };
+}
+
+function describeTlsFailure(error: Error, where: string): Error {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  let hint = '';
+  if (/wrong version number|unknown protocol|packet length too long/i.test(error.message)) {
+    hint = ': the port does not speak TLS; use imaps:// with port 993, or imap:// (STARTTLS) with port 143';
+  } else if (/CERT|SELF_SIGNED|UNABLE_TO|ALTNAME|HOSTNAME/i.test(code + error.message)) {
+    hint = ': the server certificate is not trusted for this host; check the host name, or give its CA certificate';
+  } else if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT/.test(code)) {
+    hint = ': check the host and port';
+  }
+  return new Error(`TLS connection to ${where} failed (${error.message})${hint}`, { cause: error });
+}
