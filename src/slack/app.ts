@@ -1,0 +1,108 @@
+import { App, LogLevel, SocketModeReceiver, type AppOptions, type Receiver } from '@slack/bolt';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../log/logger.js';
+import type { MigrationService } from '../pipeline/migration-service.js';
+import { ApproverPolicy } from './approvers.js';
+import { boltLogger } from './bolt-logger.js';
+import type { SlackDeps } from './deps.js';
+import { errorText } from './deps.js';
+import { registerListeners } from './listeners/index.js';
+import { dedupeDeliveries } from './middleware/dedupe.js';
+import { ThreadNotifier } from './notifier/thread-notifier.js';
+import { ThreadRegistry } from './registry.js';
+
+export interface BuildAppDeps {
+  config: Config;
+  service: MigrationService;
+  logger: Logger;
+  /** A receiver built by the caller (tests: an HTTPReceiver with `processBeforeResponse`). */
+  receiver?: Receiver;
+  /** Extra App options (tests: `botId`/`botUserId`, `clientOptions.retryConfig`). */
+  appOptions?: Partial<AppOptions>;
+  /** Minimum time between two edits of a live message; 3 s by default. */
+  progressIntervalMs?: number;
+  /** Time allowed before answering Slack; 2.5 s by default (Slack waits 3 s). */
+  ackBudgetMs?: number;
+}
+
+export interface SlackApp {
+  app: App;
+  notifier: ThreadNotifier;
+  deps: SlackDeps;
+}
+
+/**
+ * The Bolt app with every listener registered and its thread notifier built (not yet subscribed: call
+ * `notifier.start()`). No network activity happens here except Bolt's own `auth.test` when no bot id is given.
+ */
+export function buildApp(input: BuildAppDeps): SlackApp {
+  const { config, logger } = input;
+  if (!config.SLACK_BOT_TOKEN) throw new Error('SLACK_BOT_TOKEN is required for the Slack app');
+  const socket = !input.receiver && config.SLACK_MODE === 'socket';
+  if (!input.receiver && !socket && !config.SLACK_SIGNING_SECRET) throw new Error('SLACK_SIGNING_SECRET is required in HTTP mode');
+  if (socket && !config.SLACK_APP_TOKEN) throw new Error('SLACK_APP_TOKEN (xapp-…) is required in Socket Mode; or set SLACK_MODE=http');
+
+  const log = boltLogger(logger);
+  const clientOptions = {
+    ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL.endsWith('/') ? config.SLACK_API_URL : `${config.SLACK_API_URL}/` } : {}),
+    ...input.appOptions?.clientOptions,
+  };
+  const options: AppOptions = {
+    token: config.SLACK_BOT_TOKEN,
+    logger: log,
+    logLevel: LogLevel.INFO,
+    ...(input.receiver
+      ? { receiver: input.receiver }
+      : socket
+        ? {
+            receiver: new SocketModeReceiver({ appToken: config.SLACK_APP_TOKEN!, logger: log, installerOptions: { clientOptions } }),
+          }
+        : {
+            signingSecret: config.SLACK_SIGNING_SECRET!,
+            port: config.PORT,
+            customRoutes: [
+              {
+                path: '/healthz',
+                method: ['GET'],
+                handler: (_req, res) => {
+                  res.writeHead(200, { 'content-type': 'text/plain' });
+                  res.end('ok');
+                },
+              },
+            ],
+          }),
+    ...input.appOptions,
+    clientOptions,
+  };
+  const app = new App(options);
+
+  const registry = new ThreadRegistry();
+  const deps: SlackDeps = {
+    config,
+    service: input.service,
+    logger: logger.child({ component: 'slack' }),
+    approvers: new ApproverPolicy({
+      approvers: config.APPROVERS,
+      allowSelfApproval: config.ALLOW_SELF_APPROVAL,
+      client: app.client,
+      logger,
+    }),
+    registry,
+    ackBudgetMs: input.ackBudgetMs ?? 2500,
+  };
+
+  app.use(dedupeDeliveries());
+  registerListeners(app, deps);
+  app.error(async (error) => {
+    deps.logger.error({ err: errorText(error) }, 'unhandled error in a Slack listener');
+  });
+
+  const notifier = new ThreadNotifier({
+    client: app.client,
+    service: input.service,
+    registry,
+    logger: deps.logger,
+    ...(input.progressIntervalMs !== undefined ? { progressIntervalMs: input.progressIntervalMs } : {}),
+  });
+  return { app, notifier, deps };
+}

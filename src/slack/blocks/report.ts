@@ -1,0 +1,133 @@
+import type { MigrationReport } from '../../pipeline/migration-service.js';
+import { ACTION } from '../ids.js';
+import type { SlackMessage } from './request-message.js';
+import { formatBytes, formatCount, formatDuration } from './format.js';
+import {
+  actions,
+  button,
+  composeMessage,
+  confirm,
+  context,
+  escapeMrkdwn,
+  fallbackText,
+  fields,
+  fit,
+  header,
+  joinWithMore,
+  pageLines,
+  section,
+  type KnownBlock,
+} from './limits.js';
+
+/** Pages per long list (folders, DNS): the whole report must stay far below 50 blocks and ~10k characters. */
+const LIST_PAGE_CHARS = 1500;
+const LIST_PAGES = 2;
+
+function code(value: string): string {
+  return `\`${escapeMrkdwn(value.replace(/`/g, "'"))}\``;
+}
+
+export interface FinalReportInput {
+  jobId: string;
+  source: string;
+  report: MigrationReport;
+  /** Offer the reset button (not when the pipeline already reset the source). */
+  offerReset?: boolean;
+}
+
+/** The final report posted in the request's thread. */
+export function finalReportMessage(input: FinalReportInput): SlackMessage {
+  const { report } = input;
+  const body: KnownBlock[] = [header(`Migration finished: ${input.source}`)];
+
+  const copy = report.copy;
+  if (copy) {
+    body.push(
+      fields([
+        `*Messages*\n${formatCount(copy.messages.copied)} copied, ${formatCount(copy.messages.skipped)} already there, ${formatCount(copy.messages.failed)} failed (of ${formatCount(copy.messages.total)})`,
+        `*Data*\n${formatBytes(copy.bytes)} in ${formatDuration(copy.seconds)}`,
+        `*Folders*\n${formatCount(copy.folders.length)}`,
+        `*Result*\n${copy.ok ? ':white_check_mark: complete' : ':warning: incomplete'}`,
+      ]),
+    );
+    const withFailures = copy.folders.filter((f) => f.failed > 0);
+    if (withFailures.length > 0) {
+      const lines = withFailures.map((f) => `• ${code(f.from)}: ${formatCount(f.failed)} failed of ${formatCount(f.total)}`);
+      pageLines(lines, LIST_PAGE_CHARS, 1).forEach((page, i) => body.push(section(`${i === 0 ? '*Folders with failed messages*\n' : ''}${page}`)));
+    }
+  }
+
+  if (report.foldersNotInSync.length > 0) {
+    const lines = report.foldersNotInSync.map((f) => `• ${code(f.folder)}: ${formatCount(f.missing)} missing`);
+    pageLines(lines, LIST_PAGE_CHARS, LIST_PAGES).forEach((page, i) =>
+      body.push(section(`${i === 0 ? `:warning: *Folders not in sync (${report.foldersNotInSync.length})*\n` : ''}${page}`)),
+    );
+  } else if (copy) {
+    body.push(context([':white_check_mark: Every folder holds every source message.']));
+  }
+
+  const toFix = report.dns.filter((c) => !c.ok);
+  const fine = report.dns.filter((c) => c.ok).map((c) => c.record);
+  if (toFix.length > 0) {
+    const lines = toFix.map(
+      (c) =>
+        `• *${c.record}*: now ${c.current.length > 0 ? c.current.map(code).join(', ') : '_nothing_'}; ` +
+        `expected ${c.expected.length > 0 ? c.expected.map(code).join(', ') : '_see the OVH diagnostic_'}` +
+        (c.detail ? ` (${escapeMrkdwn(c.detail)})` : ''),
+    );
+    pageLines(lines, LIST_PAGE_CHARS, LIST_PAGES).forEach((page, i) =>
+      body.push(section(`${i === 0 ? ':globe_with_meridians: *DNS records to fix*\n' : ''}${page}`)),
+    );
+  }
+  if (fine.length > 0) body.push(context([`DNS already right: ${[...new Set(fine)].join(', ')}`]));
+
+  const settings = report.clientSettings;
+  if (settings) {
+    body.push(
+      fields([
+        `*IMAP*\n${code(settings.imap.host)} port ${settings.imap.port} (${settings.imap.security.toUpperCase()})`,
+        `*SMTP*\n${code(settings.smtp.host)} port ${settings.smtp.port} (${settings.smtp.security.toUpperCase()})`,
+        `*Webmail*\n${fit(settings.webmailUrl, 1000)}`,
+      ]),
+    );
+  }
+
+  if (report.aliasesRecreated.length > 0) {
+    body.push(section(`*Aliases recreated*\n${joinWithMore(report.aliasesRecreated.map((a) => `• ${escapeMrkdwn(a)}`), 1500, 40)}`));
+  }
+  if (report.toRecreateByHand.length > 0) {
+    body.push(
+      section(
+        `*To recreate by hand*\n${joinWithMore(report.toRecreateByHand.map((f) => `• ${f.kind}: ${escapeMrkdwn(f.description)}`), 1500, 40)}`,
+      ),
+    );
+  }
+
+  const footer: KnownBlock[] = [];
+  if (input.offerReset !== false) {
+    footer.push(
+      actions(
+        [
+          button({
+            text: 'Reset the temporary source account',
+            actionId: ACTION.resetSource,
+            value: input.jobId,
+            style: 'danger',
+            confirm: confirm({
+              title: 'Reset the old account?',
+              text: 'Its mail is deleted for good. Do this only once the user confirmed everything is in the new mailbox.',
+              confirm: 'Reset it',
+              danger: true,
+            }),
+          }),
+        ],
+        `report-${input.jobId}`.slice(0, 255),
+      ),
+    );
+  }
+
+  const summary = copy
+    ? `${formatCount(copy.messages.copied)} messages copied, ${report.foldersNotInSync.length} folder(s) not in sync, ${toFix.length} DNS record(s) to fix`
+    : `${toFix.length} DNS record(s) to fix`;
+  return { text: fallbackText(`Migration of ${input.source} finished: ${summary}`), blocks: composeMessage(body, footer) };
+}

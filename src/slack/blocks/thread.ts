@@ -1,0 +1,172 @@
+import type { CopyProgress } from '../../domain/copy-report.js';
+import type { MigrationStatus, StepName, StepRecord } from '../../pipeline/migration-service.js';
+import { ACTION } from '../ids.js';
+import type { SlackMessage } from './request-message.js';
+import { formatBytes, formatCount, formatDuration, formatMiB, slackDate, stepLabel, textBar } from './format.js';
+import {
+  actions,
+  button,
+  composeMessage,
+  confirm,
+  context,
+  escapeMrkdwn,
+  fallbackText,
+  fit,
+  header,
+  joinWithMore,
+  pageLines,
+  section,
+  type Button,
+  type KnownBlock,
+} from './limits.js';
+
+const STEP_ICON: Record<StepRecord['status'], string> = {
+  pending: ':white_circle:',
+  running: ':arrows_counterclockwise:',
+  done: ':white_check_mark:',
+  failed: ':x:',
+  skipped: ':fast_forward:',
+};
+
+/** One thread reply per finished step. */
+export function stepMessage(step: StepRecord): SlackMessage {
+  const line = `${STEP_ICON[step.status]} *${stepLabel(step.name)}*: ${step.status}`;
+  const detail = step.detail ? `\n${escapeMrkdwn(step.detail)}` : '';
+  return {
+    text: fallbackText(`${stepLabel(step.name)}: ${step.status}${step.detail ? ` (${step.detail})` : ''}`),
+    blocks: composeMessage([section(fit(line + detail, 2900))]),
+  };
+}
+
+const PHASE_LABEL: Record<CopyProgress['phase'], string> = {
+  scanning: 'Scanning folders',
+  copying: 'Copying messages',
+  'syncing-flags': 'Synchronising flags',
+  verifying: 'Verifying',
+  done: 'Copy finished',
+};
+
+/** The one live progress message, edited in place. */
+export function progressMessage(progress: CopyProgress): SlackMessage {
+  const fraction =
+    progress.bytesTotal > 0
+      ? progress.bytesDone / progress.bytesTotal
+      : progress.messagesTotal > 0
+        ? progress.messagesDone / progress.messagesTotal
+        : progress.phase === 'done'
+          ? 1
+          : 0;
+  const stats = [
+    `${formatCount(progress.messagesDone)} / ${formatCount(progress.messagesTotal)} messages`,
+    `${formatMiB(progress.bytesDone)} / ${formatMiB(progress.bytesTotal)} MiB`,
+    `${formatMiB(progress.rate)} MiB/s`,
+    progress.phase === 'done' ? 'done' : `ETA ${formatDuration(progress.etaSeconds)}`,
+  ].join(' · ');
+  const folder = progress.folder ? ` · folder \`${escapeMrkdwn(fit(progress.folder, 200))}\`` : '';
+  return {
+    text: fallbackText(`${PHASE_LABEL[progress.phase]}: ${Math.floor(fraction * 100)}%`),
+    blocks: composeMessage([section(`*${PHASE_LABEL[progress.phase]}*${folder}\n\`${textBar(fraction)}\`\n${stats}`)]),
+  };
+}
+
+/** A failure, with Retry and (once the source was renamed) Undo. */
+export function failureMessage(input: { jobId: string; step: StepName; error: string; undoAvailable: boolean }): SlackMessage {
+  const buttons: Button[] = [
+    button({
+      text: 'Retry the failed step',
+      actionId: ACTION.retry,
+      value: input.jobId,
+      style: 'primary',
+      confirm: confirm({ title: 'Retry?', text: `The migration resumes at "${stepLabel(input.step)}".`, confirm: 'Retry' }),
+    }),
+  ];
+  if (input.undoAvailable) {
+    buttons.push(
+      button({
+        text: 'Undo the rename',
+        actionId: ACTION.undo,
+        value: input.jobId,
+        style: 'danger',
+        confirm: confirm({
+          title: 'Undo the rename?',
+          text: 'The old account gets its original address back; the destination account is left as it is.',
+          confirm: 'Undo',
+          danger: true,
+        }),
+      }),
+    );
+  }
+  return {
+    text: fallbackText(`Migration failed at ${stepLabel(input.step)}: ${input.error}`),
+    blocks: composeMessage(
+      [section(`:x: *Failed at ${stepLabel(input.step)}*\n\`\`\`${fit(input.error.replace(/```/g, "'''"), 2800)}\`\`\``)],
+      [actions(buttons, `failure-${input.step}-${input.jobId}`.slice(0, 255))],
+    ),
+  };
+}
+
+/** A plain notice in a thread (someone reset, retried, undid, cancelled…). */
+export function noticeMessage(text: string): SlackMessage {
+  return { text: fallbackText(text), blocks: composeMessage([context([text])]) };
+}
+
+const STATE_ICON: Record<MigrationStatus['state'], string> = {
+  'awaiting-approval': ':hourglass:',
+  rejected: ':no_entry:',
+  queued: ':inbox_tray:',
+  running: ':arrows_counterclockwise:',
+  done: ':white_check_mark:',
+  failed: ':x:',
+  cancelled: ':heavy_minus_sign:',
+};
+
+export interface BatchRow {
+  jobId: string;
+  address: string;
+  state: MigrationStatus['state'];
+}
+
+/** The batch thread's summary, updated as its mailboxes move. */
+export function batchSummaryMessage(input: { batchId: string; requester: string; rows: BatchRow[]; decided?: string }): SlackMessage {
+  const counts = new Map<string, number>();
+  for (const row of input.rows) counts.set(row.state, (counts.get(row.state) ?? 0) + 1);
+  const tally = [...counts.entries()].map(([state, n]) => `${STATE_ICON[state as MigrationStatus['state']] ?? ''} ${state}: ${n}`).join(' · ');
+  const lines = input.rows.map((row) => `${STATE_ICON[row.state] ?? ''} ${escapeMrkdwn(row.address)} — ${row.state} · \`${escapeMrkdwn(row.jobId)}\``);
+  const pages = pageLines(lines, 2900, 3);
+  return {
+    text: fallbackText(`Batch migration of ${input.rows.length} mailboxes: ${tally}`),
+    blocks: composeMessage([
+      header(`Batch migration: ${input.rows.length} mailboxes`),
+      context([`Requested by <@${input.requester}> · batch \`${escapeMrkdwn(input.batchId)}\``, tally || 'nothing yet']),
+      ...pages.map((page) => section(page)),
+    ]),
+  };
+}
+
+/** `/migrate-mailbox status`: one section per migration, newest first. */
+export function statusMessage(statuses: MigrationStatus[]): SlackMessage {
+  if (statuses.length === 0) return { text: 'No migration found.', blocks: [section('No migration found.')] };
+  const body: KnownBlock[] = statuses.map((s) => {
+    const current = [...s.steps].reverse().find((step) => step.status !== 'pending');
+    const progress = s.progress ? ` · \`${textBar(s.progress.bytesTotal > 0 ? s.progress.bytesDone / s.progress.bytesTotal : 0, 10)}\`` : '';
+    return section(
+      `${STATE_ICON[s.state]} *${escapeMrkdwn(s.plan.source.address)}* → \`${escapeMrkdwn(s.plan.destination.service)}\` · ${s.state}${progress}\n` +
+        `job \`${escapeMrkdwn(s.jobId)}\` · size ${formatBytes(s.plan.sizeBytes)}` +
+        (current ? ` · last step: ${stepLabel(current.name)} (${current.status}${current.at ? `, ${slackDate(current.at)}` : ''})` : ''),
+    );
+  });
+  return { text: fallbackText(`${statuses.length} migration(s)`), blocks: composeMessage(body) };
+}
+
+export function helpMessage(command: string): SlackMessage {
+  const lines = [
+    `\`${command}\`: open the request form`,
+    `\`${command} ADDRESS to SERVICE\`: open it filled in (e.g. \`${command} john.smith@mydomain.ovh to emailpro-ab12345-1\`)`,
+    `\`${command} status [ADDRESS|JOB]\`: where migrations stand`,
+    `\`${command} cancel JOB\`: cancel a migration that has not finished`,
+    `\`${command} batch\`: many mailboxes from a CSV file`,
+    `\`${command} help\`: this text`,
+    'Every request waits for an approver; the job then reports each step in the request thread.',
+  ];
+  return { text: 'migrate-mailbox help', blocks: [section(joinWithMore(lines, 2900))] };
+}

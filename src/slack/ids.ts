@@ -1,0 +1,45 @@
+/**
+ * Every identifier Slack sees: the command, view callback ids, action ids and block ids. `manifest.yml` and the
+ * manifest test read these, so a rename here cannot silently drift from what Slack is told.
+ */
+export const COMMAND = '/migrate-mailbox';
+
+export const CALLBACK = {
+  request: 'migrate_mailbox',
+  batch: 'migrate_mailbox_batch',
+} as const;
+
+export const ACTION = {
+  approve: 'migration_approve',
+  reject: 'migration_reject',
+  resetSource: 'migration_reset_source',
+  retry: 'migration_retry',
+  undo: 'migration_undo',
+  /** external_select in the request modal: options loaded from the pipeline. */
+  source: 'source_select',
+  destination: 'destination_select',
+  temporaryName: 'temporary_name_input',
+  options: 'options_checkboxes',
+  password: 'password_input',
+  csvFile: 'csv_file_input',
+} as const;
+
+/** Block ids of the request modal: `response_action: 'errors'` is keyed by these. */
+export const BLOCK = {
+  source: 'source',
+  destination: 'destination',
+  temporaryName: 'temporary_name',
+  options: 'options',
+  password: 'password',
+  csvFile: 'csv_file',
+  planPreview: 'plan_preview',
+} as const;
+
+export const OPTION = {
+  dryRun: 'dry_run',
+  resetSource: 'reset_source',
+} as const;
+
+/** Buttons whose click changes a migration; used by the retry/duplicate guard and the manifest test. */
+export const DECISION_ACTIONS = [ACTION.approve, ACTION.reject] as const;
+export const FOLLOW_UP_ACTIONS = [ACTION.resetSource, ACTION.retry, ACTION.undo] as const;

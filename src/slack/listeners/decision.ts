@@ -1,0 +1,72 @@
+import type { App, BlockAction, ButtonAction, webApi } from '@slack/bolt';
+import { ACTION } from '../ids.js';
+import type { SlackDeps } from '../deps.js';
+import { errorText } from '../deps.js';
+import { decisionLine } from '../blocks/request-message.js';
+import { slackDate } from '../blocks/format.js';
+import type { KnownBlock } from '../blocks/limits.js';
+
+/** The request message with its Approve/Reject buttons replaced by who decided and when. */
+export function withoutButtons(blocks: readonly KnownBlock[], replacement: KnownBlock): KnownBlock[] {
+  const kept = blocks.filter(
+    (b) => !(b.type === 'actions' && b.elements.some((e) => 'action_id' in e && (e.action_id === ACTION.approve || e.action_id === ACTION.reject))),
+  );
+  return [...kept.filter((b) => !(b.type === 'context' && b.block_id?.startsWith('decided-'))), replacement];
+}
+
+async function ephemeral(client: webApi.WebClient, channel: string | undefined, user: string, text: string): Promise<void> {
+  if (!channel) return;
+  await client.chat.postEphemeral({ channel, user, text });
+}
+
+export function register(app: App, deps: SlackDeps): void {
+  const inFlight = new Set<string>();
+
+  const handler = (approve: boolean) =>
+    async ({ ack, body, action, client, logger }: { ack: () => Promise<void>; body: BlockAction; action: ButtonAction; client: webApi.WebClient; logger: { error(m: string): void } }) => {
+      await ack();
+      const jobId = action.value ?? '';
+      const userId = body.user.id;
+      const channel = body.channel?.id ?? body.container?.channel_id;
+      const messageTs = body.message?.ts ?? body.container?.message_ts;
+
+      // two clicks of the same job at once in this process: the second one waits for nothing and says so
+      if (inFlight.has(jobId)) {
+        await ephemeral(client, channel, userId, 'This request is being decided right now.');
+        return;
+      }
+      inFlight.add(jobId);
+      try {
+        const [status] = await deps.service.status({ jobId });
+        if (!status) {
+          await ephemeral(client, channel, userId, 'I cannot find this migration any more.');
+          return;
+        }
+        const requester = status.requester.kind === 'slack' ? status.requester.id : undefined;
+        const allowed = await deps.approvers.mayDecide(userId, requester, approve);
+        if (!allowed.ok) {
+          await ephemeral(client, channel, userId, allowed.reason);
+          return;
+        }
+        const result = await deps.service.decide(jobId, { approve, by: { kind: 'slack', id: userId } });
+        if (!result.changed) {
+          const who = result.by.kind === 'slack' ? `<@${result.by.id}>` : result.by.id;
+          await ephemeral(client, channel, userId, `Already ${result.state} by ${who} on ${slackDate(result.at)}: nothing changed.`);
+          return;
+        }
+        if (channel && messageTs) {
+          const blocks = withoutButtons((body.message?.blocks ?? []) as KnownBlock[], decisionLine(result));
+          const text = `${String(body.message?.text ?? 'Migration request')} (${result.state})`.slice(0, 3000);
+          await client.chat.update({ channel, ts: messageTs, text, blocks });
+        }
+      } catch (error) {
+        logger.error(`decision on ${jobId} failed: ${errorText(error)}`);
+        await ephemeral(client, channel, userId, `The decision could not be recorded: ${errorText(error).slice(0, 1000)}`).catch(() => undefined);
+      } finally {
+        inFlight.delete(jobId);
+      }
+    };
+
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION.approve }, handler(true));
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION.reject }, handler(false));
+}

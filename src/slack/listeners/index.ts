@@ -1,0 +1,13 @@
+import type { App } from '@slack/bolt';
+import type { SlackDeps } from '../deps.js';
+import * as command from './command.js';
+import * as options from './options.js';
+import * as requestSubmission from './request-submission.js';
+import * as batchSubmission from './batch-submission.js';
+import * as decision from './decision.js';
+import * as followUps from './follow-ups.js';
+
+/** Every listener, one module each, registered in one place. */
+export function registerListeners(app: App, deps: SlackDeps): void {
+  for (const listener of [command, options, requestSubmission, batchSubmission, decision, followUps]) listener.register(app, deps);
+}

@@ -1,0 +1,193 @@
+import type { App, webApi } from '@slack/bolt';
+import { z } from 'zod';
+import type { MigrationRequest, PreflightProblem } from '../../pipeline/migration-service.js';
+import { ACTION, BLOCK, CALLBACK, OPTION } from '../ids.js';
+import type { SlackDeps } from '../deps.js';
+import { errorText, within } from '../deps.js';
+import { decodeMetadata, pendingModal, requestModal, type RequestMetadata } from '../blocks/request-modal.js';
+import { placeholderMessage, refusedMessage, requestMessage } from '../blocks/request-message.js';
+import { LIMITS, fit, section } from '../blocks/limits.js';
+
+type StateValues = Record<string, Record<string, {
+  selected_option?: { value?: string } | null;
+  selected_options?: { value?: string }[];
+  value?: string | null;
+}>>;
+
+const address = z.string().trim().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'Pick a mailbox address from the list.');
+
+/** What the modal must hold before the pipeline is even asked; keys are the modal's block ids. */
+export const requestFormSchema = z.object({
+  [BLOCK.source]: address,
+  [BLOCK.destination]: z.string().trim().min(1, 'Pick a destination service.').max(255),
+  [BLOCK.temporaryName]: z
+    .string()
+    .trim()
+    .max(254)
+    .regex(/^[^\s@]+(@[^\s@]+\.[^\s@]+)?$/, 'A local part (john.smith01) or a full address, without spaces.')
+    .optional(),
+  [BLOCK.password]: z
+    .string()
+    .max(128)
+    .refine((p) => p.trim() === p, 'No leading or trailing spaces.')
+    .optional(),
+  [BLOCK.options]: z.array(z.enum([OPTION.dryRun, OPTION.resetSource])).default([]),
+});
+export type RequestForm = z.infer<typeof requestFormSchema>;
+
+/** Reads the modal's state into plain values (empty inputs become undefined). */
+export function readRequestForm(values: StateValues): Record<string, unknown> {
+  const text = (block: string, action: string) => {
+    const v = values[block]?.[action]?.value;
+    return v === null || v === undefined || v === '' ? undefined : v;
+  };
+  return {
+    [BLOCK.source]: values[BLOCK.source]?.[ACTION.source]?.selected_option?.value ?? '',
+    [BLOCK.destination]: values[BLOCK.destination]?.[ACTION.destination]?.selected_option?.value ?? '',
+    [BLOCK.temporaryName]: text(BLOCK.temporaryName, ACTION.temporaryName),
+    [BLOCK.password]: text(BLOCK.password, ACTION.password),
+    [BLOCK.options]: (values[BLOCK.options]?.[ACTION.options]?.selected_options ?? []).map((o) => o.value),
+  };
+}
+
+const FIELD_BLOCK: Record<PreflightProblem['field'], string> = {
+  source: BLOCK.source,
+  destination: BLOCK.destination,
+  temporaryName: BLOCK.temporaryName,
+  password: BLOCK.password,
+  // a problem with no input of its own shows under the first one
+  general: BLOCK.source,
+};
+
+/** `response_action: 'errors'` body: one message per block (several joined), within Slack's lengths. */
+export function inlineErrors(problems: { block: string; message: string }[]): Record<string, string> {
+  const grouped = new Map<string, string[]>();
+  for (const p of problems) grouped.set(p.block, [...(grouped.get(p.block) ?? []), p.message]);
+  return Object.fromEntries([...grouped].map(([block, messages]) => [block, fit(messages.join(' · '), LIMITS.inputError)]));
+}
+
+export function preflightErrors(problems: PreflightProblem[]): Record<string, string> {
+  return inlineErrors(problems.map((p) => ({ block: FIELD_BLOCK[p.field] ?? BLOCK.source, message: p.message })));
+}
+
+export function register(app: App, deps: SlackDeps): void {
+  app.view(CALLBACK.request, async ({ ack, body, view, client, logger }) => {
+    const userId = body.user.id;
+    const metadata = decodeMetadata(view.private_metadata);
+    if (!metadata) {
+      await ack({ response_action: 'errors', errors: { [BLOCK.source]: 'This form is out of date: close it and run the command again.' } });
+      return;
+    }
+    const parsed = requestFormSchema.safeParse(readRequestForm(view.state.values as StateValues));
+    if (!parsed.success) {
+      await ack({
+        response_action: 'errors',
+        errors: inlineErrors(parsed.error.issues.map((i) => ({ block: String(i.path[0] ?? BLOCK.source), message: i.message }))),
+      });
+      return;
+    }
+    const form = parsed.data;
+    const request: MigrationRequest = {
+      sourceAddress: form[BLOCK.source],
+      destinationService: form[BLOCK.destination],
+      ...(form[BLOCK.temporaryName] ? { temporaryName: form[BLOCK.temporaryName] } : {}),
+      ...(form[BLOCK.password] ? { destinationPassword: form[BLOCK.password] } : {}),
+      dryRun: form[BLOCK.options].includes(OPTION.dryRun),
+      resetSourceAfter: form[BLOCK.options].includes(OPTION.resetSource),
+      requester: { kind: 'slack', id: userId },
+    };
+
+    // Preflight inside Slack's 3 s window gives inline errors; past the budget, the modal shows "checking…"
+    // and the outcome replaces it when known.
+    const checking = deps.service.preflight(request);
+    let preflight;
+    try {
+      preflight = await within(checking, deps.ackBudgetMs);
+    } catch (error) {
+      logger.error(`preflight failed: ${errorText(error)}`);
+      await ack({ response_action: 'errors', errors: { [BLOCK.source]: fit(`The check failed: ${errorText(error)}`, LIMITS.inputError) } });
+      return;
+    }
+    if (preflight.done) {
+      if (!preflight.value.ok) {
+        await ack({ response_action: 'errors', errors: preflightErrors(preflight.value.problems) });
+        return;
+      }
+      await ack();
+      await post(deps, client, metadata, request, logger);
+      return;
+    }
+
+    await ack({ response_action: 'update', view: pendingModal(CALLBACK.request, metadata, ':hourglass_flowing_sand: Checking the request with OVHcloud…') });
+    try {
+      const late = await checking;
+      if (!late.ok) {
+        await client.views.update({
+          view_id: view.id,
+          view: requestModal({
+            metadata,
+            prefill: {
+              source: request.sourceAddress,
+              destination: request.destinationService,
+              temporaryName: request.temporaryName,
+              dryRun: request.dryRun,
+              resetSourceAfter: request.resetSourceAfter,
+            },
+            problems: late.problems,
+          }),
+        });
+        return;
+      }
+      await client.views.update({ view_id: view.id, view: { ...pendingModal(CALLBACK.request, metadata, ''), blocks: [section(`:white_check_mark: Request posted in <#${metadata.channel}>.`)] } });
+      await post(deps, client, metadata, request, logger);
+    } catch (error) {
+      logger.error(`late preflight failed: ${errorText(error)}`);
+      await client.views
+        .update({ view_id: view.id, view: { ...pendingModal(CALLBACK.request, metadata, ''), blocks: [section(fit(`:x: The check failed: ${errorText(error)}`, 2900))] } })
+        .catch(() => undefined);
+    }
+  });
+}
+
+/**
+ * Posts the request. A placeholder goes first so that the job's origin carries the thread ts from the start:
+ * any bot process (and the notifier after a restart) can then find the thread from the job alone.
+ */
+async function post(
+  deps: SlackDeps,
+  client: webApi.WebClient,
+  metadata: RequestMetadata,
+  request: MigrationRequest,
+  logger: { error(msg: string): void },
+): Promise<void> {
+  const userId = request.requester.id;
+  let placeholder;
+  try {
+    placeholder = await client.chat.postMessage({ channel: metadata.channel, ...placeholderMessage(request.sourceAddress, userId) });
+  } catch (error) {
+    logger.error(`could not post the request in ${metadata.channel}: ${errorText(error)}`);
+    await client.chat
+      .postEphemeral({
+        channel: metadata.commandChannel,
+        user: userId,
+        text: `I could not post your request in <#${metadata.channel}> (${errorText(error)}). Invite me there, then try again.`,
+      })
+      .catch(() => undefined);
+    return;
+  }
+  const channel = placeholder.channel ?? metadata.channel;
+  const ts = placeholder.ts!;
+  const submitted = await deps.service
+    .submit({ ...request, origin: { channel, threadTs: ts } })
+    .catch((error: unknown) => ({ ok: false as const, problems: [{ field: 'general' as const, message: errorText(error) }] }));
+  if (!submitted.ok) {
+    await client.chat.update({ channel, ts, ...refusedMessage(request.sourceAddress, submitted.problems) });
+    return;
+  }
+  deps.registry.rememberJob(submitted.jobId, { channel, ts });
+  await client.chat.update({
+    channel,
+    ts,
+    ...requestMessage({ plan: submitted.plan, requester: request.requester, dryRun: request.dryRun, resetSourceAfter: request.resetSourceAfter }),
+  });
+}
