@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { hostedAccountFields, hostedDomainFields, hostedServiceFields, long, stringList } from './common.js';
+
+/** `email.exchange.ExchangeServiceWithIAM` */
+export const exchangeServiceSchema = z.object({
+  ...hostedServiceFields,
+  offer: z.enum(['dedicated', 'dedicatedCluster', 'hosted', 'provider']),
+});
+export type ExchangeService = z.infer<typeof exchangeServiceSchema>;
+
+/** `email.exchange.Account` */
+export const exchangeAccountSchema = z.object({
+  ...hostedAccountFields,
+  forwardingEmail: z.string().nullish(),
+  storeCopyOfEmail: z.boolean(),
+});
+export type ExchangeAccount = z.infer<typeof exchangeAccountSchema>;
+
+/** `email.exchange.Domain` */
+export const exchangeDomainSchema = z.object({
+  ...hostedDomainFields,
+  mxRecord: stringList.nullish(),
+  srvRecord: stringList.nullish(),
+  expectedAutodiscoverSRV: z.string(),
+  spfIsValid: z.boolean(),
+  spfRecord: stringList.nullish(),
+  expectedSPF: z.string(),
+  dkimDiagnostics: z.object({
+    state: z.string(),
+    errorCode: long.nullish(),
+    message: z.string().nullish(),
+  }),
+});
+export type ExchangeDomain = z.infer<typeof exchangeDomainSchema>;
+
+/** `email.exchange.exchangeAccountProtocol` */
+export const exchangeProtocolSchema = z.object({
+  IMAP: z.boolean(),
+  POP: z.boolean(),
+  activeSync: z.boolean(),
+  webMail: z.boolean(),
+  taskPendingId: long,
+});
+export type ExchangeProtocol = z.infer<typeof exchangeProtocolSchema>;
