@@ -1,0 +1,292 @@
+import type { Logger } from 'pino';
+import type { CopyFailure, CopyOutcome, CopyProgress, CopyReport, FolderMismatch } from '../domain/copy-report.js';
+import type { OpenAppendSession } from './append/append-session.js';
+import { openAppendSession as defaultOpenAppendSession } from './append/open-append-session.js';
+import { describeEndpoint, type ImapEndpoint } from './endpoint.js';
+import { CopyLane, ControlConnection } from './copy-lane.js';
+import { bytesOf, derivePlan, planFolder, prepareDestination, summarisePlan, type CopyPlanSummary, type DerivedPlan, type FolderPlan } from './copy-plan.js';
+import { isConnectionLoss, ReconnectBudgetExhausted } from './copy-errors.js';
+import { FlagPolicy } from './flag-policy.js';
+import { scanFolder } from './folder-scan.js';
+import { syncFlags } from './flag-sync.js';
+import { ProgressTracker } from './progress-tracker.js';
+import { assertFits } from './quota-check.js';
+import { DEFAULT_STREAM_LIMITS, streamCopy, type StreamLimits } from './message-stream-copier.js';
+import { ReconnectBudget, runOnWorkers } from './task-pool.js';
+
+export interface CopyMailboxOptions {
+  from: ImapEndpoint;
+  to: ImapEndpoint;
+  /** Parallel connection pairs (folders copied at once); default 4, at most MAX_CONNECTIONS. */
+  connections?: number;
+  /** Source folders (Unicode paths) matching this are skipped. */
+  exclude?: RegExp;
+  /** Scan and map only: nothing is created, stored or copied. */
+  dryRun?: boolean;
+  /** Called at most every `progressIntervalMs` (default 250 ms) and at each phase change. */
+  onProgress?: (progress: CopyProgress) => void;
+  progressIntervalMs?: number;
+  /** Cancels the copy, also in the middle of a folder; copyMailbox then rejects with the signal's reason. */
+  signal?: AbortSignal;
+  logger?: Logger;
+  openAppendSession?: OpenAppendSession;
+  /** How many dropped connections a run survives (default 8). */
+  maxReconnects?: number;
+  /** Total bytes fetched but not yet acknowledged, across all lanes (default 48 MiB). */
+  maxInFlightBytes?: number;
+}
+
+/**
+ * Dovecot (and most servers) allow 10 connections per user and address: each lane uses one per side, plus one
+ * control connection, so 8 leaves room for a mail client.
+ */
+export const MAX_CONNECTIONS = 8;
+const DEFAULT_CONNECTIONS = 4;
+const DEFAULT_IN_FLIGHT_BYTES = 48 * 1024 * 1024;
+/** Rounds for messages refused with a temporary error before they are reported as failures. */
+const TRANSIENT_ROUNDS = 2;
+/** Source UIDs listed per folder mismatch. */
+const MISMATCH_UID_LIMIT = 100;
+
+/** Scans both accounts and returns the folder map and sizes, copying nothing (`--dry-run`). */
+export async function planCopy(options: Omit<CopyMailboxOptions, 'dryRun' | 'openAppendSession'>): Promise<CopyPlanSummary> {
+  const run = new CopyRun({ ...options, dryRun: true });
+  return run.plan();
+}
+
+/**
+ * Copies every folder of `from` into `to`: what is left to copy is derived each run by comparing message
+ * identities on both sides (no local state, so a renamed login or a killed run changes nothing), bodies are
+ * streamed from the source and appended in batches over parallel lanes, flags of earlier copies are re-synced,
+ * and every touched folder is verified at the end.
+ */
+export async function copyMailbox(options: CopyMailboxOptions): Promise<CopyOutcome> {
+  return new CopyRun(options).copy();
+}
+
+interface FolderResult {
+  plan: FolderPlan;
+  appended: number;
+  touched: boolean;
+  /** The folder as verified at the end. */
+  final?: FolderPlan;
+}
+
+class CopyRun {
+  private readonly started = Date.now();
+  private readonly lanes: CopyLane[] = [];
+  private readonly control: ControlConnection;
+  private readonly progress: ProgressTracker;
+  private readonly budget: ReconnectBudget;
+  private readonly failures: CopyFailure[] = [];
+  private readonly limits: StreamLimits;
+  private readonly connections: number;
+
+  constructor(private readonly options: CopyMailboxOptions) {
+    this.connections = Math.min(MAX_CONNECTIONS, Math.max(1, Math.floor(options.connections ?? DEFAULT_CONNECTIONS)));
+    this.control = new ControlConnection(options.to, options.logger);
+    this.progress = new ProgressTracker(options.onProgress, options.progressIntervalMs ?? 250);
+    this.budget = new ReconnectBudget(options.maxReconnects ?? 8, (attempts, cause) => new ReconnectBudgetExhausted(attempts, { cause }));
+    const inFlightBytes = Math.max(4 * 1024 * 1024, Math.floor((options.maxInFlightBytes ?? DEFAULT_IN_FLIGHT_BYTES) / this.connections));
+    this.limits = { ...DEFAULT_STREAM_LIMITS, inFlightBytes, batchBytes: Math.min(DEFAULT_STREAM_LIMITS.batchBytes, Math.ceil(inFlightBytes / 3)) };
+    for (let id = 0; id < this.connections; id++) {
+      this.lanes.push(
+        new CopyLane(id, options.from, options.to, options.dryRun ? undefined : options.openAppendSession ?? defaultOpenAppendSession, { batchSize: this.limits.batchMessages, maxInFlightBytes: this.limits.inFlightBytes }, options.logger),
+      );
+    }
+  }
+
+  async plan(): Promise<CopyPlanSummary> {
+    return this.guarded(async () => summarisePlan(await this.derive()));
+  }
+
+  async copy(): Promise<CopyOutcome> {
+    return this.guarded(async () => {
+      const plan = await this.derive();
+      const summary = summarisePlan(plan);
+      this.log('info', { folders: plan.folders.length, messages: summary.messages, toCopy: summary.toCopy, bytesToCopy: summary.bytesToCopy }, 'copy plan');
+      if (this.options.dryRun) return this.outcome(plan.folders.map((folder) => ({ plan: folder, appended: 0, touched: false })), []);
+      assertFits(plan.quota, summary.bytesToCopy);
+      await this.withReconnect(async () => prepareDestination(await this.control.get(), plan.mappings));
+
+      this.progress.setTotals(summary.toCopy, summary.bytesToCopy);
+      this.progress.enter('copying');
+      const results = new Map<string, FolderResult>();
+      // Biggest first, so the last lane to finish does not start a large folder late.
+      const order = [...plan.folders].sort((a, b) => bytesOf(b.missing) - bytesOf(a.missing) || b.matched.length - a.matched.length);
+      await runOnWorkers(order, this.lanes, async (folder, lane) => {
+        results.set(folder.mapping.from, await this.copyFolder(folder, lane));
+      });
+
+      this.progress.enter('verifying');
+      const folderResults = plan.folders.map((folder) => results.get(folder.mapping.from)!);
+      const mismatches = await this.verify(folderResults);
+      const outcome = this.outcome(folderResults, mismatches);
+      this.progress.enter('done');
+      return outcome;
+    });
+  }
+
+  /** Opens nothing the caller has to close: every connection is closed on success, error or abort. */
+  private async guarded<T>(work: () => Promise<T>): Promise<T> {
+    const { signal } = this.options;
+    signal?.throwIfAborted();
+    const onAbort = () => {
+      for (const lane of this.lanes) lane.destroy();
+      this.control.destroy();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await work();
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      throw error;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      await Promise.allSettled([...this.lanes.map((lane) => lane.close()), this.control.close()]);
+    }
+  }
+
+  private async derive(): Promise<DerivedPlan> {
+    this.progress.enter('scanning');
+    return this.withReconnect(() => derivePlan(this.lanes, this.control, { exclude: this.options.exclude, onFolder: (folder) => this.progress.enter('scanning', folder) }));
+  }
+
+  /** Retries a whole step after a dropped connection, within the run's reconnect budget. */
+  private async withReconnect<T>(step: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await step();
+      } catch (error) {
+        this.options.signal?.throwIfAborted();
+        if (!isConnectionLoss(error, [this.control, ...this.lanes.flatMap((lane) => lane.clients)])) throw error;
+        this.log('warn', { err: error, attempt: this.budget.attempts + 1 }, 'connection lost, reconnecting');
+        await this.budget.spend(error, this.options.signal);
+        await Promise.all(this.lanes.map((lane) => lane.reset()));
+      }
+    }
+  }
+
+  /**
+   * Copies one folder on one lane. After a dropped connection it reconnects, re-derives what is missing from the
+   * destination (APPEND is atomic: a message is there or not) and continues.
+   */
+  private async copyFolder(initial: FolderPlan, lane: CopyLane): Promise<FolderResult> {
+    const { mapping } = initial;
+    const refused = new Set<number>();
+    let plan = initial;
+    let rescan = plan.mapping.create;
+    let flagsSynced = false;
+    let appended = 0;
+    let touched = false;
+    let transientRounds = 0;
+    let transientReasons = new Map<number, string>();
+    for (;;) {
+      this.options.signal?.throwIfAborted();
+      try {
+        if (rescan) {
+          const destination = await scanFolder(await this.control.get(), mapping.to, { readOnly: false });
+          plan = planFolder(mapping, initial.source, destination);
+          rescan = false;
+        }
+        const policy = new FlagPolicy(plan.destination?.permanentFlags);
+        if (!flagsSynced) {
+          const changed = await syncFlags(await this.control.get(), mapping.to, plan.matched, policy);
+          if (changed > 0) this.log('debug', { folder: mapping.from, changed }, 'flags re-synced');
+          flagsSynced = true;
+        }
+        const missing = plan.missing.filter((message) => !refused.has(message.uid));
+        if (missing.length === 0) return { plan: initial, appended, touched };
+        touched = true;
+        transientReasons = new Map();
+        const result = await streamCopy({
+          source: await lane.source(),
+          sourcePath: mapping.from,
+          session: await lane.session(),
+          destinationPath: mapping.to,
+          uids: missing.map((message) => message.uid),
+          policy,
+          limits: this.limits,
+          signal: this.options.signal,
+          onAppended: (messages, bytes) => {
+            appended += messages;
+            this.progress.add(messages, bytes, mapping.from);
+          },
+          onRefused: (uid, reason) => {
+            refused.add(uid);
+            this.failures.push({ folder: mapping.from, uid, reason });
+          },
+          onDeferred: (uid, reason) => transientReasons.set(uid, reason),
+        });
+        if (result.transient === 0) return { plan: initial, appended, touched };
+        if (++transientRounds > TRANSIENT_ROUNDS) {
+          for (const [uid, reason] of transientReasons) this.failures.push({ folder: mapping.from, uid, reason });
+          return { plan: initial, appended, touched };
+        }
+        rescan = true;
+      } catch (error) {
+        this.options.signal?.throwIfAborted();
+        if (!isConnectionLoss(error, [this.control, ...lane.clients])) {
+          this.log('error', { err: error, folder: mapping.from }, 'folder failed');
+          const reason = `folder failed: ${(error as Error).message ?? String(error)}`;
+          for (const message of plan.missing) if (!refused.has(message.uid)) this.failures.push({ folder: mapping.from, uid: message.uid, reason });
+          return { plan: initial, appended, touched: true };
+        }
+        this.log('warn', { err: error, folder: mapping.from, attempt: this.budget.attempts + 1 }, 'connection lost, reconnecting');
+        await this.budget.spend(error, this.options.signal);
+        await lane.reset();
+        rescan = true;
+        touched = true;
+      }
+    }
+  }
+
+  /** Compares identities again for every folder this run wrote to (others were compared by the plan itself). */
+  private async verify(results: FolderResult[]): Promise<FolderMismatch[]> {
+    const mismatches: FolderMismatch[] = [];
+    for (const result of results) {
+      let final = result.plan;
+      if (result.touched) {
+        const destination = await this.withReconnect(async () => scanFolder(await this.control.get(), result.plan.mapping.to, { readOnly: false }));
+        final = planFolder(result.plan.mapping, result.plan.source, destination);
+      }
+      result.final = final;
+      if (final.missing.length > 0) {
+        mismatches.push({ folder: final.mapping.from, missing: final.missing.length, missingUids: final.missing.slice(0, MISMATCH_UID_LIMIT).map((message) => message.uid) });
+      }
+    }
+    return mismatches;
+  }
+
+  private outcome(results: FolderResult[], mismatches: FolderMismatch[]): CopyOutcome {
+    const folders: CopyReport['folders'] = [];
+    let bytes = 0;
+    for (const result of results) {
+      const final = result.final ?? result.plan;
+      const total = result.plan.source.messages.length;
+      const skipped = result.plan.matched.length;
+      const stillMissing = new Set(final.missing.map((message) => message.uid));
+      const failedUids = new Set(this.failures.filter((failure) => failure.folder === result.plan.mapping.from).map((failure) => failure.uid));
+      for (const uid of stillMissing) failedUids.add(uid);
+      const failed = this.options.dryRun ? 0 : failedUids.size;
+      const copied = this.options.dryRun ? 0 : Math.max(0, total - skipped - failed);
+      if (!this.options.dryRun) bytes += bytesOf(result.plan.missing.filter((message) => !failedUids.has(message.uid)));
+      folders.push({ from: result.plan.mapping.from, to: result.plan.mapping.to, total, copied, skipped, failed });
+    }
+    const sum = (key: 'total' | 'copied' | 'skipped' | 'failed') => folders.reduce((total, folder) => total + folder[key], 0);
+    const messages = { total: sum('total'), copied: sum('copied'), skipped: sum('skipped'), failed: sum('failed') };
+    const report: CopyReport = {
+      ok: messages.failed === 0 && this.failures.length === 0 && mismatches.length === 0,
+      messages,
+      bytes,
+      seconds: Math.round((Date.now() - this.started) / 10) / 100,
+      folders,
+    };
+    this.log('info', { ...report.messages, bytes, seconds: report.seconds, from: describeEndpoint(this.options.from), to: describeEndpoint(this.options.to) }, 'copy finished');
+    return { report, failures: [...this.failures], mismatches };
+  }
+
+  private log(level: 'debug' | 'info' | 'warn' | 'error', data: object, message: string): void {
+    this.options.logger?.[level](data, message);
+  }
+}

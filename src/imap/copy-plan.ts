@@ -1,0 +1,134 @@
+import type { ImapFlow } from 'imapflow';
+import { mapFolders, type FolderMapping, type SpecialUse } from './folder-mapping.js';
+import { listAccountFolders } from './folder-listing.js';
+import { scanFolder, type FolderScan, type ScannedMessage } from './folder-scan.js';
+import { diffByIdentity } from './identity-diff.js';
+import { readStorageQuota, type QuotaState } from './quota-check.js';
+import type { CopyLane, ControlConnection } from './copy-lane.js';
+import { runOnWorkers } from './task-pool.js';
+import { encodeMailboxName } from './utf7.js';
+
+/** One source folder with its scans on both sides and what is left to copy. */
+export interface FolderPlan {
+  mapping: FolderMapping;
+  source: FolderScan;
+  /** Undefined when the destination folder does not exist yet. */
+  destination?: FolderScan;
+  missing: ScannedMessage[];
+  matched: Array<{ source: ScannedMessage; destination: ScannedMessage }>;
+}
+
+export interface DerivedPlan {
+  mappings: FolderMapping[];
+  folders: FolderPlan[];
+  quota?: QuotaState;
+}
+
+/** Diffs a folder's source scan against a destination scan. */
+export function planFolder(mapping: FolderMapping, source: FolderScan, destination: FolderScan | undefined): FolderPlan {
+  const { missing, matched } = diffByIdentity(source.messages, destination?.messages ?? []);
+  return { mapping, source, destination, missing, matched };
+}
+
+/**
+ * Lists both accounts, maps folders, and scans every selectable folder on both sides (source scans spread over
+ * the lanes, destination scans on the control connection). Reads only; writes nothing anywhere.
+ */
+export async function derivePlan(lanes: CopyLane[], control: ControlConnection, options: { exclude?: RegExp; onFolder?: (folder: string) => void }): Promise<DerivedPlan> {
+  const destination = await control.get();
+  const [sourceFolders, destinationFolders] = await Promise.all([lanes[0].source().then(listAccountFolders), listAccountFolders(destination)]);
+  const mappings = mapFolders(sourceFolders, destinationFolders, { exclude: options.exclude });
+  const selectable = mappings.filter((mapping) => mapping.selectable);
+  const folders = new Map<string, FolderPlan>();
+  await runOnWorkers(selectable, lanes, async (mapping, lane) => {
+    options.onFolder?.(mapping.from);
+    const source = await scanFolder(await lane.source(), mapping.from, { readOnly: true });
+    const target = mapping.create ? undefined : await scanFolder(await control.get(), mapping.to, { readOnly: false });
+    folders.set(mapping.from, planFolder(mapping, source, target));
+  });
+  const quota = await readStorageQuota(await control.get());
+  return { mappings, folders: selectable.map((mapping) => folders.get(mapping.from)!), quota };
+}
+
+export function bytesOf(messages: readonly ScannedMessage[]): number {
+  return messages.reduce((sum, message) => sum + message.size, 0);
+}
+
+/** What `--dry-run` shows: the folder map and sizes. */
+export interface CopyPlanSummary {
+  folders: Array<{
+    from: string;
+    to: string;
+    specialUse?: SpecialUse;
+    create: boolean;
+    subscribe: boolean;
+    messages: number;
+    bytes: number;
+    toCopy: number;
+    bytesToCopy: number;
+  }>;
+  /** Source folders that hold no messages themselves (\Noselect), kept for the hierarchy. */
+  placeholders: Array<{ from: string; to: string }>;
+  messages: number;
+  bytes: number;
+  toCopy: number;
+  bytesToCopy: number;
+  quota?: QuotaState;
+  /** False when the destination quota cannot take what is left to copy. */
+  fits: boolean;
+}
+
+export function summarisePlan(plan: DerivedPlan): CopyPlanSummary {
+  const folders = plan.folders.map((folder) => ({
+    from: folder.mapping.from,
+    to: folder.mapping.to,
+    ...(folder.mapping.specialUse ? { specialUse: folder.mapping.specialUse } : {}),
+    create: folder.mapping.create,
+    subscribe: folder.mapping.subscribe,
+    messages: folder.source.messages.length,
+    bytes: folder.source.bytes,
+    toCopy: folder.missing.length,
+    bytesToCopy: bytesOf(folder.missing),
+  }));
+  const sum = (key: 'messages' | 'bytes' | 'toCopy' | 'bytesToCopy') => folders.reduce((total, folder) => total + folder[key], 0);
+  const bytesToCopy = sum('bytesToCopy');
+  return {
+    folders,
+    placeholders: plan.mappings.filter((mapping) => !mapping.selectable).map(({ from, to }) => ({ from, to })),
+    messages: sum('messages'),
+    bytes: sum('bytes'),
+    toCopy: sum('toCopy'),
+    bytesToCopy,
+    ...(plan.quota ? { quota: plan.quota } : {}),
+    fits: !plan.quota || bytesToCopy <= Math.max(0, plan.quota.limit - plan.quota.usage),
+  };
+}
+
+/** Creates the destination folders the plan needs (parents first) and copies subscriptions. */
+export async function prepareDestination(client: ImapFlow, mappings: FolderMapping[]): Promise<void> {
+  const toCreate = mappings.filter((mapping) => mapping.create).sort((a, b) => a.to.length - b.to.length);
+  for (const mapping of toCreate) {
+    if (mapping.createSpecialUse) {
+      const created = await createWithSpecialUse(client, mapping.to, mapping.createSpecialUse).catch(() => false);
+      if (created) continue;
+    }
+    await client.mailboxCreate(mapping.to).catch((error: { serverResponseCode?: string; responseText?: string }) => {
+      if (error.serverResponseCode === 'ALREADYEXISTS' || /exists/i.test(error.responseText ?? '')) return;
+      throw new Error(`cannot create the destination folder ${JSON.stringify(mapping.to)}: ${error.responseText ?? String(error)}`, { cause: error });
+    });
+  }
+  for (const mapping of mappings.filter((candidate) => candidate.subscribe)) {
+    await client.mailboxSubscribe(mapping.to).catch(() => undefined);
+  }
+}
+
+/** `CREATE name (USE (\Sent))` (RFC 6154 CREATE-SPECIAL-USE); imapflow's mailboxCreate cannot send the USE list. */
+async function createWithSpecialUse(client: ImapFlow, path: string, use: SpecialUse): Promise<boolean> {
+  const exec = (client as unknown as { exec?: (command: string, attributes: unknown[]) => Promise<unknown> }).exec;
+  if (typeof exec !== 'function') return false;
+  await exec.call(client, 'CREATE', [
+    { type: 'STRING', value: encodeMailboxName(path) },
+    [{ type: 'ATOM', value: 'USE' }, [{ type: 'ATOM', value: use }]],
+  ]);
+  return true;
+}

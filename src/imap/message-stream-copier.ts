@@ -1,0 +1,147 @@
+import type { ImapFlow } from 'imapflow';
+import type { AppendItem, AppendOutcome, AppendSession } from './append/append-session.js';
+import type { FlagPolicy } from './flag-policy.js';
+import { chunkUids, toSequenceSet } from './uid-set.js';
+
+export interface StreamLimits {
+  /** Messages per append() call. */
+  batchMessages: number;
+  /** Bytes per append() call (a bigger single message still goes alone). */
+  batchBytes: number;
+  /** Bytes fetched but not yet acknowledged by the destination; the fetch waits above it. */
+  inFlightBytes: number;
+  /** append() calls awaiting their answer. */
+  inFlightBatches: number;
+}
+
+export const DEFAULT_STREAM_LIMITS: StreamLimits = {
+  batchMessages: 100,
+  batchBytes: 4 * 1024 * 1024,
+  inFlightBytes: 24 * 1024 * 1024,
+  inFlightBatches: 4,
+};
+
+/** UIDs per FETCH command: keeps a fragmented UID set from making one enormous command line. */
+const UIDS_PER_FETCH = 5000;
+
+export interface StreamCopyRequest {
+  source: ImapFlow;
+  sourcePath: string;
+  session: AppendSession;
+  destinationPath: string;
+  uids: number[];
+  policy: FlagPolicy;
+  limits: StreamLimits;
+  signal?: AbortSignal;
+  /** Called as the destination acknowledges each batch. */
+  onAppended(messages: number, bytes: number): void;
+  /** A message the destination refused for good (too big, bad syntax...). */
+  onRefused(uid: number, reason: string): void;
+  /** A message refused for a reason that may pass on a later try. */
+  onDeferred(uid: number, reason: string): void;
+}
+
+export interface StreamCopyResult {
+  appended: number;
+  /** Messages refused for a reason that may pass next time (retry after re-deriving the state). */
+  transient: number;
+}
+
+interface PendingBatch {
+  uids: number[];
+  items: AppendItem[];
+  bytes: number;
+}
+
+/**
+ * Streams the bodies of the given UIDs with one `UID FETCH set (BODY.PEEK[] FLAGS INTERNALDATE)` and feeds
+ * them to the append session in bounded batches, several in flight, so neither side waits a round trip per
+ * message and memory stays bounded by `inFlightBytes`. Backpressure reaches the source socket: imapflow's fetch
+ * iterator does not read the next response until the loop asks for it.
+ */
+export async function streamCopy(request: StreamCopyRequest): Promise<StreamCopyResult> {
+  const { limits } = request;
+  const inFlight = new Set<Promise<void>>();
+  let inFlightBytes = 0;
+  let appended = 0;
+  let transient = 0;
+  let appendError: unknown;
+  let batch: PendingBatch = { uids: [], items: [], bytes: 0 };
+
+  const settle = (sent: PendingBatch, outcomes: AppendOutcome[]) => {
+    let bytes = 0;
+    let count = 0;
+    sent.items.forEach((item, index) => {
+      const outcome = outcomes[index];
+      if (outcome?.ok) {
+        count++;
+        bytes += item.raw.length;
+      } else if (outcome && outcome.permanent) request.onRefused(sent.uids[index], outcome.reason);
+      else {
+        transient++;
+        request.onDeferred(sent.uids[index], outcome?.reason ?? 'no answer from the destination for this message');
+      }
+    });
+    appended += count;
+    if (count > 0) request.onAppended(count, bytes);
+  };
+
+  const dispatch = () => {
+    if (batch.items.length === 0) return;
+    const sent = batch;
+    batch = { uids: [], items: [], bytes: 0 };
+    inFlightBytes += sent.bytes;
+    const done: Promise<void> = request.session
+      .append(request.destinationPath, sent.items)
+      .then(
+        (outcomes) => settle(sent, outcomes),
+        (error: unknown) => {
+          appendError ??= error;
+        },
+      )
+      .finally(() => {
+        inFlightBytes -= sent.bytes;
+        inFlight.delete(done);
+      });
+    inFlight.add(done);
+  };
+
+  const waitForRoom = async () => {
+    while (inFlight.size > 0 && (inFlight.size >= limits.inFlightBatches || inFlightBytes >= limits.inFlightBytes)) {
+      await Promise.race(inFlight);
+    }
+  };
+
+  const lock = await request.source.getMailboxLock(request.sourcePath, { readOnly: true });
+  try {
+    for (const uids of chunkUids([...request.uids].sort((a, b) => a - b), UIDS_PER_FETCH)) {
+      const query = { uid: true, flags: true, internalDate: true, source: true };
+      for await (const message of request.source.fetch(toSequenceSet(uids), query, { uid: true })) {
+        if (appendError) throw appendError;
+        request.signal?.throwIfAborted();
+        if (!message.source) {
+          request.onRefused(message.uid, 'the source server returned no body for this message');
+          continue;
+        }
+        const item: AppendItem = {
+          raw: message.source,
+          flags: request.policy.filter(message.flags ?? []),
+          internalDate: message.internalDate ? new Date(message.internalDate) : new Date(),
+        };
+        if (batch.items.length > 0 && batch.bytes + item.raw.length > limits.batchBytes) dispatch();
+        batch.uids.push(message.uid);
+        batch.items.push(item);
+        batch.bytes += item.raw.length;
+        if (batch.items.length >= limits.batchMessages) dispatch();
+        await waitForRoom();
+      }
+    }
+    dispatch();
+  } finally {
+    lock.release();
+    // Let batches already written settle, so the counts are right and no rejection goes unobserved.
+    await Promise.allSettled([...inFlight]);
+  }
+  if (appendError) throw appendError;
+  return { appended, transient };
+}
