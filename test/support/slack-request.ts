@@ -1,0 +1,126 @@
+import { createHmac } from 'node:crypto';
+
+/** Exactly this content type: Bolt compares it as a string (no charset), see reference/slack-bolt.md §2.3. */
+export const FORM = 'application/x-www-form-urlencoded';
+
+export interface SignOptions {
+  /** Seconds since the epoch; default now. */
+  timestamp?: number;
+  /** Override the signature (forgery tests). */
+  signature?: string;
+  headers?: Record<string, string>;
+}
+
+export function sign(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+/** POSTs to Bolt's `/slack/events` the way Slack does: v0 signature over the exact bytes sent. */
+export async function signedPost(base: string, secret: string, body: string, options: SignOptions = {}): Promise<Response> {
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  return fetch(`${base}/slack/events`, {
+    method: 'POST',
+    body,
+    headers: {
+      'content-type': FORM,
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': options.signature ?? sign(secret, timestamp, body),
+      ...options.headers,
+    },
+  });
+}
+
+export const commandBody = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+export const interactionBody = (payload: unknown) => new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+
+let trigger = 0;
+
+export function slashCommand(input: { text?: string; user?: string; channel?: string; responseUrl: string }): Record<string, string> {
+  return {
+    token: 'legacy-verification-token',
+    team_id: 'T1',
+    team_domain: 'test',
+    channel_id: input.channel ?? 'C-REQUESTS',
+    channel_name: 'mail-migrations',
+    user_id: input.user ?? 'U-REQUESTER',
+    user_name: 'requester',
+    command: '/migrate-mailbox',
+    text: input.text ?? '',
+    api_app_id: 'A1',
+    response_url: input.responseUrl,
+    trigger_id: `${++trigger}.1.trigger`,
+  };
+}
+
+let actionSeq = 0;
+
+/** A button click on a message, as Slack sends it. */
+export function buttonClick(input: {
+  actionId: string;
+  value: string;
+  user: string;
+  channel: string;
+  message: { ts: string; text?: string; blocks?: unknown[] };
+  actionTs?: string;
+  responseUrl?: string;
+}): Record<string, unknown> {
+  const actionTs = input.actionTs ?? `${1_760_000_000 + ++actionSeq}.000${actionSeq}`;
+  return {
+    type: 'block_actions',
+    team: { id: 'T1', domain: 'test' },
+    user: { id: input.user, username: input.user, team_id: 'T1' },
+    api_app_id: 'A1',
+    token: 'legacy-verification-token',
+    container: { type: 'message', message_ts: input.message.ts, channel_id: input.channel, is_ephemeral: false },
+    trigger_id: `${actionSeq}.2.trigger`,
+    channel: { id: input.channel, name: 'mail-migrations' },
+    message: { type: 'message', ts: input.message.ts, text: input.message.text ?? '', blocks: input.message.blocks ?? [], user: 'UBOT', bot_id: 'BBOT' },
+    response_url: input.responseUrl ?? 'http://127.0.0.1:9/respond/none',
+    actions: [{ type: 'button', action_id: input.actionId, block_id: 'b', value: input.value, action_ts: actionTs, text: { type: 'plain_text', text: 'x' } }],
+  };
+}
+
+/** A modal submission; `values` is `state.values` (block id -> action id -> value). */
+export function viewSubmission(input: {
+  callbackId: string;
+  values: Record<string, Record<string, unknown>>;
+  privateMetadata: string;
+  user?: string;
+  viewId?: string;
+}): Record<string, unknown> {
+  return {
+    type: 'view_submission',
+    team: { id: 'T1', domain: 'test' },
+    user: { id: input.user ?? 'U-REQUESTER', username: 'requester', team_id: 'T1' },
+    api_app_id: 'A1',
+    token: 'legacy-verification-token',
+    trigger_id: '9.3.trigger',
+    view: {
+      id: input.viewId ?? 'V-SUBMIT',
+      team_id: 'T1',
+      type: 'modal',
+      callback_id: input.callbackId,
+      private_metadata: input.privateMetadata,
+      hash: 'h1',
+      blocks: [],
+      state: { values: input.values },
+      title: { type: 'plain_text', text: 'Migrate a mailbox' },
+    },
+  };
+}
+
+/** An options request for an external select, as Slack sends it while the user types. */
+export function optionsRequest(input: { actionId: string; value: string; blockId?: string; user?: string }): Record<string, unknown> {
+  return {
+    type: 'block_suggestion',
+    user: { id: input.user ?? 'U-REQUESTER', name: 'requester', team_id: 'T1' },
+    team: { id: 'T1', domain: 'test' },
+    api_app_id: 'A1',
+    token: 'legacy-verification-token',
+    action_id: input.actionId,
+    block_id: input.blockId ?? 'source',
+    value: input.value,
+    container: { type: 'view', view_id: 'V1' },
+    view: { id: 'V1', type: 'modal', callback_id: 'migrate_mailbox', private_metadata: '{}', state: { values: {} } },
+  };
+}
