@@ -69,6 +69,8 @@ export interface MigrationPlan {
   sizeBytes?: number;
   warnings: string[];
   notMigrated: UnmigratedFeature[];
+  /** Aliases found on the source, recreated on the destination. */
+  aliases?: string[];
 }
 
 export interface PreflightProblem {

@@ -1,0 +1,142 @@
+import { isFreeSlot, tryParseAddress } from '../domain/address.js';
+import { migrationJobId } from '../domain/plan.js';
+import { passwordProblems } from '../domain/password.js';
+import { PLATFORM_LABEL, type ServiceRef } from '../domain/platform.js';
+import { checkMailboxSize, checkPlatformPair, fitsFixedDomain, formatBytes, needsDomainAttachment, pickQuota } from '../domain/rules.js';
+import { nextFreeTemporaryName, resolveTemporaryName } from '../domain/temporary-name.js';
+import type { AccountInfo, MailPlatform, UnmigratedFeature } from '../ovh/mail-platform.js';
+import { describeError } from './errors.js';
+import { matchService } from './directory.js';
+import type { MigrationPlan, MigrationRequest, PreflightProblem, PreflightResult } from './migration-service.js';
+import type { PlatformDirectory } from './types.js';
+
+/** The plan plus what the run needs and the Slack/CLI do not show. */
+export interface PreflightContext {
+  source: MailPlatform;
+  destination: MailPlatform;
+  sourceAccount: AccountInfo;
+}
+
+/** Domain states in which attaching is under way or done. */
+const USABLE_DOMAIN_STATES = new Set(['ok', 'creating']);
+
+/**
+ * Builds the plan and checks every refusal rule without changing anything. Each problem names the field it is
+ * about, so the Slack modal can show it inline. Refusals: source missing or not ok, an MX Plan source, unknown
+ * destination, destination = source, destination address taken, no free slot, temporary name taken (with the
+ * next free one proposed), over the size limit, no quota large enough, domain that cannot be attached, a given
+ * password outside the destination's policy.
+ */
+export async function preflight(directory: PlatformDirectory, request: MigrationRequest): Promise<PreflightResult & { context?: PreflightContext }> {
+  const problems: PreflightProblem[] = [];
+  const fail = (field: PreflightProblem['field'], message: string) => ({ ok: false as const, problems: [...problems, { field, message }] });
+
+  const parsed = tryParseAddress(request.sourceAddress);
+  if (!parsed.ok) return fail('source', parsed.error);
+  const address = parsed.value.address;
+  const domain = parsed.value.domain;
+
+  let services: ServiceRef[];
+  try {
+    services = await directory.listServices();
+  } catch (error) {
+    return fail('general', `cannot list the OVH e-mail services: ${describeError(error)}`);
+  }
+  const destinationRef = matchService(services, request.destinationService);
+  if (!destinationRef) {
+    const known = services.map((s) => `${s.name} (${PLATFORM_LABEL[s.platform]})`);
+    problems.push({ field: 'destination', message: `no e-mail service named ${JSON.stringify(request.destinationService)}; known: ${known.join(', ') || 'none'}` });
+  }
+
+  const found = await directory.findAccount(address);
+  if (!found) return fail('source', `${address} does not exist on any OVH e-mail service of this account`);
+  const { platform: source, account: sourceAccount } = found;
+  if (!destinationRef) return { ok: false, problems };
+
+  const pair = checkPlatformPair(source.platform, destinationRef.platform, address);
+  if (!pair.ok) return fail('source', pair.reason);
+  if (sourceAccount.state !== 'ok') return fail('source', `${address} is in state "${sourceAccount.state}", not "ok": wait for its pending operation to finish`);
+  if (!sourceAccount.configured) return fail('source', `${address} is an unconfigured slot, not a mailbox`);
+  if (destinationRef.platform === source.platform && destinationRef.name.toLowerCase() === source.service.toLowerCase()) {
+    return fail('destination', `${address} is already on ${destinationRef.name}: the destination is the source`);
+  }
+
+  const destination = await directory.open(destinationRef);
+  const [info, destinationAccounts, sourceAccounts] = await Promise.all([
+    destination.describeService(),
+    destination.listAccounts(),
+    source.listAccounts(),
+  ]);
+  if (info.state !== 'ok') problems.push({ field: 'destination', message: `${destinationRef.name} is in state "${info.state}", not "ok"` });
+  if (!fitsFixedDomain(address, info.fixedDomain)) {
+    problems.push({ field: 'destination', message: `${destinationRef.name} only holds addresses on ${info.fixedDomain}; ${address} cannot move there` });
+  }
+  const taken = new Set([...destinationAccounts, ...sourceAccounts].map((a) => a.toLowerCase()));
+  if (destinationAccounts.some((a) => a.toLowerCase() === address)) {
+    problems.push({ field: 'destination', message: `${address} already exists on ${destinationRef.name}` });
+  }
+  if (destinationRef.platform !== 'mxplan-legacy') {
+    const slot = await destination.findFreeSlot();
+    if (!slot) problems.push({ field: 'destination', message: `${destinationRef.name} has no free account left: order one (or free one) first` });
+  }
+
+  const size = checkMailboxSize(sourceAccount.usedBytes, destinationRef.platform, info.maxMailboxBytes);
+  if (!size.ok) problems.push({ field: 'source', message: size.reason });
+  else if (info.allowedQuotas?.length && sourceAccount.usedBytes !== undefined && pickQuota(info.allowedQuotas, sourceAccount.usedBytes) === undefined) {
+    problems.push({ field: 'source', message: `no account size on ${destinationRef.name} holds ${formatBytes(sourceAccount.usedBytes)} with headroom` });
+  }
+
+  let temporaryAddress: string | undefined;
+  if (request.temporaryName) {
+    const resolved = resolveTemporaryName(address, request.temporaryName);
+    if (!resolved.ok) problems.push({ field: 'temporaryName', message: resolved.error });
+    else if (taken.has(resolved.address) || isFreeSlot(resolved.address)) {
+      const proposal = nextFreeTemporaryName(address, taken);
+      problems.push({ field: 'temporaryName', message: `${resolved.address} is taken${proposal ? `; ${proposal} is free` : ''}` });
+    } else temporaryAddress = resolved.address;
+  } else {
+    temporaryAddress = nextFreeTemporaryName(address, taken);
+    if (!temporaryAddress) problems.push({ field: 'temporaryName', message: `every temporary name from 01 to 99 is taken for ${address}: give one` });
+  }
+
+  if (needsDomainAttachment(destinationRef.platform)) {
+    const attached = await destination.getDomain(domain);
+    if (attached && !USABLE_DOMAIN_STATES.has(attached.state)) {
+      problems.push({ field: 'destination', message: `${domain} is attached to ${destinationRef.name} but in state "${attached.state}": it cannot be used until OVH fixes it` });
+    }
+  }
+
+  if (request.destinationPassword !== undefined) {
+    const bad = passwordProblems(request.destinationPassword, info.passwordPolicy);
+    if (bad.length) problems.push({ field: 'password', message: `the password does not meet ${destinationRef.name}'s policy: ${bad.join('; ')}` });
+  }
+
+  if (problems.length) return { ok: false, problems };
+
+  const warnings = [...pair.warnings];
+  const notMigrated: UnmigratedFeature[] = [];
+  if (source.platform === 'exchange' && destinationRef.platform !== 'exchange') {
+    notMigrated.push({ kind: 'collaborative', description: 'calendars, contacts and tasks (Exchange synchronisation)' });
+  }
+  const [features, aliases, imapOn] = await Promise.all([
+    source.listUnmigratedFeatures(address),
+    source.listAliases(address),
+    source.getImapEnabled(address),
+  ]);
+  notMigrated.push(...features);
+  if (!imapOn) warnings.push(`IMAP is switched off for ${address}: it is switched on for the copy and back off afterwards`);
+  if (aliases.length) warnings.push(`aliases to recreate on the destination: ${aliases.join(', ')}`);
+  if (destinationRef.platform === 'mxplan-legacy') warnings.push('legacy MX Plan accounts cannot be renamed later');
+
+  const plan: MigrationPlan = {
+    jobId: migrationJobId(address),
+    source: { address, platform: source.platform, service: source.service },
+    destination: { address, platform: destinationRef.platform, service: destination.service },
+    temporaryAddress: temporaryAddress!,
+    sizeBytes: sourceAccount.usedBytes,
+    warnings,
+    notMigrated,
+    aliases,
+  };
+  return { ok: true, plan, context: { source, destination, sourceAccount } };
+}

@@ -1,0 +1,54 @@
+import { stepList, undoAvailable } from '../domain/steps.js';
+import type { MigrationReport, StepRecord } from './migration-service.js';
+import type { Checkpoint, MigrationJobData } from './types.js';
+
+export function stepRecords(checkpoint: Checkpoint): StepRecord[] {
+  return stepList(checkpoint.steps) as StepRecord[];
+}
+
+export function isRunComplete(checkpoint: Checkpoint): boolean {
+  return checkpoint.steps.handover?.status === 'done';
+}
+
+export function isUndoAvailable(checkpoint: Checkpoint): boolean {
+  return !checkpoint.undone && undoAvailable(checkpoint.steps, isRunComplete(checkpoint));
+}
+
+/** The final report of a run, from its checkpoint. */
+export function buildReport(data: MigrationJobData): MigrationReport {
+  const { checkpoint, plan } = data;
+  const copy = checkpoint.copy && checkpoint.delta ? mergeReports(checkpoint.copy, checkpoint.delta) : (checkpoint.delta ?? checkpoint.copy);
+  const failedAliases = (checkpoint.aliasesFailed ?? []).map((f) => ({ kind: 'redirection' as const, description: `alias ${f.alias} (${f.error})` }));
+  return {
+    copy,
+    foldersNotInSync: (checkpoint.mismatches ?? []).filter((m) => m.missing > 0).map((m) => ({ folder: m.folder, missing: m.missing })),
+    dns: checkpoint.dns ?? [],
+    clientSettings: checkpoint.clientSettings,
+    aliasesRecreated: checkpoint.aliasesRecreated ?? [],
+    toRecreateByHand: [...plan.notMigrated, ...failedAliases],
+  };
+}
+
+/**
+ * The copy and the delta pass seen as one transfer: messages copied by either, skipped = what the delta found
+ * already there minus what the first pass copied; totals and folders from the delta (the latest view).
+ */
+export function mergeReports(first: NonNullable<Checkpoint['copy']>, second: NonNullable<Checkpoint['copy']>): NonNullable<Checkpoint['copy']> {
+  const byFolder = new Map(first.folders.map((f) => [f.from, f]));
+  return {
+    ok: first.ok && second.ok,
+    messages: {
+      total: second.messages.total,
+      copied: first.messages.copied + second.messages.copied,
+      skipped: Math.max(0, second.messages.total - first.messages.copied - second.messages.copied - second.messages.failed),
+      failed: second.messages.failed,
+    },
+    bytes: first.bytes + second.bytes,
+    seconds: first.seconds + second.seconds,
+    folders: second.folders.map((f) => {
+      const before = byFolder.get(f.from);
+      const copied = (before?.copied ?? 0) + f.copied;
+      return { ...f, copied, skipped: Math.max(0, f.total - copied - f.failed) };
+    }),
+  };
+}

@@ -1,0 +1,76 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/** An encrypted secret as stored in Redis: `v1.<iv>.<tag>.<ciphertext>`, base64url parts. */
+export type Sealed = string & { readonly __sealed: unique symbol };
+
+/**
+ * AES-256-GCM for the migration secrets kept in job data (passwords set on the source and the destination).
+ * The key lives in a private field: logging or serialising the box never shows it. Each secret is bound to
+ * its purpose (`aad`, e.g. the job id), so a sealed value copied into another job does not open there.
+ */
+export class SecretBox {
+  readonly #key: Buffer;
+
+  constructor(key: Buffer) {
+    if (key.length !== 32) throw new Error('SECRETS_KEY must be 32 bytes');
+    this.#key = Buffer.from(key);
+  }
+
+  /** From SECRETS_KEY's text form: 64 hex digits or base64 of 32 bytes. */
+  static fromText(text: string): SecretBox {
+    const key = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
+    return new SecretBox(key);
+  }
+
+  static random(): SecretBox {
+    return new SecretBox(randomBytes(32));
+  }
+
+  seal(plaintext: string, aad = ''): Sealed {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
+    cipher.setAAD(Buffer.from(aad));
+    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.') as Sealed;
+  }
+
+  open(sealed: Sealed | string, aad = ''): string {
+    const [version, iv, tag, body] = sealed.split('.');
+    if (version !== 'v1' || iv === undefined || tag === undefined || body === undefined) throw new Error('not a sealed secret');
+    const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64url'));
+    decipher.setAAD(Buffer.from(aad));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    try {
+      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+    } catch {
+      throw new Error('cannot open a sealed secret: SECRETS_KEY differs from the one that sealed it, or the value was altered');
+    }
+  }
+
+  toJSON(): string {
+    return '[SecretBox]';
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return '[SecretBox]';
+  }
+}
+
+/**
+ * The secrets key: SECRETS_KEY when set; otherwise a key kept in `file` (created once, mode 0600). A key file
+ * only suits one machine: workers on several machines must share SECRETS_KEY.
+ */
+export async function loadSecretBox(secretsKey: string | undefined, file: string): Promise<{ box: SecretBox; source: 'env' | 'file' | 'new-file' }> {
+  if (secretsKey) return { box: SecretBox.fromText(secretsKey), source: 'env' };
+  if (existsSync(file)) return { box: SecretBox.fromText((await readFile(file, 'utf8')).trim()), source: 'file' };
+  await mkdir(dirname(file), { recursive: true });
+  const key = randomBytes(32).toString('hex');
+  await writeFile(file, key + '\n', { mode: 0o600, flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
+  await chmod(file, 0o600);
+  return { box: SecretBox.fromText((await readFile(file, 'utf8')).trim()), source: 'new-file' };
+}
