@@ -6,7 +6,6 @@ export class ByteBudget {
   private used = 0;
   private peak = 0;
   private readonly waiting: { bytes: number; grant(): void; refuse(error: Error): void }[] = [];
-  private readonly readyWaiters: (() => void)[] = [];
   private failure: Error | undefined;
 
   constructor(readonly limit: number) {}
@@ -35,24 +34,12 @@ export class ByteBudget {
       this.take(next.bytes);
       next.grant();
     }
-    if (this.hasRoom()) for (const resolve of this.readyWaiters.splice(0)) resolve();
-  }
-
-  /** Resolves when nothing waits and the budget is not full (or once it has failed: the next use will say why). */
-  whenReady(): Promise<void> {
-    if (this.failure || this.hasRoom()) return Promise.resolve();
-    return new Promise((resolve) => this.readyWaiters.push(resolve));
   }
 
   /** Refuses every waiting and future acquire with `error`. */
   fail(error: Error): void {
     this.failure = error;
     for (const waiter of this.waiting.splice(0)) waiter.refuse(error);
-    for (const resolve of this.readyWaiters.splice(0)) resolve();
-  }
-
-  private hasRoom(): boolean {
-    return this.waiting.length === 0 && this.used < this.limit;
   }
 
   private fits(bytes: number): boolean {

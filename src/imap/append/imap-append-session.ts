@@ -31,8 +31,10 @@ export class ImapAppendSession implements AppendSession {
   private readonly budget: ByteBudget;
   private readonly active = new Set<Promise<unknown>>();
   private closing: Promise<void> | undefined;
+  /** Bytes handed to append() whose outcome is not known yet; ready() waits while it is at the limit. */
   private pending = 0;
   private peakPending = 0;
+  private readonly readyWaiters: (() => void)[] = [];
   private commands = 0;
   private appended = 0;
   private refused = 0;
@@ -43,7 +45,10 @@ export class ImapAppendSession implements AppendSession {
     private readonly settings: SessionSettings,
   ) {
     this.budget = new ByteBudget(settings.maxInFlightBytes);
-    connection.onLost((error) => this.budget.fail(error));
+    connection.onLost((error) => {
+      this.budget.fail(error);
+      this.wakeReady();
+    });
   }
 
   get mode(): AppendMode {
@@ -63,7 +68,17 @@ export class ImapAppendSession implements AppendSession {
   }
 
   ready(): Promise<void> {
-    return this.budget.whenReady();
+    if (this.connection.lost || this.pending < this.settings.maxInFlightBytes) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  private settled(bytes: number): void {
+    this.pending -= bytes;
+    if (this.pending < this.settings.maxInFlightBytes) this.wakeReady();
+  }
+
+  private wakeReady(): void {
+    for (const resolve of this.readyWaiters.splice(0)) resolve();
   }
 
   append(mailbox: string, items: AppendItem[]): Promise<AppendOutcome[]> {
@@ -88,13 +103,16 @@ export class ImapAppendSession implements AppendSession {
     const total = sendable.reduce((sum, index) => sum + items[index]!.raw.length, 0);
     this.pending += total;
     this.peakPending = Math.max(this.peakPending, this.pending);
+    let unsettled = total;
     const running: Promise<void>[] = [];
     try {
       for (const unit of this.units(items, sendable)) {
         await this.budget.acquire(unit.bytes);
-        const sent = this.send(argument, unit.indices.map((index) => items[index]!)).then(
-          (results) => results.forEach((outcome, k) => (outcomes[unit.indices[k]!] = outcome)),
-        );
+        const sent = this.send(argument, unit.indices.map((index) => items[index]!)).then((results) => {
+          results.forEach((outcome, k) => (outcomes[unit.indices[k]!] = outcome));
+          unsettled -= unit.bytes;
+          this.settled(unit.bytes);
+        });
         running.push(sent.finally(() => this.budget.release(unit.bytes)));
       }
       await Promise.all(running);
@@ -102,7 +120,7 @@ export class ImapAppendSession implements AppendSession {
       await Promise.allSettled(running);
       throw error;
     } finally {
-      this.pending -= total;
+      this.settled(unsettled);
     }
     return outcomes;
   }

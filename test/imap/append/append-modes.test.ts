@@ -25,7 +25,7 @@ describe.each([
 ] as const)('append in $mode mode', ({ mode, hide }) => {
   let server: DovecotServer;
   beforeAll(async () => {
-    server = await DovecotServer.start({ hideCapabilities: hide, separator: '.', prefix: 'INBOX.' });
+    server = await DovecotServer.start({ hideCapabilities: [...hide], separator: '.', prefix: 'INBOX.' });
     await server.addUser(USER, { password: PASSWORD });
     await server.createFolder(USER, 'INBOX.Éléments envoyés');
     await server.createFolder(USER, 'INBOX.日本 "quoted" \\ back');
