@@ -68,6 +68,7 @@ const { values: flags } = parseArgs({
     profile: { type: 'boolean', default: false },
     'copier-arg': { type: 'string', multiple: true, default: [] },
     'timeout-minutes': { type: 'string', default: '20' },
+    fsync: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -337,8 +338,9 @@ async function main(): Promise<void> {
 
   // Same two instances for both contenders: a source laid out like a French Exchange / E-mail Pro mailbox
   // ('/' separator, no prefix, localised special-use names) and a Courier-style destination ('.' and INBOX.).
-  const source = await DovecotServer.start({ separator: '/', prefix: '', specialUse: SOURCE_SPECIAL_USE });
-  const destination = await DovecotServer.start({ separator: '.', prefix: 'INBOX.' });
+  const fsync = flags.fsync;
+  const source = await DovecotServer.start({ separator: '/', prefix: '', specialUse: SOURCE_SPECIAL_USE, fsync });
+  const destination = await DovecotServer.start({ separator: '.', prefix: 'INBOX.', fsync });
   const sourceProxy = await DelayProxy.start({ targetHost: '127.0.0.1', targetPort: source.port, delayMs: DELAY });
   const destinationProxy = await DelayProxy.start({ targetHost: '127.0.0.1', targetPort: destination.port, delayMs: DELAY });
   const setup: Setup = { source, destination, sourceProxy, destinationProxy };
@@ -410,7 +412,7 @@ async function main(): Promise<void> {
     `migrate-mailbox copy benchmark, ${started.toISOString()}`,
     `machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB; node ${info.node}; Dovecot ${info.dovecot}; ${info.mbsync}; commit ${info.commit}`,
     `load average at start: ${(info.loadAverage as number[]).join(' ')}; at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
-    `proxy: ${DELAY} ms each way on both sides (${2 * DELAY} ms round trip per side); peak RSS = VmHWM of the copying process; MB = 10^6 bytes`,
+    `Dovecot mail_fsync ${flags.fsync ? 'optimized' : 'never'} on both; proxy: ${DELAY} ms each way on both sides (${2 * DELAY} ms round trip per side); peak RSS = VmHWM of the copying process; MB = 10^6 bytes`,
     '',
     table(results),
     '',
@@ -427,7 +429,7 @@ async function main(): Promise<void> {
       {
         date: started.toISOString(),
         machine: info,
-        options: { messages: MESSAGES, large: flags['skip-large'] ? null : LARGE, delayMs: DELAY, only: ONLY ?? null, copierArgs: flags['copier-arg'] },
+        options: { messages: MESSAGES, fsync: flags.fsync, large: flags['skip-large'] ? null : LARGE, delayMs: DELAY, only: ONLY ?? null, copierArgs: flags['copier-arg'] },
         targets: checks,
         results: results.map(({ verification, ...r }) => ({ ...r, verification: { ...verification, folders: verification.folders } })),
       },
