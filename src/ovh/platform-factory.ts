@@ -16,6 +16,8 @@ import { EMAIL_PRO, EXCHANGE, MXPLAN, MXPLAN_LEGACY } from './routes.js';
 
 export interface FoundAccount {
   service: ServiceRef;
+  /** The adapter of that service, ready to use. */
+  platform: MailPlatform;
   account: AccountInfo;
 }
 
@@ -151,7 +153,7 @@ export function createMailPlatformFactory(client: OvhClient, options: FactoryOpt
     const found = await mapLimit(services, 4, async (ref): Promise<FoundAccount | undefined> => {
       const platform = await build(ref);
       const account = await platform.getAccount(wanted);
-      return account && account.address.toLowerCase() === wanted ? { service: ref, account } : undefined;
+      return account && account.address.toLowerCase() === wanted ? { service: ref, platform, account } : undefined;
     });
     return found.filter((f): f is FoundAccount => f !== undefined);
   };

@@ -37,7 +37,8 @@ export function legacyBytes(size: number | null | undefined): number | undefined
 export const MAX_DESTINATION_BYTES = {
   emailpro: 10 * QUOTA_GB_BYTES,
   mxplan: 5 * QUOTA_GB_BYTES,
-  'mxplan-legacy': 5 * QUOTA_GB_BYTES,
+  /** Legacy sizes are decimal bytes: its largest `allowedAccountSize` is 5 000 000 000. */
+  'mxplan-legacy': 5_000_000_000,
 } as const;
 
 /** Room left above the mailbox's current size when choosing an MX Plan quota (10 %). */
