@@ -58,7 +58,9 @@ export function finalReportMessage(input: FinalReportInput): SlackMessage {
   }
 
   if (report.foldersNotInSync.length > 0) {
-    const lines = report.foldersNotInSync.map((f) => `• ${code(f.folder)}: ${formatCount(f.missing)} missing`);
+    // worst first: when the list is cut, what is left out matters least
+    const worstFirst = [...report.foldersNotInSync].sort((a, b) => b.missing - a.missing);
+    const lines = worstFirst.map((f) => `• ${code(f.folder)}: ${formatCount(f.missing)} missing`);
     pageLines(lines, LIST_PAGE_CHARS, LIST_PAGES).forEach((page, i) =>
       body.push(section(`${i === 0 ? `:warning: *Folders not in sync (${report.foldersNotInSync.length})*\n` : ''}${page}`)),
     );
