@@ -69,6 +69,7 @@ const { values: flags } = parseArgs({
     'copier-arg': { type: 'string', multiple: true, default: [] },
     'timeout-minutes': { type: 'string', default: '20' },
     fsync: { type: 'boolean', default: false },
+    runner: { type: 'string', default: 'tsx' },
   },
   strict: true,
 });
@@ -80,6 +81,25 @@ if (ONLY && ONLY !== 'ours' && ONLY !== 'mbsync') throw new Error('--only must b
 if (!Number.isInteger(MESSAGES) || MESSAGES < 1) throw new Error('--messages must be a positive integer');
 const TIMEOUT_MS = Number(flags['timeout-minutes']) * 60_000;
 const wants = (tool: Tool): boolean => !ONLY || ONLY === tool;
+const RUNNER = flags.runner as 'tsx' | 'compiled';
+if (RUNNER !== 'tsx' && RUNNER !== 'compiled') throw new Error('--runner must be tsx or compiled');
+const COMPILED = join(OUT, 'compiled');
+
+/**
+ * `--runner compiled` (a diagnostic): transpile src/ to plain JavaScript once with esbuild (no bundling, same
+ * module layout, as tsc would), then run it with plain node. Shows how much of the time and memory is tsx's.
+ */
+async function compileSources(): Promise<void> {
+  const { stdout } = await run('find', ['src', '-name', '*.ts', '!', '-name', '*.d.ts'], { cwd: ROOT });
+  const files = stdout.trim().split('\n').filter(Boolean);
+  await rm(COMPILED, { recursive: true, force: true });
+  await run(join(ROOT, 'node_modules', '.bin', 'esbuild'), [...files, '--outdir=' + join(COMPILED, 'src'), '--outbase=src', '--format=esm', '--platform=node', '--target=node20', '--log-level=warning'], { cwd: ROOT });
+  await writeFile(join(COMPILED, 'package.json'), '{"type":"module"}\n');
+}
+
+function copierCommand(): string[] {
+  return RUNNER === 'compiled' ? [join(COMPILED, 'src', 'cli', 'main.js')] : ['--import', 'tsx', 'src/cli/main.ts'];
+}
 
 function log(line: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -152,11 +172,11 @@ async function runOurs(
 ): Promise<RunResult> {
   const srcPort = viaProxy ? setup.sourceProxy.port : setup.source.port;
   const dstPort = viaProxy ? setup.destinationProxy.port : setup.destination.port;
-  const nodeArgs = ['--import', 'tsx'];
+  const nodeArgs: string[] = [];
   if (flags.profile) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', join(OUT, 'prof', `${scenario}-${Date.now()}`));
   const args = [
     ...nodeArgs,
-    'src/cli/main.ts',
+    ...copierCommand(),
     'copy',
     '--from',
     imapUrl(sourceUser, srcPort),
@@ -247,8 +267,8 @@ function pad(text: string, width: number, right = false): string {
 function table(results: RunResult[]): string {
   const mbsyncTime = (scenario: Scenario): number | undefined =>
     results.find((r) => r.tool === 'mbsync' && r.scenario === scenario && !r.error)?.seconds;
-  const head = ['scenario', 'tool', 'messages', 'MiB', 'seconds', 'msg/s', 'MiB/s', 'peak RSS', 'vs mbsync', 'check'];
-  const widths = [10, 7, 9, 7, 8, 7, 7, 9, 10, 6];
+  const head = ['scenario', 'tool', 'messages', 'MiB', 'seconds', 'own s', 'msg/s', 'MiB/s', 'peak RSS', 'vs mbsync', 'check'];
+  const widths = [10, 7, 9, 7, 8, 6, 7, 7, 9, 10, 6];
   const lines = [head.map((h, i) => pad(h, widths[i]!, i >= 2)).join('  ')];
   lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of results) {
@@ -259,6 +279,7 @@ function table(results: RunResult[]): string {
       String(r.messages),
       (r.bytes / MIB).toFixed(1),
       r.seconds.toFixed(2),
+      (r.report as { seconds?: number } | undefined)?.seconds?.toFixed(2) ?? '',
       (r.messages / r.seconds).toFixed(0),
       (r.bytes / MIB / r.seconds).toFixed(1),
       `${(r.peakRssBytes / MB).toFixed(0)} MB`,
@@ -320,7 +341,8 @@ function targets(results: RunResult[]): TargetResult[] {
 }
 
 async function copierAvailable(): Promise<boolean> {
-  const r = await measure(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'copy', '--help'], { cwd: ROOT, timeoutMs: 60_000 });
+  if (RUNNER === 'compiled') await compileSources();
+  const r = await measure(process.execPath, [...copierCommand(), 'copy', '--help'], { cwd: ROOT, timeoutMs: 60_000 });
   return r.exitCode === 0 || /--json/.test(r.stdout + r.stderr);
 }
 
@@ -413,6 +435,7 @@ async function main(): Promise<void> {
     `machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB; node ${info.node}; Dovecot ${info.dovecot}; ${info.mbsync}; commit ${info.commit}`,
     `load average at start: ${(info.loadAverage as number[]).join(' ')}; at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
     `Dovecot mail_fsync ${flags.fsync ? 'optimized' : 'never'} on both; proxy: ${DELAY} ms each way on both sides (${2 * DELAY} ms round trip per side); peak RSS = VmHWM of the copying process; MB = 10^6 bytes`,
+    `seconds = wall time of the whole process (startup included); own s = what the copier reports; our copier run as ${RUNNER === 'tsx' ? 'node --import tsx src/cli/main.ts' : 'plain node on esbuild-transpiled src/ (diagnostic)'}`,
     '',
     table(results),
     '',
@@ -429,7 +452,7 @@ async function main(): Promise<void> {
       {
         date: started.toISOString(),
         machine: info,
-        options: { messages: MESSAGES, fsync: flags.fsync, large: flags['skip-large'] ? null : LARGE, delayMs: DELAY, only: ONLY ?? null, copierArgs: flags['copier-arg'] },
+        options: { messages: MESSAGES, fsync: flags.fsync, large: flags['skip-large'] ? null : LARGE, delayMs: DELAY, only: ONLY ?? null, runner: RUNNER, copierArgs: flags['copier-arg'] },
         targets: checks,
         results: results.map(({ verification, ...r }) => ({ ...r, verification: { ...verification, folders: verification.folders } })),
       },
