@@ -1,0 +1,292 @@
+import type { SeedMessage, SpecialUse } from '../dovecot.js';
+import { PLACEHOLDER_DOMAIN, type DnsZone, type SimAccount, type SimPlatform, type SimService } from './state.js';
+
+/**
+ * What a simulator starts with. `sandboxFixture()` is the default; tests may pass their own (smaller) one.
+ * Ids, dates and slot names are filled in by the simulator.
+ */
+
+export interface FixtureFolder {
+  /** Logical path with `/` between levels, without the namespace prefix (`INBOX`, `Projets/Été 2024`)... */
+  path?: string;
+  /** ...or a special-use folder, named as the service's Dovecot names it. */
+  specialUse?: SpecialUse;
+  messages: SeedMessage[];
+}
+
+export interface FixtureAccount {
+  login: string;
+  domain: string;
+  /** Absent for free `...@configureme.me` slots. */
+  password?: string;
+  /** GB (hosted platforms) or bytes (legacy MX Plan `size`). */
+  quota?: number;
+  displayName?: string;
+  firstName?: string;
+  lastName?: string;
+  accountLicense?: SimAccount['accountLicense'];
+  description?: string;
+  imapEnabled?: boolean;
+  usagePaddingBytes?: number;
+  aliases?: string[];
+  /** Addresses (same service) granted full access / send as / send on behalf on this mailbox. */
+  fullAccess?: string[];
+  sendAs?: string[];
+  sendOnBehalfTo?: string[];
+  mailbox?: FixtureFolder[];
+}
+
+export interface FixtureDomain {
+  name: string;
+  type?: 'authoritative' | 'nonAuthoritative';
+  main?: boolean;
+  mxRelay?: string;
+  disclaimer?: string;
+}
+
+export interface FixtureService {
+  platform: SimPlatform;
+  /** Exchange organisation (Exchange only). */
+  organization?: string;
+  /** Exchange service / Pro & MX Plan service / legacy domain. */
+  service: string;
+  displayName?: string;
+  offer?: string;
+  hostname: string;
+  domain: string;
+  domains?: FixtureDomain[];
+  accounts: FixtureAccount[];
+  /** Number of free `...@configureme.me` slots to add (hosted platforms). */
+  freeSlots?: number;
+  externalContacts?: { address: string; displayName: string }[];
+  mailingLists?: { name: string; displayName?: string; ownerEmail?: string }[];
+  passwordPolicy?: Partial<SimService['passwordPolicy']>;
+  allowedAccountSize?: number[];
+  quotaChoices?: number[];
+  billingMigrated?: boolean;
+  mailbox: SimService['mailbox'];
+}
+
+export interface SimulatorFixture {
+  services: FixtureService[];
+  zones?: Record<string, Partial<DnsZone>>;
+}
+
+const GB = 1; // hosted quotas are in GB already
+
+/** A few dozen small messages over INBOX, Sent, Drafts, Archive and a nested non-ASCII folder, with flags. */
+export function sampleMailbox(address: string, scale = 1): FixtureFolder[] {
+  const base = Date.UTC(2024, 0, 15, 9, 0, 0);
+  const make = (folder: string, n: number, flags: (i: number) => string[], subject: (i: number) => string): SeedMessage[] =>
+    Array.from({ length: Math.max(1, Math.round(n * scale)) }, (_, i) => {
+      const date = new Date(base + (i * 7 + folder.length) * 3_600_000);
+      const raw =
+        `Message-ID: <${folder.replace(/\W/g, '')}-${i}.${address.replace(/\W/g, '.')}@sandbox.local>\r\n` +
+        `Date: ${date.toUTCString().replace('GMT', '+0000')}\r\n` +
+        `From: Sender ${i} <sender${i}@example.com>\r\n` +
+        `To: ${address}\r\n` +
+        `Subject: ${subject(i)}\r\n` +
+        'MIME-Version: 1.0\r\n' +
+        'Content-Type: text/plain; charset=utf-8\r\n' +
+        'Content-Transfer-Encoding: 8bit\r\n\r\n' +
+        `Hello ${address},\r\n\r\nThis is message ${i} of ${folder}. Café, naïve, Zürich.\r\n`;
+      return { raw, flags: flags(i), internalDate: date };
+    });
+  return [
+    {
+      path: 'INBOX',
+      messages: make('INBOX', 14, (i) => [...(i % 3 ? ['\\Seen'] : []), ...(i % 5 === 0 ? ['\\Flagged'] : []), ...(i % 4 === 1 ? ['\\Answered'] : []), ...(i === 2 ? ['$label1'] : [])], (i) => `Inbox message ${i}`),
+    },
+    { specialUse: 'sent', messages: make('Sent', 6, () => ['\\Seen'], (i) => `Re: sent ${i}`) },
+    { specialUse: 'drafts', messages: make('Drafts', 2, () => ['\\Draft'], (i) => `Draft ${i}`) },
+    { specialUse: 'archive', messages: make('Archive', 3, () => ['\\Seen'], (i) => `Archived ${i}`) },
+    { path: 'Projets/Été 2024', messages: make('Projets', 5, (i) => (i % 2 ? ['\\Seen', 'Important'] : []), (i) => `=?utf-8?q?Projet_=C3=A9t=C3=A9_${i}?=`) },
+  ];
+}
+
+/**
+ * The sandbox: one Hosted Exchange service, one E-mail Pro, one new MX Plan and one legacy MX Plan, each with
+ * a domain, configured accounts with small seeded mailboxes, and free `@configureme.me` slots on the hosted
+ * platforms. The Exchange source also holds what does not migrate (aliases, delegations, external contacts,
+ * a group, a footer).
+ */
+export function sandboxFixture(): SimulatorFixture {
+  return {
+    services: [
+      {
+        platform: 'exchange',
+        organization: 'hosted-sb11111-1',
+        service: 'hosted-sb11111-1',
+        displayName: 'Sandbox Hosted Exchange',
+        offer: 'hosted',
+        hostname: 'ex1.sandbox.local',
+        domain: 'mydomain.ovh',
+        domains: [{ name: 'mydomain.ovh', type: 'authoritative', main: true, disclaimer: '<p>Sent from mydomain.ovh</p>' }],
+        passwordPolicy: { minPasswordLength: 8, complexityEnabled: true },
+        accounts: [
+          {
+            login: 'john.smith',
+            domain: 'mydomain.ovh',
+            password: 'Exchange-Pass-01',
+            quota: 50 * GB,
+            displayName: 'John Smith',
+            firstName: 'John',
+            lastName: 'Smith',
+            accountLicense: 'standard',
+            aliases: ['john@mydomain.ovh', 'j.smith@mydomain.ovh'],
+            fullAccess: ['jane.doe@mydomain.ovh'],
+            sendAs: ['jane.doe@mydomain.ovh'],
+            sendOnBehalfTo: ['jane.doe@mydomain.ovh'],
+            mailbox: sampleMailbox('john.smith@mydomain.ovh'),
+          },
+          {
+            login: 'jane.doe',
+            domain: 'mydomain.ovh',
+            password: 'Exchange-Pass-02',
+            quota: 50 * GB,
+            displayName: 'Jane Doe',
+            firstName: 'Jane',
+            lastName: 'Doe',
+            accountLicense: 'standard',
+            mailbox: sampleMailbox('jane.doe@mydomain.ovh', 0.5),
+          },
+          {
+            login: 'big.mailbox',
+            domain: 'mydomain.ovh',
+            password: 'Exchange-Pass-03',
+            quota: 50 * GB,
+            displayName: 'Big Mailbox',
+            accountLicense: 'standard',
+            // reported usage ~12 GB: too big for E-mail Pro (10 GB) and MX Plan (5 GB)
+            usagePaddingBytes: 12 * 1024 ** 3,
+            mailbox: [{ path: 'INBOX', messages: sampleMailbox('big.mailbox@mydomain.ovh', 0.2)[0].messages }],
+          },
+          {
+            login: 'imap.off',
+            domain: 'mydomain.ovh',
+            password: 'Exchange-Pass-04',
+            quota: 50 * GB,
+            displayName: 'IMAP Disabled',
+            accountLicense: 'basic',
+            imapEnabled: false,
+            mailbox: [{ path: 'INBOX', messages: sampleMailbox('imap.off@mydomain.ovh', 0.2)[0].messages }],
+          },
+        ],
+        freeSlots: 2,
+        externalContacts: [
+          { address: 'partner@example.com', displayName: 'Partner Example' },
+          { address: 'supplier@example.org', displayName: 'Supplier Example' },
+        ],
+        mailingLists: [{ name: 'team@mydomain.ovh', displayName: 'Team' }],
+        mailbox: {
+          separator: '/',
+          prefix: '',
+          specialUse: { sent: 'Sent Items', trash: 'Deleted Items', drafts: 'Drafts', junk: 'Junk Email', archive: 'Archive' },
+        },
+      },
+      {
+        platform: 'emailpro',
+        service: 'emailpro-sb22222-1',
+        displayName: 'Sandbox E-mail Pro',
+        offer: 'emailpro',
+        hostname: 'pro1.sandbox.local',
+        domain: 'pro-domain.ovh',
+        domains: [{ name: 'pro-domain.ovh', type: 'authoritative', main: true }],
+        passwordPolicy: { minPasswordLength: 8, complexityEnabled: true },
+        billingMigrated: true,
+        accounts: [
+          {
+            login: 'alice',
+            domain: 'pro-domain.ovh',
+            password: 'EmailPro-Pass-01',
+            quota: 10 * GB,
+            displayName: 'Alice Martin',
+            firstName: 'Alice',
+            lastName: 'Martin',
+            aliases: ['contact@pro-domain.ovh'],
+            mailbox: sampleMailbox('alice@pro-domain.ovh', 0.5),
+          },
+          { login: 'bob', domain: 'pro-domain.ovh', password: 'EmailPro-Pass-02', quota: 10 * GB, displayName: 'Bob Durand' },
+        ],
+        freeSlots: 3,
+        externalContacts: [{ address: 'client@example.net', displayName: 'Client Example' }],
+        mailbox: {
+          separator: '.',
+          prefix: 'INBOX.',
+          specialUse: { sent: 'Éléments envoyés', trash: 'Éléments supprimés', drafts: 'Brouillons', junk: 'Courrier indésirable', archive: 'Archives' },
+        },
+      },
+      {
+        platform: 'mxplan',
+        service: 'mxplan-sb33333-1',
+        displayName: 'Sandbox MX Plan',
+        offer: 'MXPLAN',
+        hostname: 'mxplan1.sandbox.local',
+        domain: 'mydomain.ovh',
+        domains: [{ name: 'mydomain.ovh', type: 'authoritative', main: true }],
+        passwordPolicy: { minPasswordLength: 9, complexityEnabled: false },
+        quotaChoices: [1, 2.5, 5],
+        accounts: [
+          {
+            login: 'contact',
+            domain: 'mydomain.ovh',
+            password: 'MxPlan-Pass-01',
+            quota: 5,
+            displayName: 'Contact',
+            mailbox: sampleMailbox('contact@mydomain.ovh', 0.3),
+          },
+        ],
+        freeSlots: 3,
+        mailbox: { separator: '.', prefix: 'INBOX.', specialUse: {} },
+      },
+      {
+        platform: 'mxplan-legacy',
+        service: 'legacy-domain.ovh',
+        displayName: 'legacy-domain.ovh',
+        offer: 'MXPLAN',
+        hostname: 'ssl0.sandbox.local',
+        domain: 'legacy-domain.ovh',
+        allowedAccountSize: [25_000_000, 100_000_000, 1_000_000_000, 2_500_000_000, 5_000_000_000],
+        passwordPolicy: { minPasswordLength: 9, maxPasswordLength: 30, complexityEnabled: false },
+        accounts: [
+          {
+            login: 'info',
+            domain: 'legacy-domain.ovh',
+            password: 'Legacy-Pass-01',
+            quota: 5_000_000_000,
+            description: 'Info mailbox',
+            mailbox: sampleMailbox('info@legacy-domain.ovh', 0.3),
+          },
+          { login: 'sales', domain: 'legacy-domain.ovh', password: 'Legacy-Pass-02', quota: 1_000_000_000, description: 'Sales' },
+        ],
+        mailingLists: [{ name: 'newsletter', ownerEmail: 'info@legacy-domain.ovh' }],
+        mailbox: { separator: '/', prefix: '', specialUse: { junk: 'Spam' } },
+      },
+    ],
+    zones: {
+      'mydomain.ovh': {
+        mx: ['mx0.mail.ovh.net.', 'mx1.mail.ovh.net.', 'mx2.mail.ovh.net.', 'mx3.mail.ovh.net.'],
+        srv: ['0 0 443 ex1.sandbox.local.'],
+        spf: ['v=spf1 include:mx.ovh.com ~all'],
+        cnames: [],
+        owned: true,
+      },
+      'pro-domain.ovh': {
+        mx: ['mx0.mail.ovh.net.', 'mx1.mail.ovh.net.', 'mx2.mail.ovh.net.', 'mx3.mail.ovh.net.'],
+        srv: ['0 0 443 pro1.sandbox.local.'],
+        spf: ['v=spf1 include:mx.ovh.com ~all'],
+        cnames: [],
+        owned: true,
+      },
+      'legacy-domain.ovh': {
+        mx: ['mx1.mail.ovh.net.', 'mx2.mail.ovh.net.', 'mx3.mail.ovh.net.'],
+        srv: [],
+        spf: ['v=spf1 include:mx.ovh.com ~all'],
+        cnames: [],
+        owned: true,
+      },
+    },
+  };
+}
+
+export { PLACEHOLDER_DOMAIN };

@@ -1,0 +1,117 @@
+import type { FixtureAccount, FixtureFolder, SimulatorFixture } from './fixture.js';
+import { addressOf, nowIso, PLACEHOLDER_DOMAIN, slotLogin, type SimAccount, type SimService, type SimulatorStateData } from './state.js';
+
+/** Turns a fixture into simulator state (ids, dates, slots), and lists the mailboxes to seed. */
+export function stateFromFixture(fixture: SimulatorFixture): { data: SimulatorStateData; seeds: { serviceKey: string; address: string; folders: FixtureFolder[] }[] } {
+  const data: SimulatorStateData = { services: [], zones: {}, tasks: [], nextId: 1_000_001 };
+  const seeds: { serviceKey: string; address: string; folders: FixtureFolder[] }[] = [];
+  const created = '2024-01-10T10:00:00+00:00';
+  for (const [name, zone] of Object.entries(fixture.zones ?? {})) {
+    data.zones[name.toLowerCase()] = { mx: [], srv: [], spf: [], cnames: [], owned: false, ...zone };
+  }
+  for (const f of fixture.services) {
+    const name = f.platform === 'exchange' ? `${f.organization}/${f.service}` : f.service;
+    const legacy = f.platform === 'mxplan-legacy';
+    const service: SimService = {
+      key: `${f.platform}:${name}`,
+      platform: f.platform,
+      name,
+      organization: f.organization,
+      service: f.service,
+      displayName: f.displayName ?? f.service,
+      offer: f.offer ?? { exchange: 'hosted', emailpro: 'emailpro', mxplan: 'MXPLAN', 'mxplan-legacy': 'MXPLAN' }[f.platform],
+      state: 'ok',
+      hostname: f.hostname,
+      webUrl: f.platform === 'exchange' || f.platform === 'emailpro' ? `https://${f.hostname}/owa/` : 'https://www.ovhcloud.com/fr/mail/',
+      domain: f.domain.toLowerCase(),
+      creationDate: created,
+      passwordPolicy: {
+        minPasswordLength: legacy ? 9 : 8,
+        maxPasswordLength: legacy ? 30 : 128,
+        complexityEnabled: !legacy,
+        maxPasswordAge: null,
+        minPasswordAge: null,
+        lockoutThreshold: null,
+        ...f.passwordPolicy,
+      },
+      domains: (f.domains ?? (legacy ? [] : [{ name: f.domain, type: 'authoritative', main: true }])).map((d) => ({
+        name: d.name.toLowerCase(),
+        type: d.type ?? 'authoritative',
+        state: 'ok',
+        mxRelay: d.mxRelay ?? null,
+        main: d.main ?? false,
+        taskPendingId: 0,
+        cnameToCheck: `${f.service.replace(/[^a-z0-9]/gi, '').slice(-5).toLowerCase()}-check`,
+        creationDate: created,
+        disclaimer: d.disclaimer ? { content: d.disclaimer, outsideOnly: false, creationDate: created, taskPendingId: 0 } : undefined,
+      })),
+      accounts: [],
+      externalContacts: (f.externalContacts ?? []).map((c) => ({
+        id: data.nextId++,
+        externalEmailAddress: c.address.toLowerCase(),
+        displayName: c.displayName,
+        firstName: null,
+        lastName: null,
+        initials: null,
+        hiddenFromGAL: false,
+        creationDate: created,
+        taskPendingId: 0,
+        state: 'ok',
+      })),
+      mailingLists: (f.mailingLists ?? []).map((m) => ({ name: m.name.toLowerCase(), displayName: m.displayName ?? m.name, state: 'ok', creationDate: created, ownerEmail: m.ownerEmail })),
+      allowedAccountSize: f.allowedAccountSize,
+      quotaChoices: f.quotaChoices,
+      billingMigrated: f.billingMigrated,
+      mailbox: f.mailbox,
+    };
+    const defaultQuota = legacy ? 5_000_000_000 : f.platform === 'mxplan' ? 5 : f.platform === 'emailpro' ? 10 : 50;
+    const toAccount = (a: FixtureAccount): SimAccount => ({
+      id: data.nextId++,
+      login: a.login,
+      domain: a.domain.toLowerCase(),
+      configured: a.domain.toLowerCase() !== PLACEHOLDER_DOMAIN,
+      state: 'ok',
+      quota: a.quota ?? defaultQuota,
+      password: a.password,
+      displayName: a.displayName ?? null,
+      firstName: a.firstName ?? null,
+      lastName: a.lastName ?? null,
+      initials: null,
+      hiddenFromGAL: false,
+      accountLicense: a.accountLicense ?? 'standard',
+      description: a.description ?? (legacy ? '' : null),
+      creationDate: created,
+      lastUpdateDate: created,
+      passwordLastUpdate: a.password ? created : null,
+      taskPendingId: 0,
+      aliases: (a.aliases ?? []).map((alias) => ({ alias: alias.toLowerCase(), creationDate: created, taskPendingId: 0, active: true })),
+      fullAccess: [],
+      sendAs: [],
+      sendOnBehalfTo: [],
+      protocol: { IMAP: a.imapEnabled ?? true, POP: true, activeSync: !legacy, webMail: true, creationDate: created, lastUpdate: null, taskPendingId: 0 },
+      usagePaddingBytes: a.usagePaddingBytes ?? 0,
+    });
+    for (const a of f.accounts) {
+      const account = toAccount(a);
+      service.accounts.push(account);
+      if (a.mailbox?.length) seeds.push({ serviceKey: service.key, address: addressOf(account), folders: a.mailbox });
+    }
+    for (let i = 0; i < (f.freeSlots ?? 0); i++) {
+      service.accounts.push(toAccount({ login: slotLogin(), domain: PLACEHOLDER_DOMAIN, quota: defaultQuota }));
+    }
+    // Delegations name other accounts of the same service by address.
+    for (const a of f.accounts) {
+      const account = service.accounts.find((x) => x.login === a.login && x.domain === a.domain.toLowerCase())!;
+      for (const kind of ['fullAccess', 'sendAs', 'sendOnBehalfTo'] as const) {
+        for (const address of a[kind] ?? []) {
+          const other = service.accounts.find((x) => addressOf(x) === address.toLowerCase());
+          if (!other) throw new Error(`fixture: ${address} (${kind} on ${addressOf(account)}) is not an account of ${name}`);
+          account[kind].push(other.id);
+        }
+      }
+    }
+    data.services.push(service);
+  }
+  void nowIso;
+  return { data, seeds };
+}

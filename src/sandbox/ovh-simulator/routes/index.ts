@@ -1,0 +1,28 @@
+import { notImplemented } from '../errors.js';
+import type { SchemaOperation } from '../schema.js';
+import { registerAuth } from './auth.js';
+import { registerHosted } from './hosted.js';
+import { registerLegacy } from './legacy.js';
+import { RouteTable, type Handler } from './registry.js';
+
+export { RouteTable, type HandlerContext, type Handler, type RouteHandler } from './registry.js';
+
+/** Every behaviourally implemented route. Each must exist in the schemas (checked at start and by a test). */
+export function implementedRoutes(): RouteTable {
+  const table = new RouteTable();
+  registerAuth(table);
+  registerHosted(table);
+  registerLegacy(table);
+  return table;
+}
+
+/**
+ * Schema routes without a behaviour: list calls answer an empty list, everything else a 501 OVH-style error
+ * (parameters are still validated before this is reached).
+ */
+export function fallbackHandler(operation: SchemaOperation): Handler {
+  return () => {
+    if (operation.httpMethod === 'GET' && operation.responseType.endsWith('[]')) return [];
+    throw notImplemented(`The sandbox simulator does not implement ${operation.httpMethod} on this route yet`);
+  };
+}
