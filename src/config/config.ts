@@ -39,6 +39,20 @@ export const configSchema = z.object({
   /** PEM file of extra CAs for IMAP servers (the sandbox's Dovecot). */
   IMAP_CA_FILE: z.string().optional(),
   IMAP_CONNECTIONS: z.coerce.number().int().min(1).max(10).default(4),
+  /**
+   * Where to actually connect for an IMAP host, JSON {"ex1.sandbox.local":"127.0.0.1:40993"}: like /etc/hosts
+   * for the copier (the sandbox prints it); users still see the service's own host name.
+   */
+  IMAP_ENDPOINTS: z.string().optional(),
+
+  // Pipeline (queue) tuning
+  /** Attempts per job for transient failures (OVH 429/5xx, network), with exponential backoff. */
+  JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
+  JOB_BACKOFF_MS: z.coerce.number().int().min(10).default(5_000),
+  /** How long a request waits for Approve/Reject before it expires. */
+  APPROVAL_TIMEOUT_HOURS: z.coerce.number().positive().default(168),
+  /** Mailboxes of one CSV batch migrated at once. */
+  BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(3),
 
   /** 32 bytes, base64 or hex: encrypts the migration secrets kept in Redis (AES-256-GCM). */
   SECRETS_KEY: z

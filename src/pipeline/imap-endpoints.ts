@@ -1,44 +1,46 @@
 import { readFileSync } from 'node:fs';
-import type { Platform } from '../domain/platform.js';
 import type { ImapEndpoint } from '../imap/endpoint.js';
 import type { MailPlatform } from '../ovh/mail-platform.js';
 import type { ImapEndpointResolver } from './types.js';
 
 export interface ImapEndpointOptions {
-  /** IMAP_HOSTS: host override per platform kind. */
-  hosts?: Partial<Record<Platform, string>>;
+  /** IMAP_ENDPOINTS: where to really connect for a host name (`host` -> `ip:port`), like /etc/hosts. */
+  endpoints?: Record<string, string>;
   /** IMAP_CA_FILE contents. */
   ca?: string;
 }
 
-/** Parses IMAP_HOSTS (`{"exchange":"ex5.mail.ovh.net"}`); a readable error when it is not that shape. */
-export function parseImapHosts(text: string | undefined): Partial<Record<Platform, string>> {
+/** Parses IMAP_ENDPOINTS (`{"ex1.sandbox.local":"127.0.0.1:40993"}`) with a readable error. */
+export function parseImapEndpoints(text: string | undefined): Record<string, string> {
   if (!text) return {};
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new Error('IMAP_HOSTS must be JSON such as {"exchange":"ex5.mail.ovh.net"}');
+    throw new Error('IMAP_ENDPOINTS must be JSON such as {"ex1.sandbox.local":"127.0.0.1:40993"}');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('IMAP_HOSTS must be a JSON object');
-  return value as Partial<Record<Platform, string>>;
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string')) {
+    throw new Error('IMAP_ENDPOINTS must be a JSON object of "host": "ip:port" strings');
+  }
+  return value as Record<string, string>;
 }
 
 /**
- * The one place that decides where to log in over IMAP: the platform's client settings (the service
- * `hostname`, port 993 with TLS), unless IMAP_HOSTS overrides the host for that platform kind.
+ * Where the copier logs in: the platform's client settings (the OVH layer decides the host, IMAP_HOSTS
+ * included), then IMAP_ENDPOINTS maps that host to the address really dialled (the sandbox's Dovecot).
  */
 export function createImapEndpointResolver(options: ImapEndpointOptions = {}): ImapEndpointResolver {
   return async (platform: MailPlatform, address: string, password: string): Promise<ImapEndpoint> => {
     const settings = await platform.clientSettings();
-    return {
-      host: options.hosts?.[platform.platform] ?? settings.imap.host,
-      port: settings.imap.port,
-      security: settings.imap.security,
-      user: address,
-      password,
-      ca: options.ca,
-    };
+    let host = settings.imap.host;
+    let port = settings.imap.port;
+    const mapped = options.endpoints?.[`${host}:${port}`] ?? options.endpoints?.[host];
+    if (mapped) {
+      const match = /^(.*):(\d+)$/.exec(mapped);
+      host = match ? match[1]! : mapped;
+      if (match) port = Number(match[2]);
+    }
+    return { host, port, security: settings.imap.security, user: address, password, ca: options.ca };
   };
 }
 

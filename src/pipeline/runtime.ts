@@ -1,0 +1,117 @@
+import { join, resolve } from 'node:path';
+import type { ConnectionOptions } from 'bullmq';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../log/logger.js';
+import { copyMailbox } from '../imap/copy-mailbox.js';
+import { createMailPlatformFactoryFromConfig, type OvhPlatformFactory } from '../ovh/platform-factory.js';
+import { RedisServer } from '../sandbox/redis.js';
+import { createImapEndpointResolver, parseImapEndpoints, readCaFile } from './imap-endpoints.js';
+import { loadSecretBox, type SecretBox } from './secret-box.js';
+import { BullMigrationService } from './service.js';
+import type { StepDeps } from './steps.js';
+import type { Copier, PlatformDirectory } from './types.js';
+import { MigrationWorker } from './worker.js';
+import type { QueueTuning } from './queue-names.js';
+
+/** The PlatformDirectory over the OVH layer's factory (service discovery and account lookup). */
+export function directoryFromFactory(factory: OvhPlatformFactory): PlatformDirectory {
+  return {
+    listServices: () => factory.discoverServices(),
+    open: (service) => factory(service),
+    async findAccount(address) {
+      const found = await factory.findAccount(address);
+      return found ? { platform: await factory(found.service), account: found.account } : undefined;
+    },
+  };
+}
+
+export const defaultCopier: Copier = (options) => copyMailbox(options);
+
+/** Queue timings from configuration. */
+export function tuningFromConfig(config: Config): Partial<QueueTuning> {
+  return {
+    attempts: config.JOB_ATTEMPTS,
+    backoffMs: config.JOB_BACKOFF_MS,
+    approvalTimeoutMs: config.APPROVAL_TIMEOUT_HOURS * 3600_000,
+    batchConcurrency: config.BATCH_CONCURRENCY,
+  };
+}
+
+/** Redis: REDIS_URL, or the embedded default (a private redis-server under DATA_DIR, stopped with us). */
+export async function connectRedis(config: Config, logger: Logger, options: { embedded: boolean }): Promise<{ connection: ConnectionOptions; url: string; server?: RedisServer }> {
+  if (config.REDIS_URL) return { connection: connectionFromUrl(config.REDIS_URL), url: config.REDIS_URL };
+  if (!options.embedded) throw new Error('REDIS_URL is not set: point it at the Redis that the bot and the workers share (redis://HOST:6379)');
+  const dir = resolve(config.DATA_DIR, 'redis');
+  const server = await RedisServer.start({ dir, unixSocket: join(dir, 'redis.sock') });
+  logger.info({ dir }, 'embedded redis-server started (set REDIS_URL to use a shared Redis)');
+  return { connection: server.connection, url: server.url, server };
+}
+
+export function connectionFromUrl(url: string): ConnectionOptions {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname,
+    port: parsed.port ? Number(parsed.port) : 6379,
+    username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+    db: parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : undefined,
+    tls: parsed.protocol === 'rediss:' ? {} : undefined,
+  };
+}
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  connection: ConnectionOptions;
+  secrets: SecretBox;
+  directory: PlatformDirectory;
+  deps: StepDeps;
+  service: BullMigrationService;
+  startWorker(concurrency?: number): Promise<MigrationWorker>;
+  close(): Promise<void>;
+}
+
+/**
+ * Wires the pipeline from configuration: Redis (shared or embedded), the secrets key, the OVH factory, the
+ * copier and the IMAP endpoint lookup. Every command builds on this.
+ */
+export async function createRuntime(config: Config, logger: Logger, options: { embeddedRedis: boolean; copier?: Copier }): Promise<Runtime> {
+  const redis = await connectRedis(config, logger, { embedded: options.embeddedRedis });
+  const { box: secrets, source } = await loadSecretBox(config.SECRETS_KEY, resolve(config.DATA_DIR, 'secrets.key'));
+  if (source !== 'env') {
+    if (config.REDIS_URL) logger.warn('SECRETS_KEY is not set: using a key file under DATA_DIR; workers on other machines need the same SECRETS_KEY');
+  }
+  const factory = createMailPlatformFactoryFromConfig(config, { logger });
+  const directory = directoryFromFactory(factory);
+  const deps: StepDeps = {
+    directory,
+    copier: options.copier ?? defaultCopier,
+    imapEndpoint: createImapEndpointResolver({ endpoints: parseImapEndpoints(config.IMAP_ENDPOINTS), ca: readCaFile(config.IMAP_CA_FILE) }),
+    secrets,
+    mxRelay: config.OVH_MX_RELAY,
+    imapConnections: config.IMAP_CONNECTIONS,
+    logger,
+  };
+  const settings = { connection: redis.connection, prefix: config.QUEUE_PREFIX, tuning: tuningFromConfig(config) };
+  const service = new BullMigrationService({ ...settings, directory, secrets, logger, mxRelay: config.OVH_MX_RELAY });
+  const workers: MigrationWorker[] = [];
+  return {
+    config,
+    logger,
+    connection: redis.connection,
+    secrets,
+    directory,
+    deps,
+    service,
+    async startWorker(concurrency = config.WORKER_CONCURRENCY) {
+      const worker = await MigrationWorker.start({ ...settings, deps, concurrency });
+      workers.push(worker);
+      return worker;
+    },
+    async close() {
+      for (const worker of workers) await worker.close();
+      await service.close();
+      await redis.server?.stop();
+    },
+  };
+}

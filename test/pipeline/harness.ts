@@ -1,0 +1,143 @@
+import { ImapFlow } from 'imapflow';
+import { randomUUID } from 'node:crypto';
+import { createLogger } from '../../src/log/logger.js';
+import { OvhClient } from '../../src/ovh/ovh-client.js';
+import { createMailPlatformFactory, type OvhPlatformFactory } from '../../src/ovh/platform-factory.js';
+import { createImapEndpointResolver } from '../../src/pipeline/imap-endpoints.js';
+import type { MigrationEvent } from '../../src/pipeline/migration-service.js';
+import type { QueueTuning } from '../../src/pipeline/queue-names.js';
+import { defaultCopier, directoryFromFactory } from '../../src/pipeline/runtime.js';
+import { SecretBox } from '../../src/pipeline/secret-box.js';
+import { BullMigrationService } from '../../src/pipeline/service.js';
+import type { StepDeps } from '../../src/pipeline/steps.js';
+import type { Copier } from '../../src/pipeline/types.js';
+import { MigrationWorker } from '../../src/pipeline/worker.js';
+import { RedisServer } from '../../src/sandbox/redis.js';
+import { OvhSimulator, type SimulatorFixture } from '../../src/sandbox/ovh-simulator/index.js';
+
+export const FAST_TUNING: Partial<QueueTuning> = {
+  attempts: 4,
+  backoffMs: 100,
+  approvalTimeoutMs: 60_000,
+  lockDurationMs: 3_000,
+  stalledIntervalMs: 1_000,
+  progressIntervalMs: 100,
+  batchConcurrency: 2,
+};
+
+const FAST_WAIT = { initialDelayMs: 20, maxDelayMs: 150, timeoutMs: 20_000 };
+
+export const CLI: { kind: 'cli'; id: string } = { kind: 'cli', id: 'tester' };
+
+/** Real parts for pipeline tests: a redis-server, the OVH simulator with its Dovecots, the OVH layer, the copier. */
+export class Harness {
+  readonly logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  readonly secrets = SecretBox.random();
+  factory!: OvhPlatformFactory;
+  deps!: StepDeps;
+  private readonly closers: (() => Promise<unknown>)[] = [];
+
+  private constructor(readonly redis: RedisServer, readonly sim: OvhSimulator) {}
+
+  static async start(options: { fixture?: SimulatorFixture; taskDelayMs?: number } = {}): Promise<Harness> {
+    const [redis, sim] = await Promise.all([
+      RedisServer.start(),
+      OvhSimulator.start({ fixture: options.fixture, taskDelayMs: options.taskDelayMs ?? 30, renameDelayMs: options.taskDelayMs ?? 30 }),
+    ]);
+    const harness = new Harness(redis, sim);
+    const env = sim.endpointEnv();
+    const client = new OvhClient({
+      host: env.OVH_HOST,
+      port: Number(env.OVH_PORT),
+      appKey: env.OVH_APP_KEY!,
+      appSecret: env.OVH_APP_SECRET!,
+      consumerKey: env.OVH_CONSUMER_KEY,
+      ca: sim.caCertificate,
+      baseDelayMs: 20,
+      maxDelayMs: 200,
+    });
+    harness.factory = createMailPlatformFactory(client, { taskWait: FAST_WAIT, stateWait: FAST_WAIT, cacheMs: 0 });
+    harness.deps = {
+      directory: directoryFromFactory(harness.factory),
+      copier: defaultCopier,
+      imapEndpoint: createImapEndpointResolver({ endpoints: sim.imapEndpoints(), ca: sim.caCertificate }),
+      secrets: harness.secrets,
+      mxRelay: 'mx1.mail.ovh.net',
+      imapConnections: 2,
+      logger: harness.logger,
+    };
+    return harness;
+  }
+
+  /** A service and a worker on a fresh queue prefix. */
+  async pipeline(options: { tuning?: Partial<QueueTuning>; copier?: Copier; worker?: boolean; concurrency?: number } = {}) {
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const tuning = { ...FAST_TUNING, ...options.tuning };
+    const settings = { connection: this.redis.connection, prefix, tuning };
+    const service = new BullMigrationService({ ...settings, directory: this.deps.directory, secrets: this.secrets, logger: this.logger });
+    this.closers.push(() => service.close());
+    const events: MigrationEvent[] = [];
+    const off = await service.subscribeReady((event) => events.push(event));
+    this.closers.push(async () => off());
+    let worker: MigrationWorker | undefined;
+    if (options.worker !== false) {
+      worker = await MigrationWorker.start({ ...settings, deps: { ...this.deps, copier: options.copier ?? this.deps.copier }, concurrency: options.concurrency ?? 2 });
+      this.closers.push(() => worker!.close(true));
+    }
+    return { prefix, service, worker, events, settings };
+  }
+
+  async stop(): Promise<void> {
+    while (this.closers.length) await this.closers.pop()!().catch(() => undefined);
+    await Promise.all([this.sim.stop(), this.redis.stop()]);
+  }
+
+  /** Every message of a mailbox as `message-id|flags|internaldate`, sorted (folder names differ across platforms). */
+  async messages(address: string, password: string): Promise<string[]> {
+    const endpoint = this.sim.imapEndpointFor(address);
+    const client = new ImapFlow({ host: endpoint.host, port: endpoint.port, secure: true, tls: { ca: [endpoint.ca] }, auth: { user: address, pass: password }, logger: false });
+    client.on('error', () => undefined);
+    await client.connect();
+    const out: string[] = [];
+    try {
+      for (const folder of await client.list()) {
+        if (folder.flags.has('\\Noselect')) continue;
+        const lock = await client.getMailboxLock(folder.path, { readOnly: true });
+        try {
+          if ((client.mailbox as { exists: number }).exists === 0) continue;
+          for await (const m of client.fetch('1:*', { envelope: true, flags: true, internalDate: true })) {
+            const flags = [...(m.flags ?? [])].filter((f) => f !== '\\Recent').sort().join(' ');
+            out.push(`${m.envelope?.messageId}|${flags}|${new Date(m.internalDate as Date).toISOString()}`);
+          }
+        } finally {
+          lock.release();
+        }
+      }
+    } finally {
+      await client.logout().catch(() => client.close());
+    }
+    return out.sort();
+  }
+}
+
+/** Resolves with the first event matching, or rejects after timeoutMs. */
+export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function waitForState(service: BullMigrationService, jobId: string, states: string[], timeoutMs = 40_000) {
+  return waitFor(
+    async () => {
+      const [status] = await service.status({ jobId });
+      return status && states.includes(status.state) ? status : undefined;
+    },
+    timeoutMs,
+    `${jobId} to reach ${states.join('/')}`,
+  );
+}
