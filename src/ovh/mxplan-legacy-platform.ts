@@ -139,7 +139,13 @@ export class MxPlanLegacyPlatform implements MailPlatform {
     return login;
   }
 
+  private hosts(address: string): boolean {
+    return address.slice(address.lastIndexOf('@') + 1).toLowerCase() === this.service.toLowerCase();
+  }
+
   private async accountObject(address: string): Promise<LegacyAccount | undefined> {
+    // An address of another domain is simply not here (lookups across services ask every one of them).
+    if (!this.hosts(address)) return undefined;
     try {
       return await this.client.request(MXPLAN_LEGACY.account, { ...this.params, accountName: this.accountName(address) }, { schema: legacyAccountSchema });
     } catch (error) {

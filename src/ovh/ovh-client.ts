@@ -202,6 +202,7 @@ export class OvhClient {
         : JSON.stringify(body).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
     const safe = SAFE_METHODS.has(method);
     const maxAttempts = safe ? this.retries + 1 : 1;
+    let resynced = false;
 
     for (let attempt = 1; ; attempt++) {
       const headers: Record<string, string> = {
@@ -227,6 +228,12 @@ export class OvhClient {
         if (cause instanceof OvhError) error = cause;
         else throw cause;
         this.logger?.debug({ method, path, ms: Date.now() - started, attempt, err: error.message }, 'OVH API call failed');
+      }
+      if (error.errorCode === 'QUERY_TIME_OUT' && !resynced) {
+        // Our clock moved since /auth/time was read: OVH refused before doing anything, so any method may retry.
+        resynced = true;
+        this.timeDiff = undefined;
+        continue;
       }
       if (!error.retryable || attempt >= maxAttempts) throw error;
       const delay = this.retryDelay(attempt, error);

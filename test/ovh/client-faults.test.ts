@@ -19,7 +19,27 @@ let client: OvhClient;
 beforeAll(async () => {
   const full = sandboxFixture();
   // one E-mail Pro service: one Dovecot, a quick start
-  const fixture = { services: full.services.filter((s) => s.platform === 'emailpro'), zones: { 'pro-domain.ovh': full.zones!['pro-domain.ovh']! } };
+  const proService = { ...full.services.find((s) => s.platform === 'emailpro')!, freeSlots: 0 };
+  const exchange = full.services.find((s) => s.platform === 'exchange')!;
+  // a dedicated Exchange offer: accounts are created with POST, not configured from slots
+  const dedicated = {
+    ...exchange,
+    organization: 'dedicated-sb44444-1',
+    service: 'dedicated-sb44444-1',
+    displayName: 'Dedicated Exchange',
+    offer: 'dedicated',
+    hostname: 'ex2.sandbox.local',
+    domain: 'dedicated.ovh',
+    domains: [{ name: 'dedicated.ovh', type: 'authoritative' as const, main: true }],
+    accounts: [],
+    freeSlots: 0,
+    externalContacts: [],
+    mailingLists: [],
+  };
+  const fixture = {
+    services: [proService, dedicated],
+    zones: { 'pro-domain.ovh': full.zones!['pro-domain.ovh']!, 'dedicated.ovh': full.zones!['pro-domain.ovh']! },
+  };
   sim = await OvhSimulator.start({ fixture, taskDelayMs: 40, renameDelayMs: 1500 });
   client = clientFor(sim);
 }, 120_000);
@@ -202,5 +222,27 @@ describe('credentials', { timeout: 30_000 }, () => {
       write.mockRestore();
       process.env = saved;
     }
+  });
+});
+
+describe('account creation without a free slot', { timeout: 30_000 }, () => {
+  it('E-mail Pro with no slot left refuses before changing anything, saying to order one', async () => {
+    const platform = await factoryFor(sim)({ platform: 'emailpro', name: PRO });
+    sim.clearRequests();
+    const error = await platform.createAccount({ address: 'carol@pro-domain.ovh', password: 'Carol-Passw0rd' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ reason: 'noFreeSlot', nextStep: expect.stringMatching(/order one more account/) });
+    expect(sim.requests.some((r) => r.method !== 'GET')).toBe(false);
+  });
+
+  it('dedicated Exchange creates the account with POST and a licence', async () => {
+    const platform = await factoryFor(sim)({ platform: 'exchange', name: 'dedicated-sb44444-1/dedicated-sb44444-1' });
+    sim.clearRequests();
+    const created = await platform.createAccount({ address: 'dan@dedicated.ovh', password: 'Dan-Passw0rd-1', displayName: 'Dan' });
+    expect(created).toMatchObject({ address: 'dan@dedicated.ovh', state: 'ok', configured: true });
+    const post = sim.requests.find((r) => r.method === 'POST');
+    expect(post).toMatchObject({ path: '/email/exchange/dedicated-sb44444-1/service/dedicated-sb44444-1/account', body: { login: 'dan', domain: 'dedicated.ovh', license: 'standard', displayName: 'Dan' } });
+    expect(await imapLoginWorks(sim, 'dan@dedicated.ovh', 'Dan-Passw0rd-1')).toBe(true);
+    await platform.resetAccount('dan@dedicated.ovh');
+    expect(await platform.getAccount('dan@dedicated.ovh')).toBeUndefined();
   });
 });
