@@ -12,6 +12,9 @@ export const CALLBACK = {
 export const ACTION = {
   approve: 'migration_approve',
   reject: 'migration_reject',
+  /** On a batch summary: decide every mailbox of the batch at once (value = batch id). */
+  batchApprove: 'migration_batch_approve',
+  batchReject: 'migration_batch_reject',
   resetSource: 'migration_reset_source',
   retry: 'migration_retry',
   undo: 'migration_undo',
@@ -41,5 +44,5 @@ export const OPTION = {
 } as const;
 
 /** Buttons whose click changes a migration; used by the retry/duplicate guard and the manifest test. */
-export const DECISION_ACTIONS = [ACTION.approve, ACTION.reject] as const;
+export const DECISION_ACTIONS = [ACTION.approve, ACTION.reject, ACTION.batchApprove, ACTION.batchReject] as const;
 export const FOLLOW_UP_ACTIONS = [ACTION.resetSource, ACTION.retry, ACTION.undo] as const;

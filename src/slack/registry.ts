@@ -1,4 +1,4 @@
-import type { Actor } from '../pipeline/migration-service.js';
+import type { Actor, DecisionResult } from '../pipeline/migration-service.js';
 
 export interface ThreadRef {
   channel: string;
@@ -10,6 +10,8 @@ export interface BatchThread extends ThreadRef {
   batchId: string;
   requester: Actor;
   jobIds: string[];
+  /** Set once an approver decided the whole batch from its summary. */
+  decision?: DecisionResult;
 }
 
 /**

@@ -307,6 +307,7 @@ export async function startFakeSlackApi(options: { token?: string } = {}): Promi
       const id = url.pathname.split('/')[2]?.replace(/^T1-/, '') ?? '';
       const file = files.get(id);
       const auth = TOKEN.exec(String(req.headers.authorization ?? ''));
+      calls.push({ method: 'GET url_private', params: { path: url.pathname }, headers: req.headers, status: 200, response: {}, at: Date.now() });
       if (!file || !auth || auth[1] !== token) {
         // what Slack does without a valid token: a sign-in web page, HTTP 200
         res.writeHead(200, { 'content-type': 'text/html' });

@@ -1,5 +1,6 @@
 import type { CopyProgress } from '../../domain/copy-report.js';
-import type { MigrationStatus, StepName, StepRecord } from '../../pipeline/migration-service.js';
+import type { DecisionResult, MigrationStatus, StepName, StepRecord } from '../../pipeline/migration-service.js';
+import { decisionLine } from './request-message.js';
 import { ACTION } from '../ids.js';
 import type { SlackMessage } from './request-message.js';
 import { formatBytes, formatCount, formatDuration, formatMiB, slackDate, stepLabel, textBar } from './format.js';
@@ -126,20 +127,52 @@ export interface BatchRow {
   state: MigrationStatus['state'];
 }
 
-/** The batch thread's summary, updated as its mailboxes move. */
-export function batchSummaryMessage(input: { batchId: string; requester: string; rows: BatchRow[]; decided?: string }): SlackMessage {
+/**
+ * The batch thread's summary, updated as its mailboxes move. While any mailbox waits for approval it carries
+ * Approve all / Reject all buttons (value = batch id); after that, who decided.
+ */
+export function batchSummaryMessage(input: { batchId: string; requester: string; rows: BatchRow[]; decision?: DecisionResult }): SlackMessage {
   const counts = new Map<string, number>();
   for (const row of input.rows) counts.set(row.state, (counts.get(row.state) ?? 0) + 1);
   const tally = [...counts.entries()].map(([state, n]) => `${STATE_ICON[state as MigrationStatus['state']] ?? ''} ${state}: ${n}`).join(' · ');
   const lines = input.rows.map((row) => `${STATE_ICON[row.state] ?? ''} ${escapeMrkdwn(row.address)} — ${row.state} · \`${escapeMrkdwn(row.jobId)}\``);
   const pages = pageLines(lines, 2900, 3);
+  const waiting = input.rows.some((row) => row.state === 'awaiting-approval');
+  const footer: KnownBlock[] = input.decision
+    ? [decisionLine(input.decision)]
+    : waiting
+      ? [
+          actions(
+            [
+              button({
+                text: `Approve all ${input.rows.length}`,
+                actionId: ACTION.batchApprove,
+                value: input.batchId,
+                style: 'primary',
+                confirm: confirm({ title: 'Approve the whole batch?', text: `${input.rows.length} mailboxes will be renamed and moved.`, confirm: 'Approve all' }),
+              }),
+              button({
+                text: 'Reject all',
+                actionId: ACTION.batchReject,
+                value: input.batchId,
+                style: 'danger',
+                confirm: confirm({ title: 'Reject the whole batch?', text: 'Nothing will be changed.', confirm: 'Reject all', danger: true }),
+              }),
+            ],
+            `batch-decision-${input.batchId}`.slice(0, 255),
+          ),
+        ]
+      : [];
   return {
     text: fallbackText(`Batch migration of ${input.rows.length} mailboxes: ${tally}`),
-    blocks: composeMessage([
-      header(`Batch migration: ${input.rows.length} mailboxes`),
-      context([`Requested by <@${input.requester}> · batch \`${escapeMrkdwn(input.batchId)}\``, tally || 'nothing yet']),
-      ...pages.map((page) => section(page)),
-    ]),
+    blocks: composeMessage(
+      [
+        header(`Batch migration: ${input.rows.length} mailboxes`),
+        context([`Requested by <@${input.requester}> · batch \`${escapeMrkdwn(input.batchId)}\``, tally || 'nothing yet']),
+        ...pages.map((page) => section(page)),
+      ],
+      footer,
+    ),
   };
 }
 

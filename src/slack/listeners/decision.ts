@@ -4,6 +4,7 @@ import type { SlackDeps } from '../deps.js';
 import { errorText } from '../deps.js';
 import { decisionLine } from '../blocks/request-message.js';
 import { slackDate } from '../blocks/format.js';
+import { batchSummaryMessage } from '../blocks/thread.js';
 import type { KnownBlock } from '../blocks/limits.js';
 
 /** The request message with its Approve/Reject buttons replaced by who decided and when. */
@@ -69,4 +70,59 @@ export function register(app: App, deps: SlackDeps): void {
 
   app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION.approve }, handler(true));
   app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION.reject }, handler(false));
+
+  /** The batch summary's buttons: the same rules, applied to every mailbox of the batch. */
+  const batchHandler = (approve: boolean) =>
+    async ({ ack, body, action, client, logger }: { ack: () => Promise<void>; body: BlockAction; action: ButtonAction; client: webApi.WebClient; logger: { error(m: string): void } }) => {
+      await ack();
+      const batchId = action.value ?? '';
+      const userId = body.user.id;
+      const channel = body.channel?.id ?? body.container?.channel_id;
+      const messageTs = body.message?.ts ?? body.container?.message_ts;
+      const key = `batch:${batchId}`;
+      if (inFlight.has(key)) {
+        await ephemeral(client, channel, userId, 'This batch is being decided right now.');
+        return;
+      }
+      inFlight.add(key);
+      try {
+        const known = deps.registry.batch(batchId);
+        let jobIds = known?.jobIds;
+        let requester = known?.requester.kind === 'slack' ? known.requester.id : undefined;
+        if (!jobIds) {
+          const all = (await deps.service.status({})).filter((s) => s.origin?.batchId === batchId);
+          jobIds = all.map((s) => s.jobId);
+          requester = all[0]?.requester.kind === 'slack' ? all[0].requester.id : undefined;
+        }
+        if (jobIds.length === 0) {
+          await ephemeral(client, channel, userId, 'I cannot find the mailboxes of this batch any more.');
+          return;
+        }
+        const allowed = await deps.approvers.mayDecide(userId, requester, approve);
+        if (!allowed.ok) {
+          await ephemeral(client, channel, userId, allowed.reason);
+          return;
+        }
+        const results = [];
+        for (const jobId of jobIds) results.push(await deps.service.decide(jobId, { approve, by: { kind: 'slack', id: userId } }));
+        const first = results.find((r) => r.changed);
+        if (!first) {
+          await ephemeral(client, channel, userId, 'This batch was already decided: nothing changed.');
+          return;
+        }
+        if (known) known.decision = first;
+        if (channel && messageTs) {
+          const statuses = await Promise.all(jobIds.map((jobId) => deps.service.status({ jobId }).then((s) => s[0])));
+          const rows = jobIds.map((jobId, i) => ({ jobId, address: statuses[i]?.plan.source.address ?? jobId, state: statuses[i]?.state ?? ('queued' as const) }));
+          await client.chat.update({ channel, ts: messageTs, ...batchSummaryMessage({ batchId, requester: requester ?? 'unknown', rows, decision: first }) });
+        }
+      } catch (error) {
+        logger.error(`batch decision on ${batchId} failed: ${errorText(error)}`);
+        await ephemeral(client, channel, userId, `The decision could not be recorded: ${errorText(error).slice(0, 1000)}`).catch(() => undefined);
+      } finally {
+        inFlight.delete(key);
+      }
+    };
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION.batchApprove }, batchHandler(true));
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION.batchReject }, batchHandler(false));
 }

@@ -252,7 +252,7 @@ export class ThreadNotifier {
     const requester = known?.requester.id ?? 'unknown';
     this.updateLive(
       `batch:${batchId}`,
-      batchSummaryMessage({ batchId, requester, rows }),
+      batchSummaryMessage({ batchId, requester, rows, ...(known?.decision ? { decision: known.decision } : {}) }),
       async () => {
         const batch = this.options.registry.batch(batchId);
         if (batch) return batch;
