@@ -213,15 +213,20 @@ export class ThreadNotifier {
     const message = live.pending;
     live.pending = undefined;
     live.lastSentAt = this.now();
-    const where = await thread();
-    if (!where) return;
-    if (parentIsLive) {
-      // the batch summary is the thread's parent message itself
-      await this.call(() => this.options.client.chat.update({ channel: where.channel, ts: where.ts, ...message }), false);
-    } else if (live.ts) {
-      await this.call(() => this.options.client.chat.update({ channel: where.channel, ts: live.ts!, ...message }), false);
-    } else {
-      live.ts = await this.post(where, message, false);
+    try {
+      const where = await thread();
+      if (!where) return;
+      if (parentIsLive) {
+        // the batch summary is the thread's parent message itself
+        await this.call(() => this.options.client.chat.update({ channel: where.channel, ts: where.ts, ...message }), false);
+      } else if (live.ts) {
+        await this.call(() => this.options.client.chat.update({ channel: where.channel, ts: live.ts!, ...message }), false);
+      } else {
+        live.ts = await this.post(where, message, false);
+      }
+    } finally {
+      // the interval counts from the end of the call: a slow Slack never sees two edits closer than that
+      live.lastSentAt = this.now();
     }
   }
 
