@@ -168,6 +168,11 @@ export abstract class HostedPlatform<
     };
   }
 
+  /** The one domain this service hosts, where it is fixed (new MX Plan); undefined where domains are attached. */
+  protected fixedDomainOf(_service: S): string | undefined {
+    return undefined;
+  }
+
   /** fixedDomain, allowedQuotas, maxMailboxBytes. */
   protected abstract serviceExtras(service: S): Promise<Pick<ServiceInfo, 'fixedDomain' | 'allowedQuotas' | 'maxMailboxBytes'>>;
 
@@ -365,7 +370,7 @@ export abstract class HostedPlatform<
     const { login, domain } = splitAddress(request.address);
     const service = await this.serviceObject();
     this.assertPassword(request.password, this.passwordPolicyOf(service));
-    const fixed = (await this.serviceExtras(service)).fixedDomain;
+    const fixed = this.fixedDomainOf(service);
     if (fixed && fixed.toLowerCase() !== domain) {
       throw new OvhPreconditionFailed('fixedDomain', `${this.service} only hosts addresses @${fixed}, not @${domain}`, `choose an address @${fixed} or another destination service`);
     }

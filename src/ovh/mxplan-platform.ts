@@ -28,10 +28,14 @@ export class MxPlanPlatform extends HostedPlatform<MxplanService, MxplanAccount,
     return capabilities.quotas?.map(quotaGbToBytes);
   }
 
+  protected override fixedDomainOf(service: MxplanService): string {
+    return service.domain;
+  }
+
   protected async serviceExtras(service: MxplanService): Promise<Pick<ServiceInfo, 'fixedDomain' | 'allowedQuotas' | 'maxMailboxBytes'>> {
     const slot = await this.freeSlot();
     const allowedQuotas = slot ? await this.allowedQuotasOf(slot.primaryEmailAddress) : undefined;
-    return { fixedDomain: service.domain, allowedQuotas, maxMailboxBytes: MAX_DESTINATION_BYTES.mxplan };
+    return { fixedDomain: this.fixedDomainOf(service), allowedQuotas, maxMailboxBytes: MAX_DESTINATION_BYTES.mxplan };
   }
 
   override async attachDomainNonAuthoritative(domain: string): Promise<DomainInfo> {

@@ -47,3 +47,25 @@ describe('route table', () => {
     expect(() => fillPath('/email/pro/{service}', {})).toThrow(/no value for \{service\}/);
   });
 });
+
+describe('no call outside the route table', () => {
+  it('no source file of the OVH layer but routes.ts spells an API path', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const offenders: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const file = join(dir, entry.name);
+        if (entry.isDirectory()) walk(file);
+        else if (file.endsWith('.ts') && !file.endsWith('routes.ts')) {
+          const text = readFileSync(file, 'utf8')
+            .replace(/\/\*[\s\S]*?\*\//g, '')
+            .replace(/^\s*\/\/.*$/gm, '');
+          if (/['"`]\/(email|auth)\//.test(text)) offenders.push(file);
+        }
+      }
+    };
+    walk(new URL('../../src/ovh', import.meta.url).pathname);
+    expect(offenders).toEqual([]);
+  });
+});
