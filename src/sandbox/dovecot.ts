@@ -40,6 +40,11 @@ export interface DovecotOptions {
   fsync?: boolean;
   /** Dovecot's per user and IP connection limit (Dovecot's default is 10). */
   maxUserIpConnections?: number;
+  /**
+   * Dovecot's per-IP authentication penalty (anvil), on by default: after failed logins from an IP, every login
+   * from it waits 2 to 15 s. `false` turns it off (simulated platforms whose tests expect refused logins).
+   */
+  authPenalty?: boolean;
 }
 
 export interface DovecotUser {
@@ -220,7 +225,7 @@ service imap-login {
 }
 service anvil {
   chroot =
-}
+${o.authPenalty === false ? '  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n' : ''}}
 service stats {
   unix_listener stats-writer {
     mode = 0666

@@ -61,6 +61,7 @@ export class DovecotBinding {
         const server = await DovecotServer.start({
           dir,
           tls: true,
+          authPenalty: false,
           separator: service.mailbox.separator,
           prefix: service.mailbox.prefix,
           specialUse: service.mailbox.specialUse,

@@ -344,6 +344,13 @@ export class OvhSimulator {
     this.changed();
   }
 
+  /** Bytes and messages the Dovecot behind this address stores (before any fixture padding). */
+  async mailboxUsage(address: string): Promise<{ bytes: number; messages: number }> {
+    const found = this.state.findAddress(address);
+    if (!found) throw new Error(`no account ${address} in the simulator`);
+    return this.binding.usage(found.service, address.toLowerCase());
+  }
+
   /** Resolves once no task is running and Dovecot has caught up. */
   async idle(): Promise<void> {
     await this.tasks.idle();

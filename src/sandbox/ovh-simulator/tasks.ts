@@ -2,8 +2,8 @@ import type { Faults } from './faults.js';
 import { nowIso, type SimAccount, type SimService, type SimTask, type SimulatorState } from './state.js';
 
 /**
- * OVH asynchronous tasks: `todo` for the first half of the delay, `doing` for the second half (when the work
- * runs), then `done` — or `error` when a task fault is armed, in which case `rollback` undoes the intermediate
+ * OVH asynchronous tasks: `todo` for the first half of the delay, `doing` for the second half and while the work
+ * runs (the work's state changes land at the end of `doing`), then `done` — or `error` when a task fault is armed, in which case `rollback` undoes the intermediate
  * states. The task is `done` only once its work (Dovecot included) is finished, so whatever a client does after
  * seeing `done` sees the change. Finished tasks stay readable by id.
  */
@@ -84,8 +84,9 @@ export class TaskEngine {
       task.finishDate = nowIso();
       return;
     }
-    await Promise.all([work.apply?.(), this.sleep(duration / 2)]);
+    await this.sleep(duration / 2);
     if (this.stopped) return;
+    await work.apply?.();
     task.status = 'done';
     task.finishDate = nowIso();
   }
