@@ -14,6 +14,8 @@ export interface SessionSettings {
   batchBytes: number;
   maxInFlightBytes: number;
   logoutTimeoutMs: number;
+  /** The server's APPENDLIMIT (RFC 7889): bigger messages are refused here, without sending them. */
+  appendLimit?: number;
 }
 
 /** Messages that travel in one APPEND command (one for single APPENDs), by position in the caller's list. */
@@ -92,13 +94,21 @@ export class ImapAppendSession implements AppendSession {
   private async appendAll(mailbox: string, items: AppendItem[]): Promise<AppendOutcome[]> {
     if (this.closing) throw new AppendConnectionLost('append() after close()');
     if (this.connection.lost) throw this.connection.lost;
-    const argument = mailboxArgument(mailbox);
+    let argument: string;
+    try {
+      argument = mailboxArgument(mailbox);
+    } catch (error) {
+      return items.map(() => ({ ok: false, reason: `not sent: ${(error as Error).message}`, permanent: true, code: 'INVALID' }));
+    }
     const outcomes: AppendOutcome[] = new Array(items.length);
     const sendable: number[] = [];
+    const limit = this.settings.appendLimit;
     items.forEach((item, index) => {
       const problem = itemProblem(item);
       if (problem) outcomes[index] = { ok: false, reason: `not sent: ${problem}`, permanent: true, code: 'INVALID' };
-      else sendable.push(index);
+      else if (limit !== undefined && item.raw.length > limit) {
+        outcomes[index] = { ok: false, reason: `too big: ${item.raw.length} bytes, over the server's APPENDLIMIT of ${limit} (not sent)`, permanent: true, code: 'TOOBIG' };
+      } else sendable.push(index);
     });
     const total = sendable.reduce((sum, index) => sum + items[index]!.raw.length, 0);
     this.pending += total;
@@ -113,7 +123,9 @@ export class ImapAppendSession implements AppendSession {
           unsettled -= unit.bytes;
           this.settled(unit.bytes);
         });
-        running.push(sent.finally(() => this.budget.release(unit.bytes)));
+        const settledUnit = sent.finally(() => this.budget.release(unit.bytes));
+        settledUnit.catch(() => undefined); // observed below; this only keeps a rejection from looking unhandled meanwhile
+        running.push(settledUnit);
       }
       await Promise.all(running);
     } catch (error) {

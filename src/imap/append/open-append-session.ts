@@ -10,8 +10,8 @@ const MiB = 1024 * 1024;
 const optionsSchema = z.object({
   mode: z.enum(['multiappend', 'pipelined', 'plain']).optional(),
   batchSize: z.number().int().min(1).max(10_000).default(100),
-  batchBytes: z.number().int().min(1).default(8 * MiB),
-  maxInFlightBytes: z.number().int().min(1).default(32 * MiB),
+  batchBytes: z.number().int().min(1).default(4 * MiB),
+  maxInFlightBytes: z.number().int().min(1).default(16 * MiB),
   greetingTimeoutMs: z.number().int().positive().default(15_000),
   loginTimeoutMs: z.number().int().positive().default(30_000),
   responseTimeoutMs: z.number().int().positive().default(120_000),
@@ -48,5 +48,15 @@ export const openAppendSession = (async (endpoint: ImapEndpoint, options: Append
     batchBytes: settings.batchBytes,
     maxInFlightBytes: settings.maxInFlightBytes,
     logoutTimeoutMs: 5_000,
+    appendLimit: appendLimit(capabilities),
   });
 }) satisfies OpenAppendSession;
+
+/** `APPENDLIMIT=n` (RFC 7889); a bare APPENDLIMIT means per-mailbox limits, not handled here. */
+function appendLimit(capabilities: ReadonlySet<string>): number | undefined {
+  for (const capability of capabilities) {
+    const match = /^APPENDLIMIT=(\d+)$/.exec(capability);
+    if (match) return Number(match[1]);
+  }
+  return undefined;
+}

@@ -152,4 +152,17 @@ describe('APPEND on the wire (scripted server)', () => {
     expect(outcomes[2]).toEqual({ ok: true });
     expect(server.appends.map((c) => c.text.split(' (')[1]?.split(')')[0])).toEqual(['\\Seen']);
   });
+
+  it('refuses messages over APPENDLIMIT and mailbox names with line breaks without sending them', async () => {
+    server = await ScriptedImapServer.start({ capabilities: `${BASE} MULTIAPPEND LITERAL+ APPENDLIMIT=1000`, onCommand: (c, socket) => void socket.write(`${c.tag} OK done\r\n`) });
+    const session = await openAppendSession(endpoint(server.port));
+    const outcomes = await session.append('INBOX', [item('small', { bodyBytes: 100 }), item('large', { bodyBytes: 5_000 })]);
+    expect(outcomes[0]).toEqual({ ok: true });
+    expect(outcomes[1]).toMatchObject({ ok: false, permanent: true, code: 'TOOBIG', reason: expect.stringMatching(/APPENDLIMIT of 1000 \(not sent\)/) });
+    const broken = await session.append('bad\r\nname', [item('x')]);
+    expect(broken).toEqual([{ ok: false, permanent: true, code: 'INVALID', reason: expect.stringMatching(/line break/) }]);
+    await session.close();
+    expect(server.appends).toHaveLength(1);
+    expect(server.appends[0]!.literals).toHaveLength(1);
+  });
 });
