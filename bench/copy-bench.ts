@@ -48,6 +48,7 @@ interface RunResult {
   bytes: number;
   seconds: number;
   peakRssBytes: number;
+  cpuSeconds: number;
   childrenPeakRssBytes: number;
   exitCode: number | null;
   verification: Verification;
@@ -240,7 +241,7 @@ async function finish(
   if (m.exitCode !== 0) error = `exit ${m.exitCode ?? m.signal}: ${m.stderr.trim().split('\n').slice(-5).join(' | ').slice(0, 600)}`;
   if (!verification.ok) error = `${error ? error + '; ' : ''}destination check failed: ${verification.detail}`;
   log(
-    `  ${m.seconds.toFixed(2)} s, peak RSS ${(m.peakRssBytes / MB).toFixed(0)} MB, destination ${verification.found}/${verification.expected}` +
+    `  ${m.seconds.toFixed(2)} s, CPU ${m.cpuSeconds.toFixed(1)} s, peak RSS ${(m.peakRssBytes / MB).toFixed(0)} MB, destination ${verification.found}/${verification.expected}` +
       (error ? `  ERROR ${error}` : ''),
   );
   return {
@@ -250,6 +251,7 @@ async function finish(
     bytes: mailbox.bytes,
     seconds: m.seconds,
     peakRssBytes: m.peakRssBytes,
+    cpuSeconds: m.cpuSeconds,
     childrenPeakRssBytes: m.childrenPeakRssBytes,
     exitCode: m.exitCode,
     verification,
@@ -267,8 +269,8 @@ function pad(text: string, width: number, right = false): string {
 function table(results: RunResult[]): string {
   const mbsyncTime = (scenario: Scenario): number | undefined =>
     results.find((r) => r.tool === 'mbsync' && r.scenario === scenario && !r.error)?.seconds;
-  const head = ['scenario', 'tool', 'messages', 'MiB', 'seconds', 'own s', 'msg/s', 'MiB/s', 'peak RSS', 'vs mbsync', 'check'];
-  const widths = [10, 7, 9, 7, 8, 6, 7, 7, 9, 10, 6];
+  const head = ['scenario', 'tool', 'messages', 'MiB', 'seconds', 'own s', 'CPU s', 'msg/s', 'MiB/s', 'peak RSS', 'vs mbsync', 'check'];
+  const widths = [10, 7, 9, 7, 8, 6, 6, 7, 7, 9, 10, 6];
   const lines = [head.map((h, i) => pad(h, widths[i]!, i >= 2)).join('  ')];
   lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of results) {
@@ -280,6 +282,7 @@ function table(results: RunResult[]): string {
       (r.bytes / MIB).toFixed(1),
       r.seconds.toFixed(2),
       (r.report as { seconds?: number } | undefined)?.seconds?.toFixed(2) ?? '',
+      r.cpuSeconds.toFixed(1),
       (r.messages / r.seconds).toFixed(0),
       (r.bytes / MIB / r.seconds).toFixed(1),
       `${(r.peakRssBytes / MB).toFixed(0)} MB`,
@@ -435,7 +438,7 @@ async function main(): Promise<void> {
     `machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB; node ${info.node}; Dovecot ${info.dovecot}; ${info.mbsync}; commit ${info.commit}`,
     `load average at start: ${(info.loadAverage as number[]).join(' ')}; at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
     `Dovecot mail_fsync ${flags.fsync ? 'optimized' : 'never'} on both; proxy: ${DELAY} ms each way on both sides (${2 * DELAY} ms round trip per side); peak RSS = VmHWM of the copying process; MB = 10^6 bytes`,
-    `seconds = wall time of the whole process (startup included); own s = what the copier reports; our copier run as ${RUNNER === 'tsx' ? 'node --import tsx src/cli/main.ts' : 'plain node on esbuild-transpiled src/ (diagnostic)'}`,
+    `seconds = wall time of the whole process (startup included); own s = what the copier reports; CPU s = user+system time of the copying process; our copier run as ${RUNNER === 'tsx' ? 'node --import tsx src/cli/main.ts' : 'plain node on esbuild-transpiled src/ (diagnostic)'}`,
     '',
     table(results),
     '',

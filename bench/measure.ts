@@ -14,6 +14,8 @@ export interface Measured {
   seconds: number;
   /** Peak RSS of the process itself, bytes. */
   peakRssBytes: number;
+  /** CPU time (user + system) of the process itself, seconds, as last seen before it exited. */
+  cpuSeconds: number;
   /** Sum of the peak RSS of descendant processes (0 when it spawned none). */
   childrenPeakRssBytes: number;
   pid: number;
@@ -32,6 +34,20 @@ export async function highWaterMark(pid: number): Promise<number | undefined> {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
     const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
     return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** utime + stime of a process in seconds, or undefined once it is gone. */
+export async function cpuTime(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
   } catch {
     return undefined;
   }
@@ -63,6 +79,7 @@ export async function measure(command: string, args: string[], options: MeasureO
     if (stderr.length > 4_000_000) stderr = stderr.slice(-2_000_000);
   });
   let peak = 0;
+  let cpu = 0;
   const childPeaks = new Map<number, number>();
   let running = true;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
@@ -85,6 +102,8 @@ export async function measure(command: string, args: string[], options: MeasureO
     while (running) {
       const hwm = await highWaterMark(pid);
       if (hwm !== undefined && running) peak = Math.max(peak, hwm);
+      const used = await cpuTime(pid);
+      if (used !== undefined && running) cpu = Math.max(cpu, used);
       const queue = await childrenOf(pid);
       while (queue.length) {
         const id = queue.pop()!;
@@ -107,6 +126,7 @@ export async function measure(command: string, args: string[], options: MeasureO
     stderr,
     seconds,
     peakRssBytes: peak,
+    cpuSeconds: cpu,
     childrenPeakRssBytes: [...childPeaks.values()].reduce((a, b) => a + b, 0),
     pid,
   };
