@@ -148,7 +148,7 @@ export class BullMigrationService implements MigrationService {
     const job = await this.queue.add('migration', data, this.jobOptions(jobId, request.preapproved ?? false));
     const duplicate = (job.data as MigrationJobData).createdAt !== data.createdAt;
     if (!duplicate) {
-      const status = statusOf(job as Job<MigrationJobData>, request.preapproved ? 'waiting' : 'delayed', request.preapproved ? 'x' : null);
+      const status = statusOf(job as Job<MigrationJobData>, request.preapproved ? 'waiting' : 'delayed', request.preapproved ? JSON.stringify({ approve: true, by: request.requester, at: '' }) : null);
       await this.bus.publish({ type: 'submitted', jobId, status: { ...status, state: request.preapproved ? 'queued' : 'awaiting-approval' } });
     }
     return { ok: true, jobId, plan: (job.data as MigrationJobData).plan, duplicate };

@@ -56,7 +56,7 @@ export class Harness {
       baseDelayMs: 20,
       maxDelayMs: 200,
     });
-    harness.factory = createMailPlatformFactory(client, { taskWait: FAST_WAIT, stateWait: FAST_WAIT, cacheMs: 0 });
+    harness.factory = createMailPlatformFactory(client, { taskWait: FAST_WAIT, stateWait: FAST_WAIT, cacheMs: 60_000 });
     harness.deps = {
       directory: directoryFromFactory(harness.factory),
       copier: defaultCopier,
