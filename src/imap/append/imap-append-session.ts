@@ -40,6 +40,8 @@ export class ImapAppendSession implements AppendSession {
   private commands = 0;
   private appended = 0;
   private refused = 0;
+  /** A single message was refused for quota: later refused batches are over quota too, not worth splitting. */
+  private quotaFull = false;
 
   constructor(
     private readonly connection: ImapWireConnection,
@@ -165,12 +167,14 @@ export class ImapAppendSession implements AppendSession {
       return items.map((_, i) => (uids ? { ok: true, uid: uids[i] } : { ok: true }));
     }
     const refusal = classifyRefusal(response);
-    if (items.length > 1 && refusal.scope === 'message') {
+    const hopeless = refusal.code === 'OVERQUOTA' && this.quotaFull;
+    if (items.length > 1 && refusal.scope === 'message' && !hopeless) {
       // All-or-nothing: the batch held at least one message the server will not take. Find it.
       const half = Math.ceil(items.length / 2);
       const [first, second] = await Promise.all([this.send(mailbox, items.slice(0, half)), this.send(mailbox, items.slice(half))]);
       return [...first, ...second];
     }
+    if (refusal.code === 'OVERQUOTA' && items.length === 1) this.quotaFull = true;
     this.refused += items.length;
     return items.map(() => ({ ok: false, reason: refusal.reason, permanent: refusal.permanent, code: refusal.code }));
   }

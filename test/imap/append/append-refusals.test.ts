@@ -45,6 +45,11 @@ describe('messages the server refuses', () => {
     const session = await openAppendSession(endpointOf(server, user, PASSWORD), { batchSize: 50 });
     const items = Array.from({ length: 12 }, (_, i) => item(`q-${i}`, { bodyBytes: 9_000 }));
     const outcomes = await session.append('INBOX', items);
+    // Once a message alone is over quota, a further refused batch is not split message by message.
+    const before = session.stats.commands;
+    const more = await session.append('INBOX', Array.from({ length: 20 }, (_, i) => item(`more-${i}`, { bodyBytes: 9_000 })));
+    expect(more.every((o) => !o.ok && o.code === 'OVERQUOTA')).toBe(true);
+    expect(session.stats.commands - before).toBe(1);
     await session.close();
     const landed = outcomes.filter((o) => o.ok).length;
     expect(landed).toBeGreaterThanOrEqual(5);
