@@ -18,7 +18,7 @@ async function imapLogin(sim: OvhSimulator, serviceKey: string, user: string, pa
   try {
     const status = await client.status('INBOX', { messages: true });
     const folders = (await client.list()).map((f) => f.path);
-    return { inbox: status.messages ?? 0, folders };
+    return { inbox: (status && status.messages) || 0, folders };
   } finally {
     await client.logout();
   }

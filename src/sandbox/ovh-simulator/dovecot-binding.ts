@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,14 @@ export class DovecotBinding {
 
   /** Starts the Dovecot of each service with its initial users already in place (no per-user reload wait). */
   async start(services: SimService[], fresh: boolean): Promise<void> {
+    if (this.dataDir) {
+      // Dovecot's auth process runs as its own user: it must be able to traverse down to the passwd-file.
+      await mkdir(join(this.dataDir, 'dovecot'), { recursive: true });
+      for (const dir of [this.dataDir, join(this.dataDir, 'dovecot')]) {
+        const { mode } = await stat(dir);
+        await chmod(dir, (mode & 0o7777) | 0o011);
+      }
+    }
     await Promise.all(
       services.map(async (service) => {
         const dir = this.dataDir ? join(this.dataDir, 'dovecot', service.key.replace(/[^\w.-]+/g, '_')) : await mkdtemp(join(tmpdir(), 'ovhsim-dovecot-'));
