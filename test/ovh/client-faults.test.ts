@@ -51,7 +51,7 @@ afterAll(async () => {
 
 const logged = (method: string, path: string) => sim.requests.filter((r) => r.method === method && r.path === path);
 
-describe('retries', { timeout: 30_000 }, () => {
+describe('retries', { timeout: 90_000 }, () => {
   it('retries a GET on 429, honouring Retry-After', async () => {
     sim.clearRequests();
     sim.faults.add({ method: 'GET', path: ACCOUNTS, status: 429, times: 2, retryAfterSeconds: 1 });
@@ -103,7 +103,7 @@ describe('retries', { timeout: 30_000 }, () => {
   });
 });
 
-describe('timeouts', { timeout: 30_000 }, () => {
+describe('timeouts', { timeout: 90_000 }, () => {
   it('times out a request that gets no answer, retrying it when it is a GET', async () => {
     const { cert, key } = await selfSignedCertificate('127.0.0.1');
     let hits = 0;
@@ -139,7 +139,7 @@ describe('timeouts', { timeout: 30_000 }, () => {
   });
 });
 
-describe('tasks and state changes', { timeout: 30_000 }, () => {
+describe('tasks and state changes', { timeout: 90_000 }, () => {
   it('maps a task ending in error to OvhTaskFailed naming the task', async () => {
     const platform = await factoryFor(sim)({ platform: 'emailpro', name: PRO });
     sim.faults.failTasks({ function: 'addAlias', times: 1 });
@@ -174,7 +174,7 @@ describe('tasks and state changes', { timeout: 30_000 }, () => {
   });
 });
 
-describe('credentials', { timeout: 30_000 }, () => {
+describe('credentials', { timeout: 90_000 }, () => {
   it('an unknown consumer key is OvhForbidden telling to run ovh-login', async () => {
     const stranger = clientFor(sim, { consumerKey: 'not-a-key' });
     try {
@@ -225,7 +225,7 @@ describe('credentials', { timeout: 30_000 }, () => {
   });
 });
 
-describe('account creation without a free slot', { timeout: 30_000 }, () => {
+describe('account creation without a free slot', { timeout: 90_000 }, () => {
   it('E-mail Pro with no slot left refuses before changing anything, saying to order one', async () => {
     const platform = await factoryFor(sim)({ platform: 'emailpro', name: PRO });
     sim.clearRequests();

@@ -36,7 +36,7 @@ afterAll(async () => {
 /** Requests the simulator saw since `since` (an index into its log). */
 const requestsSince = (since: number) => sim.requests.slice(since);
 
-describe('discovery and lookup', { timeout: 30_000 }, () => {
+describe('discovery and lookup', { timeout: 90_000 }, () => {
   it('lists every service of every kind, telling E-mail Pro and MX Plan apart', async () => {
     const services = await factory.discoverServices({ refresh: true });
     expect(services).toEqual(
@@ -79,7 +79,7 @@ describe('discovery and lookup', { timeout: 30_000 }, () => {
   });
 });
 
-describe('service description', { timeout: 30_000 }, () => {
+describe('service description', { timeout: 90_000 }, () => {
   it('Exchange: password policy from the service object', async () => {
     const info = await exchange.describeService();
     expect(info).toMatchObject({ platform: 'exchange', service: EX, displayName: 'Sandbox Hosted Exchange', state: 'ok' });
@@ -121,7 +121,7 @@ describe('service description', { timeout: 30_000 }, () => {
   });
 });
 
-describe('domains and DNS diagnostic', { timeout: 30_000 }, () => {
+describe('domains and DNS diagnostic', { timeout: 90_000 }, () => {
   it('lists and reads domains', async () => {
     expect(await exchange.listDomains()).toContain('mydomain.ovh');
     expect(await pro.getDomain('pro-domain.ovh')).toMatchObject({ name: 'pro-domain.ovh', state: 'ok', type: 'authoritative' });
@@ -180,7 +180,7 @@ describe('domains and DNS diagnostic', { timeout: 30_000 }, () => {
   });
 });
 
-describe('accounts: reading', { timeout: 30_000 }, () => {
+describe('accounts: reading', { timeout: 90_000 }, () => {
   it('lists accounts, slots included, and reads state, quota and usage in bytes', async () => {
     const accounts = await exchange.listAccounts();
     expect(accounts).toEqual(expect.arrayContaining(['john.smith@mydomain.ovh', 'jane.doe@mydomain.ovh']));
@@ -241,7 +241,7 @@ describe('accounts: reading', { timeout: 30_000 }, () => {
   });
 });
 
-describe('accounts: changing', { timeout: 60_000 }, () => {
+describe('accounts: changing', { timeout: 90_000 }, () => {
   it('renames an account (PUT, then polls until the new address is ok and the old one gone), and back', async () => {
     const since = sim.requests.length;
     const renamed = await exchange.renameAccount('jane.doe@mydomain.ovh', 'jane.doe01@mydomain.ovh');

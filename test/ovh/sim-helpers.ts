@@ -27,6 +27,8 @@ export function factoryFor(sim: OvhSimulator, options: FactoryOptions = {}, clie
 
 /** Whether an IMAP LOGIN with this password works on the Dovecot behind the account's service. */
 export async function imapLoginWorks(sim: OvhSimulator, address: string, password: string): Promise<boolean> {
+  // The simulator applies account changes to Dovecot asynchronously: let it catch up first.
+  await sim.idle();
   const endpoint = sim.imapEndpointFor(address);
   const client = new ImapFlow({
     host: endpoint.host,

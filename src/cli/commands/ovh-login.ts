@@ -66,7 +66,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     process.stdout.write(
       [
-        `OVH asked for ${rules.length} access rules (GET/POST/PUT/DELETE on /email/exchange, /email/pro, /email/mxplan, /email/domain).`,
+        `Requested a consumer key limited to ${rules.length} access rules (the calls this tool makes under /email/exchange, /email/pro, /email/mxplan and /email/domain; see --rules).`,
         '',
         'Open this URL, log in with the OVH account that owns the e-mail services, and validate:',
         `  ${credential.validationUrl}`,
