@@ -32,7 +32,7 @@ export interface CopyMailboxOptions {
   openAppendSession?: OpenAppendSession;
   /** How many dropped connections a run survives (default 8). */
   maxReconnects?: number;
-  /** Total bytes fetched but not yet acknowledged, across all lanes (default 48 MiB). */
+  /** Total bytes fetched but not yet acknowledged, across all lanes (default 16 MiB). */
   maxInFlightBytes?: number;
 }
 
@@ -42,7 +42,7 @@ export interface CopyMailboxOptions {
  */
 export const MAX_CONNECTIONS = 8;
 const DEFAULT_CONNECTIONS = 4;
-const DEFAULT_IN_FLIGHT_BYTES = 48 * 1024 * 1024;
+const DEFAULT_IN_FLIGHT_BYTES = 16 * 1024 * 1024;
 /** Rounds for messages refused with a temporary error before they are reported as failures. */
 const TRANSIENT_ROUNDS = 2;
 /** Source UIDs listed per folder mismatch. */
@@ -87,7 +87,7 @@ class CopyRun {
     this.control = new ControlConnection(options.to, options.logger);
     this.progress = new ProgressTracker(options.onProgress, options.progressIntervalMs ?? 250);
     this.budget = new ReconnectBudget(options.maxReconnects ?? 8, (attempts, cause) => new ReconnectBudgetExhausted(attempts, { cause }));
-    const inFlightBytes = Math.max(4 * 1024 * 1024, Math.floor((options.maxInFlightBytes ?? DEFAULT_IN_FLIGHT_BYTES) / this.connections));
+    const inFlightBytes = Math.max(2 * 1024 * 1024, Math.floor((options.maxInFlightBytes ?? DEFAULT_IN_FLIGHT_BYTES) / this.connections));
     this.limits = { ...DEFAULT_STREAM_LIMITS, inFlightBytes, batchBytes: Math.min(DEFAULT_STREAM_LIMITS.batchBytes, Math.ceil(inFlightBytes / 3)) };
     for (let id = 0; id < this.connections; id++) {
       this.lanes.push(
