@@ -47,8 +47,8 @@ const PHASE_LABEL: Record<CopyProgress['phase'], string> = {
   done: 'Copy finished',
 };
 
-/** The one live progress message, edited in place. */
-export function progressMessage(progress: CopyProgress): SlackMessage {
+/** The one live progress message, edited in place; `step` names the copy step it belongs to. */
+export function progressMessage(progress: CopyProgress, step?: StepName): SlackMessage {
   const fraction =
     progress.bytesTotal > 0
       ? progress.bytesDone / progress.bytesTotal
@@ -64,9 +64,11 @@ export function progressMessage(progress: CopyProgress): SlackMessage {
     progress.phase === 'done' ? 'done' : `ETA ${formatDuration(progress.etaSeconds)}`,
   ].join(' · ');
   const folder = progress.folder ? ` · folder \`${escapeMrkdwn(fit(progress.folder, 200))}\`` : '';
+  const title = step ? `${stepLabel(step)}: ${PHASE_LABEL[progress.phase].toLowerCase()}` : PHASE_LABEL[progress.phase];
+  const nothing = progress.phase === 'done' && progress.messagesTotal === 0 && progress.bytesTotal === 0;
   return {
-    text: fallbackText(`${PHASE_LABEL[progress.phase]}: ${Math.floor(fraction * 100)}%`),
-    blocks: composeMessage([section(`*${PHASE_LABEL[progress.phase]}*${folder}\n\`${textBar(fraction)}\`\n${stats}`)]),
+    text: fallbackText(`${title}: ${Math.floor(fraction * 100)}%`),
+    blocks: composeMessage([section(`*${title}*${folder}\n\`${textBar(fraction)}\`\n${nothing ? 'nothing left to copy' : stats}`)]),
   };
 }
 

@@ -7,6 +7,7 @@ import { errorText, within } from '../deps.js';
 import { decodeMetadata, pendingModal, requestModal, type RequestMetadata } from '../blocks/request-modal.js';
 import { placeholderMessage, refusedMessage, requestMessage } from '../blocks/request-message.js';
 import { LIMITS, fit, section } from '../blocks/limits.js';
+import { noticeMessage } from '../blocks/thread.js';
 
 type StateValues = Record<string, Record<string, {
   selected_option?: { value?: string } | null;
@@ -182,6 +183,18 @@ async function post(
     .catch((error: unknown) => ({ ok: false as const, problems: [{ field: 'general' as const, message: errorText(error) }] }));
   if (!submitted.ok) {
     await client.chat.update({ channel, ts, ...refusedMessage(request.sourceAddress, submitted.problems) });
+    return;
+  }
+  if (submitted.duplicate) {
+    // the mailbox already has a live migration: its own thread tells its story, this one is not a new request
+    await client.chat.update({
+      channel,
+      ts,
+      ...noticeMessage(
+        `:information_source: <@${userId}> asked again for *${request.sourceAddress}*, which already has a migration in progress ` +
+          `(job \`${submitted.jobId}\`): see \`/migrate-mailbox status ${submitted.jobId}\`. Nothing new was started.`,
+      ),
+    });
     return;
   }
   deps.registry.rememberJob(submitted.jobId, { channel, ts });

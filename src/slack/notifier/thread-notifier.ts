@@ -1,7 +1,7 @@
 import { webApi } from '@slack/bolt';
 import type { CopyProgress } from '../../domain/copy-report.js';
 import type { Logger } from '../../log/logger.js';
-import type { Actor, MigrationEvent, MigrationService, RequestOrigin } from '../../pipeline/migration-service.js';
+import type { Actor, MigrationEvent, MigrationService, RequestOrigin, StepName } from '../../pipeline/migration-service.js';
 import type { SlackMessage } from '../blocks/request-message.js';
 import { finalReportMessage } from '../blocks/report.js';
 import { batchSummaryMessage, failureMessage, noticeMessage, progressMessage, stepMessage, type BatchRow } from '../blocks/thread.js';
@@ -41,6 +41,8 @@ export class ThreadNotifier {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly live = new Map<string, LiveMessage>();
   private readonly batchRows = new Map<string, BatchRow[]>();
+  /** The step each job is running, to title its progress message (copy, then delta). */
+  private readonly runningStep = new Map<string, StepName>();
   private unsubscribe?: () => void;
   private readonly interval: number;
   private readonly now: () => number;
@@ -77,6 +79,7 @@ export class ThreadNotifier {
   handle(event: MigrationEvent): void {
     switch (event.type) {
       case 'step':
+        if (event.step.status === 'running') this.runningStep.set(event.jobId, event.step.name);
         if (event.step.status === 'running' || event.step.status === 'pending') return;
         this.enqueue(event.jobId, async () => {
           const thread = await this.thread(event.jobId, event.origin);
@@ -185,7 +188,7 @@ export class ThreadNotifier {
 
   private progress(jobId: string, progress: CopyProgress, origin?: RequestOrigin): void {
     if (origin?.batchId) return;
-    this.updateLive(jobId, progressMessage(progress), async () => {
+    this.updateLive(jobId, progressMessage(progress, this.runningStep.get(jobId)), async () => {
       const thread = await this.thread(jobId, origin);
       return thread?.batchId ? undefined : thread;
     });
@@ -210,6 +213,17 @@ export class ThreadNotifier {
   private async sendLive(key: string, thread: () => Promise<ThreadRef | undefined>, parentIsLive: boolean): Promise<void> {
     const live = this.live.get(key);
     if (!live?.pending) return;
+    // the previous edit may have finished after this one was scheduled: wait out the rest of the interval
+    const early = live.lastSentAt + this.interval - this.now();
+    if (early > 0) {
+      if (!live.timer) {
+        live.timer = setTimeout(() => {
+          live.timer = undefined;
+          this.enqueue(key, () => this.sendLive(key, thread, parentIsLive));
+        }, early);
+      }
+      return;
+    }
     const message = live.pending;
     live.pending = undefined;
     live.lastSentAt = this.now();
@@ -246,6 +260,7 @@ export class ThreadNotifier {
   }
 
   private dropLive(key: string): void {
+    this.runningStep.delete(key);
     const live = this.live.get(key);
     if (live) clearTimeout(live.timer);
     this.live.delete(key);

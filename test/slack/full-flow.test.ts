@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BullMigrationService } from '../../src/pipeline/service.js';
+import { ACTION, BLOCK, CALLBACK } from '../../src/slack/ids.js';
+import { blockKitViolations } from '../support/fake-slack-api.js';
+import { startHarness, type Harness } from '../support/slack-harness.js';
+import { buttonClick, optionsRequest, viewSubmission } from '../support/slack-request.js';
+// the pipeline's own test parts: redis-server, the OVH simulator with its Dovecots, a worker on a fresh queue
+import { pairsFixture } from '../pipeline/fixtures.js';
+import { Harness as PipelineHarness, waitFor } from '../pipeline/harness.js';
+
+const SOURCE = 'john.smith@mydomain.ovh';
+const DESTINATION = 'emailpro-sb22222-1';
+
+describe('full flow with the real worker, Redis and sandbox: command -> modal -> submit -> approve -> thread -> report', () => {
+  let pipelineParts: PipelineHarness;
+  let service: BullMigrationService;
+  let h: Harness<BullMigrationService>;
+
+  beforeAll(async () => {
+    pipelineParts = await PipelineHarness.start({ fixture: pairsFixture() });
+    const pipeline = await pipelineParts.pipeline({ concurrency: 1 });
+    service = pipeline.service;
+    // real timings for the ack budget: the simulator answers fast, but this machine is shared
+    h = await startHarness({ service, progressIntervalMs: 300, ackBudgetMs: 20_000 });
+    // the notifier subscribed in startHarness; this resolves once the shared subscription is live
+    (await service.subscribeReady(() => undefined))();
+  }, 60_000);
+
+  afterAll(async () => {
+    await h?.close();
+    await pipelineParts?.stop();
+  });
+
+  it('runs a whole migration from Slack', async () => {
+    // type-ahead from the real OVH layer
+    const options = await (await h.interact(optionsRequest({ actionId: ACTION.source, value: 'john.smith' }))).json();
+    expect(options.options.map((o: { value: string }) => o.value)).toContain(SOURCE);
+
+    // the command opens the modal at once, then pre-fills the temporary name from the real plan
+    await h.command(`${SOURCE} to ${DESTINATION}`);
+    const open = h.fake.callsOf('views.open')[0]!;
+    expect(open.response.ok).toBe(true);
+    const update = await waitFor(() => h.fake.callsOf('views.update')[0], 20_000, 'views.update');
+    expect(update.response.ok).toBe(true);
+    const temporary = update.params.view.blocks.find((b: { block_id?: string }) => b.block_id === BLOCK.temporaryName).element.initial_value;
+    expect(temporary).toBe('john.smith01@mydomain.ovh');
+    const metadata = open.params.view.private_metadata as string;
+
+    // submit: preflight passes, the request is posted with the plan and the buttons
+    const submitted = await h.interact(
+      viewSubmission({
+        callbackId: CALLBACK.request,
+        privateMetadata: metadata,
+        values: {
+          [BLOCK.source]: { [ACTION.source]: { selected_option: { value: SOURCE } } },
+          [BLOCK.destination]: { [ACTION.destination]: { selected_option: { value: DESTINATION } } },
+          [BLOCK.temporaryName]: { [ACTION.temporaryName]: { value: temporary } },
+          [BLOCK.options]: { [ACTION.options]: { selected_options: [] } },
+          [BLOCK.password]: { [ACTION.password]: { value: null } },
+        },
+      }),
+    );
+    expect(await submitted.text()).toBe('');
+    const posted = h.fake.callsOf('chat.postMessage')[0]!;
+    const ts = posted.response.ts as string;
+    const channel = posted.params.channel as string;
+    const request = h.fake.message(channel, ts)!;
+    const approve = request.blocks!.find((b) => b.type === 'actions').elements.find((e: { action_id: string }) => e.action_id === ACTION.approve);
+    const jobId = approve.value as string;
+    const [waiting] = await service.status({ jobId });
+    expect(waiting!.state).toBe('awaiting-approval');
+    expect(waiting!.origin).toMatchObject({ channel, threadTs: ts });
+
+    // the requester cannot approve; an approver can, once
+    await h.interact(buttonClick({ actionId: ACTION.approve, value: jobId, user: 'U-REQUESTER', channel, message: request }));
+    expect((await service.status({ jobId }))[0]!.state).toBe('awaiting-approval');
+    await h.interact(buttonClick({ actionId: ACTION.approve, value: jobId, user: 'U-APPROVER', channel, message: request }));
+    expect(JSON.stringify(h.fake.message(channel, ts)!.blocks)).toContain('Approved by <@U-APPROVER>');
+
+    // the worker runs; the thread gets step replies, one live progress message, and the final report
+    const report = await waitFor(
+      () => h.fake.thread(channel, ts).find((m) => (m.text ?? '').startsWith('Migration of')),
+      90_000,
+      'the final report in the thread',
+    );
+    await h.slack.notifier.idle();
+    const thread = h.fake.thread(channel, ts);
+    const texts = thread.map((m) => m.text ?? '');
+    expect(texts.some((t) => t.startsWith('Rename the source account: done'))).toBe(true);
+    expect(texts.some((t) => t.startsWith('Create the destination account: done'))).toBe(true);
+    expect(texts.some((t) => t.startsWith('Copy the mailbox: done'))).toBe(true);
+    // one live progress message, edited in place (copy, then delta)
+    const progress = thread.filter((m) => /^Copy (the mailbox|what arrived meanwhile): [a-z ]+: \d+%$/.test(m.text ?? ''));
+    expect(progress).toHaveLength(1);
+    expect(progress[0]!.edits).toBeGreaterThan(0);
+    expect(blockKitViolations(report.blocks, 'message')).toEqual([]);
+    expect(JSON.stringify(report.blocks)).toContain(`Migration finished: ${SOURCE}`);
+    expect(report.blocks!.some((b) => b.type === 'actions' && b.elements[0].action_id === ACTION.resetSource)).toBe(true);
+    const [done] = await service.status({ jobId });
+    expect(done!.state).toBe('done');
+
+    // the password: ephemeral to the requester, nowhere in the thread
+    const ephemeral = h.fake.callsOf('chat.postEphemeral').filter((c) => c.params.user === 'U-REQUESTER' && String(c.params.text).includes(':key:'));
+    expect(ephemeral).toHaveLength(1);
+    const password = /`([^`]+)`/.exec(String(ephemeral[0]!.params.text))![1]!;
+    expect(password.length).toBeGreaterThan(8);
+    for (const m of h.fake.messages.values()) expect(JSON.stringify(m)).not.toContain(password);
+    expect(await pipelineParts.messages(SOURCE, password)).not.toHaveLength(0);
+  }, 150_000);
+});
