@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run as runCopy } from '../../src/cli/commands/copy.js';
@@ -143,6 +143,26 @@ describe('migrate-mailbox copy (CLI)', () => {
     expect(fingerprint(await readFolder(destination, 'killed@dest.example', 'INBOX'))).toEqual(fingerprint(await readFolder(source, SOURCE, 'INBOX')));
     expect(resumed.stderr).toMatch(/copied/);
   }, 150_000);
+
+  it('copies over imaps:// and STARTTLS, trusting the CA from IMAP_CA_FILE', async () => {
+    const secure = await startServer({ separator: '/', tls: true }, [{ name: 'tls@dest.example' }]);
+    try {
+      const caFile = join(secure.dir, 'ca-for-test.pem');
+      await writeFile(caFile, secure.caCertificate!);
+      const implicit = `imaps://${encodeURIComponent('tls@dest.example')}@127.0.0.1:${secure.tlsPort}`;
+      const result = await runInProcess(['--from', url(source, SOURCE), '--to', implicit, '--exclude', '^INBOX$', '--json'], { IMAP_CA_FILE: caFile });
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout).messages).toMatchObject({ total: 5, copied: 5 });
+      const starttls = await runInProcess(['--from', url(source, SOURCE), '--to', url(secure, 'tls@dest.example'), '--exclude', '^INBOX$', '--json'], { IMAP_CA_FILE: caFile });
+      expect(starttls.code, starttls.stderr).toBe(0);
+      expect(JSON.parse(starttls.stdout).messages).toMatchObject({ total: 5, copied: 0, skipped: 5 });
+      const untrusted = await runInProcess(['--from', url(source, SOURCE), '--to', implicit, '--json']);
+      expect(untrusted.code).toBe(1);
+      expect(untrusted.stderr).toMatch(/cannot log in to imaps:\/\/tls%40dest.example@127.0.0.1.*IMAP_CA_FILE/);
+    } finally {
+      await secure.destroy();
+    }
+  });
 
   it('--dry-run shows the plan and copies nothing', async () => {
     const result = await cli(['--from', url(source, SOURCE), '--to', url(destination, 'json@dest.example'), '--dry-run', '--json', '--exclude', '^INBOX$']);
