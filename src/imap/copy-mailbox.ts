@@ -30,7 +30,7 @@ export interface CopyMailboxOptions {
   signal?: AbortSignal;
   logger?: Logger;
   openAppendSession?: OpenAppendSession;
-  /** How many dropped connections a run survives (default 8). */
+  /** How many dropped connections a run survives (default 16). */
   maxReconnects?: number;
   /** Total bytes fetched but not yet acknowledged, across all lanes (default 16 MiB). */
   maxInFlightBytes?: number;
@@ -86,7 +86,7 @@ class CopyRun {
     this.connections = Math.min(MAX_CONNECTIONS, Math.max(1, Math.floor(options.connections ?? DEFAULT_CONNECTIONS)));
     this.control = new ControlConnection(options.to, options.logger);
     this.progress = new ProgressTracker(options.onProgress, options.progressIntervalMs ?? 250);
-    this.budget = new ReconnectBudget(options.maxReconnects ?? 8, (attempts, cause) => new ReconnectBudgetExhausted(attempts, { cause }));
+    this.budget = new ReconnectBudget(options.maxReconnects ?? 16, (attempts, cause) => new ReconnectBudgetExhausted(attempts, { cause }));
     const inFlightBytes = Math.max(2 * 1024 * 1024, Math.floor((options.maxInFlightBytes ?? DEFAULT_IN_FLIGHT_BYTES) / this.connections));
     this.limits = { ...DEFAULT_STREAM_LIMITS, inFlightBytes, batchBytes: Math.min(DEFAULT_STREAM_LIMITS.batchBytes, Math.ceil(inFlightBytes / 3)) };
     for (let id = 0; id < this.connections; id++) {
