@@ -1,4 +1,4 @@
-import { App, LogLevel, SocketModeReceiver, type AppOptions, type Receiver } from '@slack/bolt';
+import { App, LogLevel, type AppOptions, type Receiver } from '@slack/bolt';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import type { MigrationService } from '../pipeline/migration-service.js';
@@ -54,9 +54,7 @@ export function buildApp(input: BuildAppDeps): SlackApp {
     ...(input.receiver
       ? { receiver: input.receiver }
       : socket
-        ? {
-            receiver: new SocketModeReceiver({ appToken: config.SLACK_APP_TOKEN!, logger: log, installerOptions: { clientOptions } }),
-          }
+        ? { socketMode: true, appToken: config.SLACK_APP_TOKEN! }
         : {
             signingSecret: config.SLACK_SIGNING_SECRET!,
             port: config.PORT,
@@ -91,6 +89,9 @@ export function buildApp(input: BuildAppDeps): SlackApp {
     ackBudgetMs: input.ackBudgetMs ?? 2500,
   };
 
+  if (config.APPROVERS.length === 0) {
+    deps.logger.warn('APPROVERS is empty: nobody can approve migration requests from Slack');
+  }
   app.use(dedupeDeliveries());
   registerListeners(app, deps);
   app.error(async (error) => {

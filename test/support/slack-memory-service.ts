@@ -14,6 +14,7 @@ import type {
   ServiceChoice,
   SubmitResult,
 } from '../../src/pipeline/migration-service.js';
+import { parseBatchCsv } from '../../src/pipeline/batch-csv.js';
 
 /**
  * An in-memory MigrationService for the Slack tests: the documented contract, no queue behind it. It records
@@ -145,25 +146,19 @@ export class MemoryMigrationService implements MigrationService {
     return this.services;
   }
 
-  /** Rows: `source,destination` with a header line; every row is checked before anything starts. */
+  /** The pipeline's own CSV reader and row schema; every row is checked before anything starts. */
   async submitBatch(csv: string, requester: Actor, options: { preapproved?: boolean; origin?: { channel: string } }): Promise<BatchSubmitResult> {
     this.record('submitBatch', csv, requester, options);
-    const lines = csv.split(/\r?\n/).filter((l) => l.trim() !== '');
-    const errors: { row: number; message: string }[] = [];
-    const rows: { source: string; destination: string }[] = [];
-    lines.slice(1).forEach((line, i) => {
-      const [source = '', destination = ''] = line.split(',').map((c) => c.trim());
-      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(source)) errors.push({ row: i + 2, message: `"${source}" is not an address` });
-      else if (!this.services.some((s) => s.name === destination)) errors.push({ row: i + 2, message: `unknown destination service "${destination}"` });
-      else rows.push({ source, destination });
-    });
-    if (errors.length > 0) return { ok: false, errors };
+    const parsed = parseBatchCsv(csv);
+    if (!parsed.ok) return { ok: false, errors: parsed.errors };
+    const unknown = parsed.rows.filter((row) => !this.services.some((s) => s.name === row.destinationService));
+    if (unknown.length > 0) return { ok: false, errors: unknown.map((row) => ({ row: row.row, message: `unknown destination service ${row.destinationService}` })) };
     const batchId = `batch-${++this.seq}`;
     const jobIds: string[] = [];
-    for (const row of rows) {
+    for (const row of parsed.rows) {
       const result = await this.submit({
         sourceAddress: row.source,
-        destinationService: row.destination,
+        destinationService: row.destinationService,
         requester,
         ...(options.preapproved ? { preapproved: true } : {}),
         origin: { ...(options.origin ?? { channel: 'C0' }), batchId },

@@ -1,5 +1,6 @@
 import type { types } from '@slack/bolt';
 import type { AccountChoice, MigrationPlan, PreflightProblem, ServiceChoice } from '../../pipeline/migration-service.js';
+import { CSV_COLUMNS, REQUIRED_CSV_COLUMNS } from '../../domain/csv-row.js';
 import { ACTION, BLOCK, CALLBACK, OPTION } from '../ids.js';
 import { platformLabel, formatBytes } from './format.js';
 import {
@@ -206,7 +207,8 @@ export function batchModal(metadata: RequestMetadata): ModalView {
     close: plainText('Cancel', LIMITS.modalButton),
     blocks: composeModal([
       section(
-        'One mailbox per row, in the batch CSV format (see the README: source address, destination service, options). ' +
+        `One mailbox per row, after a header line with the columns ${CSV_COLUMNS.map((c) => `\`${c}\``).join(', ')} ` +
+          `(${REQUIRED_CSV_COLUMNS.map((c) => `\`${c}\``).join(' and ')} required). ` +
           'Every row is checked first: nothing starts while any row is wrong.',
       ),
       {

@@ -167,13 +167,14 @@ async function post(
     placeholder = await client.chat.postMessage({ channel: metadata.channel, ...placeholderMessage(request.sourceAddress, userId) });
   } catch (error) {
     logger.error(`could not post the request in ${metadata.channel}: ${errorText(error)}`);
-    await client.chat
-      .postEphemeral({
-        channel: metadata.commandChannel,
-        user: userId,
-        text: `I could not post your request in <#${metadata.channel}> (${errorText(error)}). Invite me there, then try again.`,
-      })
-      .catch(() => undefined);
+    const text = `I could not post your request for ${request.sourceAddress} in <#${metadata.channel}> (${errorText(error)}). Invite me there, then try again. Nothing was started.`;
+    try {
+      await client.chat.postEphemeral({ channel: metadata.commandChannel, user: userId, text });
+    } catch {
+      // the command's channel is out of reach too (a direct message between people): write to the requester
+      const dm = await client.conversations.open({ users: userId }).catch(() => undefined);
+      if (dm?.channel?.id) await client.chat.postMessage({ channel: dm.channel.id, text }).catch(() => undefined);
+    }
     return;
   }
   const channel = placeholder.channel ?? metadata.channel;
