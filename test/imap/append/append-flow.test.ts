@@ -41,7 +41,7 @@ describe('streaming many messages', () => {
 
   it.each([
     { mode: 'multiappend', count: 2_000 },
-    { mode: 'pipelined', count: 600 },
+    { mode: 'pipelined', count: 300 },
   ] as const)('keeps at most maxInFlightBytes in flight ($mode, $count x 50 KB)', async ({ mode, count }) => {
     const maxInFlightBytes = 4 * MiB;
     const batchBytes = 1 * MiB;
