@@ -123,6 +123,8 @@ export async function preflight(directory: PlatformDirectory, request: Migration
     source.listAliases(address),
     source.getImapEnabled(address),
   ]);
+  // The OVH layer may report collaborative data itself: keep one entry of that kind.
+  if (features.some((f) => f.kind === 'collaborative')) notMigrated.splice(0, notMigrated.length, ...notMigrated.filter((f) => f.kind !== 'collaborative'));
   notMigrated.push(...features);
   if (!imapOn) warnings.push(`IMAP is switched off for ${address}: it is switched on for the copy and back off afterwards`);
   if (aliases.length) warnings.push(`aliases to recreate on the destination: ${aliases.join(', ')}`);

@@ -42,7 +42,10 @@ export async function connectRedis(config: Config, logger: Logger, options: { em
   if (config.REDIS_URL) return { connection: connectionFromUrl(config.REDIS_URL), url: config.REDIS_URL };
   if (!options.embedded) throw new Error('REDIS_URL is not set: point it at the Redis that the bot and the workers share (redis://HOST:6379)');
   const dir = resolve(config.DATA_DIR, 'redis');
-  const server = await RedisServer.start({ dir, unixSocket: join(dir, 'redis.sock') });
+  const socket = join(dir, 'redis.sock');
+  // Another process of ours (e.g. `start`) already runs the embedded Redis of this DATA_DIR: share it.
+  if (await answers(socket)) return { connection: { path: socket }, url: `unix://${socket}` };
+  const server = await RedisServer.start({ dir, unixSocket: socket });
   logger.info({ dir }, 'embedded redis-server started (set REDIS_URL to use a shared Redis)');
   return { connection: server.connection, url: server.url, server };
 }
@@ -114,4 +117,16 @@ export async function createRuntime(config: Config, logger: Logger, options: { e
       await redis.server?.stop();
     },
   };
+}
+
+async function answers(socket: string): Promise<boolean> {
+  const { connect } = await import('node:net');
+  return new Promise((done) => {
+    const client = connect({ path: socket });
+    client.once('connect', () => {
+      client.destroy();
+      done(true);
+    });
+    client.once('error', () => done(false));
+  });
 }

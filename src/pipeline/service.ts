@@ -20,6 +20,7 @@ import type {
   MigrationService,
   MigrationStatus,
   PreflightResult,
+  RequestOrigin,
   ServiceChoice,
   SubmitResult,
 } from './migration-service.js';
@@ -321,7 +322,10 @@ export class BullMigrationService implements MigrationService {
     return services.map((service) => ({ ...service, label: `${service.name} (${PLATFORM_LABEL[service.platform]})` }));
   }
 
-  async submitBatch(csv: string, requester: Actor, options: { preapproved?: boolean; origin?: import('./migration-service.js').RequestOrigin }): Promise<BatchSubmitResult> {
+  /** Parses and checks a batch CSV (every row, every rule) without starting anything. */
+  async checkBatch(csv: string, requester: Actor, options: { preapproved?: boolean; origin?: RequestOrigin } = {}): Promise<
+    { ok: true; planned: { row: number; request: MigrationRequest; plan: MigrationJobData['plan'] }[] } | { ok: false; errors: { row: number; message: string }[] }
+  > {
     const parsed = parseBatchCsv(csv);
     if (!parsed.ok) return parsed;
     const errors: { row: number; message: string }[] = [];
@@ -355,7 +359,13 @@ export class BullMigrationService implements MigrationService {
       temporary.set(p.plan.temporaryAddress, p.row);
     }
     if (errors.length) return { ok: false, errors: errors.sort((a, b) => a.row - b.row) };
+    return { ok: true, planned };
+  }
 
+  async submitBatch(csv: string, requester: Actor, options: { preapproved?: boolean; origin?: RequestOrigin }): Promise<BatchSubmitResult> {
+    const checked = await this.checkBatch(csv, requester, options);
+    if (!checked.ok) return checked;
+    const { planned } = checked;
     const batchId = randomUUID().slice(0, 8);
     const jobIds = planned.map((p) => p.plan.jobId);
     for (const jobId of jobIds) {

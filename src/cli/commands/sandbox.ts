@@ -1,0 +1,111 @@
+import { resolve, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../config/config.js';
+import { createLogger } from '../../log/logger.js';
+import { RedisServer } from '../../sandbox/redis.js';
+import { OvhSimulator } from '../../sandbox/ovh-simulator/index.js';
+import type { Platform } from '../../domain/platform.js';
+
+export const summary = 'run a local OVH API simulator with sample platforms (each on its own Dovecot) and a Redis, to try everything safely';
+
+const USAGE = `usage: migrate-mailbox sandbox [--port N] [--reset]
+
+Starts the OVH API simulator (one Hosted Exchange, one E-mail Pro, one new MX Plan and one legacy MX Plan, each
+backed by a real local Dovecot, with seeded mailboxes and free slots) and a redis-server, then prints ONE JSON
+line on stdout:
+
+  {"env":{...variables to export...},"services":[{"platform","service"}],"mailboxes":[{"address","platform","service","messages"}]}
+
+and stays up until Ctrl-C / SIGTERM. State is kept under DATA_DIR/sbx (--reset starts afresh). In another
+shell: eval "$(migrate-mailbox sandbox | jq -r '.env | to_entries[] | "export \\(.key)=\\(.value|@sh)"')" & ... or
+copy the variables, then run migrate, batch or start against it.
+
+options:
+  --port N    HTTPS port of the simulated API (default: a free one)
+  --reset     forget the saved sandbox state first
+  -h, --help  show this help
+`;
+
+async function messageCount(sim: OvhSimulator, serviceKey: string, address: string): Promise<number> {
+  try {
+    const out = await sim.dovecot(serviceKey).doveadm(['-f', 'tab', 'mailbox', 'status', '-u', address, 'messages', '*']);
+    return out
+      .split('\n')
+      .slice(1)
+      .map((line) => Number(line.split('\t').pop()?.trim() || 'x'))
+      .filter((n) => Number.isFinite(n))
+      .reduce((a, b) => a + b, 0);
+  } catch {
+    return 0;
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: { port: { type: 'string' }, reset: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    }));
+  } catch (error) {
+    process.stderr.write(`migrate-mailbox sandbox: ${(error as Error).message.split('\n')[0]}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  // Short names: Dovecot's Unix sockets live below this directory and socket paths are limited to 108 bytes.
+  const dir = resolve(config.DATA_DIR, 'sbx');
+  if (values.reset) {
+    const { rm } = await import('node:fs/promises');
+    await rm(dir, { recursive: true, force: true });
+  }
+  mkdirSync(dir, { recursive: true });
+  // A key of its own, kept with the sandbox, so jobs queued before a restart can still open their secrets.
+  const keyFile = join(dir, 'secrets.key');
+  if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
+  const secretsKey = readFileSync(keyFile, 'utf8').trim();
+
+  const redis = await RedisServer.start({ dir: join(dir, 'redis') });
+  let sim: OvhSimulator;
+  try {
+    sim = await OvhSimulator.start({ dataDir: join(dir, 'o'), port: values.port ? Number(values.port) : undefined, logger });
+  } catch (error) {
+    await redis.stop();
+    throw error;
+  }
+
+  const services = sim.state.services.map((s) => ({ platform: s.platform as Platform, service: s.name }));
+  const mailboxes: { address: string; platform: Platform; service: string; messages: number }[] = [];
+  for (const service of sim.state.services) {
+    for (const address of sim.addresses(service.key)) {
+      if (address.endsWith('@configureme.me')) continue;
+      mailboxes.push({ address, platform: service.platform as Platform, service: service.name, messages: await messageCount(sim, service.key, address) });
+    }
+  }
+  const env = {
+    ...sim.endpointEnv(),
+    REDIS_URL: redis.url,
+    SECRETS_KEY: secretsKey,
+    DATA_DIR: join(dir, 'app'),
+    OVH_MX_RELAY: 'mx1.mail.ovh.net',
+  };
+  process.stdout.write(JSON.stringify({ env, services, mailboxes }) + '\n');
+  logger.info({ api: sim.url, redis: redis.url }, 'sandbox ready; Ctrl-C to stop');
+
+  await new Promise<void>((done) => {
+    const stop = () => done();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  logger.info('sandbox stopping');
+  await sim.stop();
+  await redis.stop();
+  return 0;
+}
