@@ -59,6 +59,8 @@ export interface FakeSlackApi {
   /** Everything posted to `response_url`s. */
   responses: { path: string; body: Record<string, any> }[];
   responseUrl(id: string): string;
+  /** What `apps.connections.open` answers (Socket Mode); unset: an error. */
+  setSocketModeUrl(url: string): void;
   close(): Promise<void>;
 }
 
@@ -224,6 +226,7 @@ export async function startFakeSlackApi(options: { token?: string } = {}): Promi
   const nextTs = () => `${clock++}.${String(++seq).padStart(6, '0')}`;
   let viewSeq = 0;
   let origin = '';
+  let socketUrl: string | undefined;
 
   const answer = (method: string, params: Record<string, any>): Record<string, unknown> => {
     const fail = failures.get(method);
@@ -355,8 +358,15 @@ export async function startFakeSlackApi(options: { token?: string } = {}): Promi
       res.end(JSON.stringify(response));
       return;
     }
-    const auth = TOKEN.exec(String(req.headers.authorization ?? ''));
-    const response = auth && auth[1] === token ? answer(method, params) : { ok: false, error: 'invalid_auth' };
+    let response: Record<string, unknown>;
+    if (method === 'apps.connections.open') {
+      // Socket Mode: called with the app-level token, answers the WebSocket URL to connect to
+      const appToken = /^Bearer (xapp-[\w-]+)$/.exec(String(req.headers.authorization ?? ''));
+      response = !appToken ? { ok: false, error: 'invalid_auth' } : socketUrl ? { ok: true, url: socketUrl } : { ok: false, error: 'socket_mode_not_set_up' };
+    } else {
+      const auth = TOKEN.exec(String(req.headers.authorization ?? ''));
+      response = auth && auth[1] === token ? answer(method, params) : { ok: false, error: 'invalid_auth' };
+    }
     calls.push({ method, params, headers: req.headers, status: 200, response, at: Date.now() });
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(response));
@@ -387,6 +397,9 @@ export async function startFakeSlackApi(options: { token?: string } = {}): Promi
     },
     responses,
     responseUrl: (id) => `${origin}/respond/${id}`,
+    setSocketModeUrl(url) {
+      socketUrl = url;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
