@@ -115,12 +115,15 @@ class CopyRun {
       // Biggest first, so the last lane to finish does not start a large folder late.
       const order = [...plan.folders].sort((a, b) => bytesOf(b.missing) - bytesOf(a.missing) || b.matched.length - a.matched.length);
       await runOnWorkers(order, this.lanes, async (folder, lane) => {
-        results.set(folder.mapping.from, await this.copyFolder(folder, lane));
+        const result = await this.copyFolder(folder, lane);
+        // Verified right away on the control connection, overlapping with the other lanes' copying.
+        if (result.touched) result.final = await this.rescan(result.plan);
+        results.set(folder.mapping.from, result);
       });
 
       this.progress.enter('verifying');
       const folderResults = plan.folders.map((folder) => results.get(folder.mapping.from)!);
-      const mismatches = await this.verify(folderResults);
+      const mismatches = this.mismatches(folderResults);
       const outcome = this.outcome(folderResults, mismatches);
       this.progress.enter('done');
       return outcome;
@@ -152,17 +155,21 @@ class CopyRun {
     return this.withReconnect(() => derivePlan(this.lanes, this.control, { exclude: this.options.exclude, onFolder: (folder) => this.progress.enter('scanning', folder) }));
   }
 
-  /** Retries a whole step after a dropped connection, within the run's reconnect budget. */
-  private async withReconnect<T>(step: () => Promise<T>): Promise<T> {
+  /**
+   * Retries a whole step after a dropped connection, within the run's reconnect budget. The control connection
+   * reopens by itself; lanes are reset only for steps that use them (not while other lanes are copying).
+   */
+  private async withReconnect<T>(step: () => Promise<T>, options: { resetLanes: boolean } = { resetLanes: true }): Promise<T> {
     for (;;) {
       try {
         return await step();
       } catch (error) {
         this.options.signal?.throwIfAborted();
-        if (!isConnectionLoss(error, [this.control, ...this.lanes.flatMap((lane) => lane.clients)])) throw error;
+        const involved = options.resetLanes ? this.lanes.flatMap((lane) => lane.clients) : [];
+        if (!isConnectionLoss(error, [this.control, ...involved])) throw error;
         this.log('warn', { err: error, attempt: this.budget.attempts + 1 }, 'connection lost, reconnecting');
         await this.budget.spend(error, this.options.signal);
-        await Promise.all(this.lanes.map((lane) => lane.reset()));
+        if (options.resetLanes) await Promise.all(this.lanes.map((lane) => lane.reset()));
       }
     }
   }
@@ -241,21 +248,21 @@ class CopyRun {
     }
   }
 
-  /** Compares identities again for every folder this run wrote to (others were compared by the plan itself). */
-  private async verify(results: FolderResult[]): Promise<FolderMismatch[]> {
-    const mismatches: FolderMismatch[] = [];
-    for (const result of results) {
-      let final = result.plan;
-      if (result.touched) {
-        const destination = await this.withReconnect(async () => scanFolder(await this.control.get(), result.plan.mapping.to, { readOnly: false }));
-        final = planFolder(result.plan.mapping, result.plan.source, destination);
-      }
-      result.final = final;
-      if (final.missing.length > 0) {
-        mismatches.push({ folder: final.mapping.from, missing: final.missing.length, missingUids: final.missing.slice(0, MISMATCH_UID_LIMIT).map((message) => message.uid) });
-      }
-    }
-    return mismatches;
+  /** The folder's source scan compared with the destination as it is now. */
+  private async rescan(plan: FolderPlan): Promise<FolderPlan> {
+    const destination = await this.withReconnect(async () => scanFolder(await this.control.get(), plan.mapping.to, { readOnly: false }), { resetLanes: false });
+    return planFolder(plan.mapping, plan.source, destination);
+  }
+
+  /**
+   * Lists what is still missing per folder. Folders this run wrote to were compared again after their copy;
+   * the others were compared by the plan itself.
+   */
+  private mismatches(results: FolderResult[]): FolderMismatch[] {
+    return results
+      .map((result) => result.final ?? result.plan)
+      .filter((final) => final.missing.length > 0)
+      .map((final) => ({ folder: final.mapping.from, missing: final.missing.length, missingUids: final.missing.slice(0, MISMATCH_UID_LIMIT).map((message) => message.uid) }));
   }
 
   private outcome(results: FolderResult[], mismatches: FolderMismatch[]): CopyOutcome {
