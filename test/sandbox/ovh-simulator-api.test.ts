@@ -91,6 +91,12 @@ describe('OVH API simulator: routing, authentication, validation', () => {
       [`${LEGACY}/account/info`, '/email/domain/{domain}/account/{accountName}'],
       [`${LEGACY}/account/info/usage`, '/email/domain/{domain}/account/{accountName}/usage'],
       [`${LEGACY}/summary`, '/email/domain/{domain}/summary'],
+      [`${LEGACY}/mailingList/newsletter`, '/email/domain/{domain}/mailingList/{name}'],
+      [`${LEGACY}/recommendedDNSRecords`, '/email/domain/{domain}/recommendedDNSRecords'],
+      [`${LEGACY}/task/account`, '/email/domain/{domain}/task/account'],
+      [`${EX}/account/john.smith@mydomain.ovh/fullAccess`, '/email/exchange/{organizationName}/service/{exchangeService}/account/{primaryEmailAddress}/fullAccess'],
+      [`${EX}/externalContact`, '/email/exchange/{organizationName}/service/{exchangeService}/externalContact'],
+      [`${PRO}/account/alice@pro-domain.ovh/alias/contact@pro-domain.ovh`, '/email/pro/{service}/account/{email}/alias/{alias}'],
     ];
     for (const [path, template] of calls) {
       const op = index.routes.find((r) => r.path === template)!.operations.get('GET')!;
@@ -182,6 +188,17 @@ describe('OVH API simulator: routing, authentication, validation', () => {
     }
     const body = await raw(sim, 'POST', `${PRO}/account/alice@pro-domain.ovh/alias`, { alias: 42 });
     expect(body.body).toMatchObject({ class: 'Client::BadRequest', message: expect.stringMatching(/^\[alias\]/) });
+  });
+
+  it('holds what does not migrate on the Exchange source: aliases, delegations, external contacts, group, footer', async () => {
+    const jane = (await ovh.requestPromised('GET', `${EX}/account/jane.doe@mydomain.ovh`)) as { id: number };
+    const john = `${EX}/account/john.smith@mydomain.ovh`;
+    expect(await ovh.requestPromised('GET', `${john}/alias`)).toEqual(['john@mydomain.ovh', 'j.smith@mydomain.ovh']);
+    for (const kind of ['fullAccess', 'sendAs', 'sendOnBehalfTo']) expect(await ovh.requestPromised('GET', `${john}/${kind}`)).toEqual([jane.id]);
+    expect(await ovh.requestPromised('GET', `${EX}/externalContact`)).toEqual(['partner@example.com', 'supplier@example.org']);
+    expect(await ovh.requestPromised('GET', `${EX}/mailingList`)).toEqual(['team@mydomain.ovh']);
+    expect(await ovh.requestPromised('GET', `${EX}/domain/mydomain.ovh/disclaimer`)).toMatchObject({ content: expect.stringContaining('mydomain.ovh') });
+    expect(await failure(ovh.requestPromised('GET', `${PRO}/domain/pro-domain.ovh/disclaimer`))).toMatchObject({ error: 404 });
   });
 
   it('filters account lists like OVH (primaryEmailAddress "like" with %)', async () => {

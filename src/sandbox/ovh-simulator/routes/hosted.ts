@@ -369,6 +369,33 @@ export function registerHosted(table: RouteTable): void {
       return renderTask(task);
     });
 
+    table.on('PUT', `${P}/domain/{domainName}/disclaimer`, (ctx) => {
+      const svc = service(ctx, family);
+      const d = domain(ctx, family, svc);
+      if (!d.disclaimer) throw objectNotFound({ ...family.serviceIds(ctx.path), domainName: d.name, disclaimer: 'disclaimer' });
+      if (typeof ctx.body.content === 'string') d.disclaimer.content = ctx.body.content;
+      if (typeof ctx.body.outsideOnly === 'boolean') d.disclaimer.outsideOnly = ctx.body.outsideOnly;
+      ctx.changed();
+      return null;
+    });
+    table.on('DELETE', `${P}/domain/{domainName}/disclaimer`, (ctx) => {
+      const svc = service(ctx, family);
+      const d = domain(ctx, family, svc);
+      const disclaimer = d.disclaimer;
+      if (!disclaimer) throw objectNotFound({ ...family.serviceIds(ctx.path), domainName: d.name, disclaimer: 'disclaimer' });
+      const task = ctx.tasks.create(svc, 'deleteDomainDisclaimer', undefined, {
+        apply: () => {
+          if (d.disclaimer === disclaimer) d.disclaimer = undefined;
+        },
+        rollback: () => {
+          disclaimer.taskPendingId = 0;
+        },
+      });
+      disclaimer.taskPendingId = task.id;
+      ctx.changed();
+      return renderTask(task);
+    });
+
     // ---- accounts
     table.on('GET', `${P}/account`, (ctx) =>
       ctx.state
@@ -391,6 +418,7 @@ export function registerHosted(table: RouteTable): void {
       const svc = service(ctx, family);
       const a = account(ctx, family, svc);
       requireIdle(a);
+      if (!a.configured) throw badRequest('This account is a free slot (not configured): there is nothing to reset');
       const previous = addressOf(a);
       const dedicated = family.platform === 'exchange' && svc.offer !== 'hosted';
       a.state = 'deleting';
@@ -626,6 +654,25 @@ export function registerHosted(table: RouteTable): void {
         },
         rollback: () => {
           svc.externalContacts = svc.externalContacts.filter((c) => c !== contact);
+        },
+      });
+      contact.taskPendingId = task.id;
+      ctx.changed();
+      return renderTask(task);
+    });
+
+    table.on('DELETE', `${P}/externalContact/{externalEmailAddress}`, (ctx) => {
+      const svc = service(ctx, family);
+      const wanted = String(ctx.path.externalEmailAddress).toLowerCase();
+      const contact = svc.externalContacts.find((c) => c.externalEmailAddress === wanted);
+      if (!contact) throw objectNotFound({ ...family.serviceIds(ctx.path), externalEmailAddress: wanted });
+      contact.state = 'deleting';
+      const task = ctx.tasks.create(svc, 'deleteExternalContact', undefined, {
+        apply: () => {
+          svc.externalContacts = svc.externalContacts.filter((c) => c !== contact);
+        },
+        rollback: () => {
+          contact.state = 'ok';
         },
       });
       contact.taskPendingId = task.id;

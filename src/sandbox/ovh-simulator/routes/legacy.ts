@@ -201,6 +201,43 @@ export function registerLegacy(table: RouteTable): void {
     return renderTaskPop(task, svc.domain);
   });
   table.on('GET', `${D}/mailingList`, (ctx) => service(ctx).mailingLists.map((m) => m.name));
+  table.on('GET', `${D}/mailingList/{name}`, (ctx) => {
+    const svc = service(ctx);
+    const list = svc.mailingLists.find((m) => m.name === String(ctx.path.name).toLowerCase());
+    if (!list) throw objectNotFound({ domain: svc.domain, name: String(ctx.path.name) });
+    return {
+      id: svc.mailingLists.indexOf(list) + 1,
+      name: list.name,
+      language: 'fr',
+      nbSubscribers: 0,
+      nbSubscribersUpdateDate: list.creationDate,
+      options: { moderatorMessage: false, subscribeByModerator: true, usersPostOnly: false },
+      ownerEmail: list.ownerEmail ?? `postmaster@${svc.domain}`,
+      replyTo: 'mailinglist',
+    };
+  });
+  table.on('GET', `${D}/dnsMXRecords`, (ctx) => {
+    const svc = service(ctx);
+    return ctx.state.zone(svc.domain).mx;
+  });
+  table.on('GET', `${D}/recommendedDNSRecords`, (ctx) => {
+    const svc = service(ctx);
+    const mx = (
+      [
+        [1, 'mx1.mail.ovh.net.'],
+        [5, 'mx2.mail.ovh.net.'],
+        [100, 'mx3.mail.ovh.net.'],
+      ] as const
+    ).map(([priority, target], i) => ({
+      id: i + 1,
+      fieldType: 'MX',
+      subDomain: '',
+      target: `${priority} ${target}`,
+      ttl: 3600,
+      zone: svc.domain,
+    }));
+    return [...mx, { id: 4, fieldType: 'TXT', subDomain: '', target: 'v=spf1 include:mx.ovh.com ~all', ttl: 3600, zone: svc.domain }];
+  });
   table.on('GET', `${D}/quota`, (ctx) => {
     service(ctx);
     return { account: 1000, alias: 1000, mailingList: 10, redirection: 1000, responder: 1000 };
