@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MigrationReport } from '../../src/pipeline/migration-service.js';
 import { ACTION, BLOCK, CALLBACK } from '../../src/slack/ids.js';
+import { createLogger } from '../../src/log/logger.js';
 import { blockKitViolations } from '../support/fake-slack-api.js';
 import { startHarness, type Harness } from '../support/slack-harness.js';
 import { viewSubmission } from '../support/slack-request.js';
@@ -142,6 +143,20 @@ describe('thread notifier', () => {
     expect(ephemeral[0]!.params).toMatchObject({ channel: 'C-REQUESTS', user: 'U-REQUESTER', thread_ts: ts });
     expect(ephemeral[0]!.params.text).toContain('Gen3rated-Passw0rd!');
     expect(h.service.callsOf('takeDestinationPassword')).toEqual([[jobId, { kind: 'slack', id: 'U-REQUESTER' }]]);
+  });
+
+  it('never writes the password to the logs, even at debug level (where the Web API client logs bodies)', async () => {
+    await h.close();
+    const lines: string[] = [];
+    const logger = createLogger('debug', { write: (line: string) => void lines.push(line) });
+    h = await startHarness({ progressIntervalMs: 300, logger });
+    const { jobId, ts } = await requested(h);
+    h.service.emit({ type: 'finished', jobId, report: bigReport(1), origin: { channel: 'C-REQUESTS', threadTs: ts }, requester: { kind: 'slack', id: 'U-REQUESTER' } });
+    await h.slack.notifier.idle();
+    expect(h.fake.callsOf('chat.postEphemeral')[0]!.params.text).toContain('Gen3rated-Passw0rd!');
+    const log = lines.join('');
+    expect(log).toContain('http request body: [omitted]');
+    expect(log).not.toContain('Gen3rated-Passw0rd!');
   });
 
   it('sends the password by direct message when the ephemeral cannot reach the requester', async () => {

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HTTPReceiver, LogLevel } from '@slack/bolt';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { configSchema, type Config } from '../../src/config/config.js';
 import type { MigrationService } from '../../src/pipeline/migration-service.js';
 import { buildApp, type SlackApp } from '../../src/slack/app.js';
@@ -28,7 +28,7 @@ export interface Harness<S extends MigrationService = MemoryMigrationService> {
  * finished), its Web API client pointed at the fake Slack API, and a MigrationService.
  */
 export async function startHarness<S extends MigrationService = MemoryMigrationService>(
-  options: { env?: Record<string, string>; service?: S; progressIntervalMs?: number; ackBudgetMs?: number } = {},
+  options: { env?: Record<string, string>; service?: S; progressIntervalMs?: number; ackBudgetMs?: number; logger?: Logger } = {},
 ): Promise<Harness<S>> {
   const fake = await startFakeSlackApi({ token: TOKEN });
   const service = (options.service ?? new MemoryMigrationService()) as S;
@@ -41,7 +41,7 @@ export async function startHarness<S extends MigrationService = MemoryMigrationS
     ...options.env,
   });
   fake.userGroups.set('S-ADMINS', ['U-GROUP-APPROVER']);
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const receiver = new HTTPReceiver({ signingSecret: SECRET, processBeforeResponse: true, logLevel: LogLevel.ERROR });
   const slack = buildApp({
     config,
