@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { DovecotServer } from '../src/sandbox/dovecot.js';
 import { DelayProxy } from './delay-proxy.js';
 import { seedMailbox, SOURCE_SPECIAL_USE, type MailboxSummary } from './generate-mailbox.js';
-import { measure, type Measured } from './measure.js';
+import { findProcess, measure, processTreeCpu, type Measured } from './measure.js';
 import { MBSYNC, mbsyncVersion, prepareMbsync } from './mbsync.js';
 import { verifyDestination, type Verification } from './verify.js';
 
@@ -49,6 +49,8 @@ interface RunResult {
   seconds: number;
   peakRssBytes: number;
   cpuSeconds: number;
+  /** CPU seconds both Dovecot servers spent during the run (their finished children included). */
+  serverCpuSeconds?: number;
   childrenPeakRssBytes: number;
   exitCode: number | null;
   verification: Verification;
@@ -136,6 +138,7 @@ function imapUrl(user: string, port: number): string {
 }
 
 interface Setup {
+  masters: number[];
   source: DovecotServer;
   destination: DovecotServer;
   sourceProxy: DelayProxy;
@@ -217,9 +220,18 @@ async function finish(
   setup: Setup,
   go: () => Promise<Measured>,
 ): Promise<RunResult> {
+  const serverCpu = async (): Promise<number | undefined> => {
+    const values = await Promise.all(setup.masters.map(processTreeCpu));
+    return values.every((v) => v !== undefined) ? values.reduce((a, b) => a! + b!, 0) : undefined;
+  };
+  const serverBefore = await serverCpu();
   const loadBefore = loadavg().map((l) => Number(l.toFixed(2)));
   log(`${tool} ${scenario}: ${mailbox.messages} messages -> ${destUser} (load ${loadBefore.join(' ')})`);
   const m = await go();
+  // Let the servers reap the sessions that just logged out before reading their CPU time.
+  await new Promise((r) => setTimeout(r, 500));
+  const serverAfter = await serverCpu();
+  const serverCpuSeconds = serverBefore !== undefined && serverAfter !== undefined ? serverAfter - serverBefore : undefined;
   const loadAfter = loadavg().map((l) => Number(l.toFixed(2)));
   let report: unknown;
   const lastLine = m.stdout.trim().split('\n').pop();
@@ -252,6 +264,7 @@ async function finish(
     seconds: m.seconds,
     peakRssBytes: m.peakRssBytes,
     cpuSeconds: m.cpuSeconds,
+    serverCpuSeconds,
     childrenPeakRssBytes: m.childrenPeakRssBytes,
     exitCode: m.exitCode,
     verification,
@@ -269,8 +282,8 @@ function pad(text: string, width: number, right = false): string {
 function table(results: RunResult[]): string {
   const mbsyncTime = (scenario: Scenario): number | undefined =>
     results.find((r) => r.tool === 'mbsync' && r.scenario === scenario && !r.error)?.seconds;
-  const head = ['scenario', 'tool', 'messages', 'MiB', 'seconds', 'own s', 'CPU s', 'msg/s', 'MiB/s', 'peak RSS', 'vs mbsync', 'check'];
-  const widths = [10, 7, 9, 7, 8, 6, 6, 7, 7, 9, 10, 6];
+  const head = ['scenario', 'tool', 'messages', 'MiB', 'seconds', 'own s', 'CPU s', 'srv CPU', 'msg/s', 'MiB/s', 'peak RSS', 'vs mbsync', 'check'];
+  const widths = [10, 7, 9, 7, 8, 6, 6, 7, 7, 7, 9, 10, 6];
   const lines = [head.map((h, i) => pad(h, widths[i]!, i >= 2)).join('  ')];
   lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of results) {
@@ -283,6 +296,7 @@ function table(results: RunResult[]): string {
       r.seconds.toFixed(2),
       (r.report as { seconds?: number } | undefined)?.seconds?.toFixed(2) ?? '',
       r.cpuSeconds.toFixed(1),
+      r.serverCpuSeconds?.toFixed(1) ?? '',
       (r.messages / r.seconds).toFixed(0),
       (r.bytes / MIB / r.seconds).toFixed(1),
       `${(r.peakRssBytes / MB).toFixed(0)} MB`,
@@ -368,7 +382,13 @@ async function main(): Promise<void> {
   const destination = await DovecotServer.start({ separator: '.', prefix: 'INBOX.', fsync });
   const sourceProxy = await DelayProxy.start({ targetHost: '127.0.0.1', targetPort: source.port, delayMs: DELAY });
   const destinationProxy = await DelayProxy.start({ targetHost: '127.0.0.1', targetPort: destination.port, delayMs: DELAY });
-  const setup: Setup = { source, destination, sourceProxy, destinationProxy };
+  const masters: number[] = [];
+  for (const server of [source, destination]) {
+    const pid = await findProcess(['-F', '-c', server.configPath]);
+    if (pid !== undefined) masters.push(pid);
+  }
+  if (masters.length !== 2) log('could not find both Dovecot master processes: server CPU time not measured');
+  const setup: Setup = { masters, source, destination, sourceProxy, destinationProxy };
   const results: RunResult[] = [];
   const started = new Date();
   try {
@@ -438,7 +458,7 @@ async function main(): Promise<void> {
     `machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB; node ${info.node}; Dovecot ${info.dovecot}; ${info.mbsync}; commit ${info.commit}`,
     `load average at start: ${(info.loadAverage as number[]).join(' ')}; at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
     `Dovecot mail_fsync ${flags.fsync ? 'optimized' : 'never'} on both; proxy: ${DELAY} ms each way on both sides (${2 * DELAY} ms round trip per side); peak RSS = VmHWM of the copying process; MB = 10^6 bytes`,
-    `seconds = wall time of the whole process (startup included); own s = what the copier reports; CPU s = user+system time of the copying process; our copier run as ${RUNNER === 'tsx' ? 'node --import tsx src/cli/main.ts' : 'plain node on esbuild-transpiled src/ (diagnostic)'}`,
+    `seconds = wall time of the whole process (startup included); own s = what the copier reports; CPU s = user+system time of the copying process; srv CPU = CPU time of both Dovecots during the run; our copier run as ${RUNNER === 'tsx' ? 'node --import tsx src/cli/main.ts' : 'plain node on esbuild-transpiled src/ (diagnostic)'}`,
     '',
     table(results),
     '',

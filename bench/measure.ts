@@ -131,3 +131,28 @@ export async function measure(command: string, args: string[], options: MeasureO
     pid,
   };
 }
+
+/**
+ * CPU seconds used so far by a server process and all the children it has reaped (utime + stime + cutime +
+ * cstime): for Dovecot's master, that includes every finished imap, imap-login and auth process.
+ */
+export async function processTreeCpu(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pid of the process whose command line contains every one of `needles` (e.g. dovecot and its config). */
+export async function findProcess(needles: string[]): Promise<number | undefined> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    const args = cmdline.split('\0');
+    if (needles.every((needle) => args.includes(needle))) return Number(entry);
+  }
+  return undefined;
+}
