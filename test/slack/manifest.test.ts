@@ -101,7 +101,7 @@ describe('manifest.yml', () => {
     expect(requestModal({ metadata: { channel: 'C', commandChannel: 'C' } }).callback_id).toBe('migrate_mailbox');
     expect(batchModal({ channel: 'C', commandChannel: 'C' }).callback_id).toBe(CALLBACK.batch);
     expect(seen.actions.sort()).toEqual(
-      ['migration_approve', 'migration_reject', ACTION.batchApprove, ACTION.batchReject, ACTION.resetSource, ACTION.retry, ACTION.undo].sort(),
+      ['migration_approve', 'migration_reject', ACTION.batchApprove, ACTION.batchReject, ACTION.resetSource, ACTION.retry, ACTION.undo, ACTION.source, ACTION.destination].sort(),
     );
     expect(seen.options.sort()).toEqual([ACTION.destination, ACTION.source].sort());
     expect(manifest.settings.interactivity.is_enabled).toBe(true);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, CALLBACK } from '../../src/slack/ids.js';
 import { startHarness, type Harness } from '../support/slack-harness.js';
-import { optionsRequest, viewSubmission } from '../support/slack-request.js';
+import { optionsRequest, viewAction, viewSubmission } from '../support/slack-request.js';
 
 const META = JSON.stringify({ channel: 'C-REQUESTS', commandChannel: 'C-REQUESTS' });
 
@@ -87,6 +87,23 @@ describe('request flow: command, modal, options, submission', () => {
   it('lists destination services for the destination select, filtered by what is typed', async () => {
     const body = await (await h.interact(optionsRequest({ actionId: ACTION.destination, value: 'mx', blockId: BLOCK.destination }))).json();
     expect(body.options.map((o: { value: string }) => o.value)).toEqual(['mxplan-ab12345-2']);
+  });
+
+  it('choosing source and destination in the modal shows the plan and pre-fills the temporary name', async () => {
+    const chosen = formValues({ source: 'john.smith@mydomain.ovh', destination: 'emailpro-ab12345-1', options: ['dry_run'] });
+    await h.interact(viewAction({ actionId: ACTION.destination, blockId: BLOCK.destination, selected: 'emailpro-ab12345-1', values: chosen, privateMetadata: META, viewId: 'V7', hash: 'h-7' }));
+    const update = h.fake.callsOf('views.update')[0]!;
+    expect(update.params).toMatchObject({ view_id: 'V7', hash: 'h-7' });
+    const blocks = update.params.view.blocks;
+    expect(blocks.find((b: { block_id?: string }) => b.block_id === BLOCK.temporaryName).element.initial_value).toBe('john.smith01@mydomain.ovh');
+    expect(blocks.find((b: { block_id?: string }) => b.block_id === BLOCK.options).element.initial_options.map((o: { value: string }) => o.value)).toEqual(['dry_run']);
+    expect(JSON.stringify(blocks)).toContain('size 1.15 GiB');
+
+    // only one chosen, or a name already typed: nothing to do
+    await h.interact(viewAction({ actionId: ACTION.source, blockId: BLOCK.source, selected: 'john.smith@mydomain.ovh', values: formValues({ source: 'john.smith@mydomain.ovh' }), privateMetadata: META }));
+    await h.interact(viewAction({ actionId: ACTION.source, blockId: BLOCK.source, selected: 'john.smith@mydomain.ovh', values: formValues({ source: 'john.smith@mydomain.ovh', destination: 'emailpro-ab12345-1', temporaryName: 'mine' }), privateMetadata: META }));
+    expect(h.fake.callsOf('views.update')).toHaveLength(1);
+    expect(h.service.callsOf('preflight')).toHaveLength(1);
   });
 
   it('shows zod problems inline without calling the pipeline', async () => {

@@ -124,3 +124,36 @@ export function optionsRequest(input: { actionId: string; value: string; blockId
     view: { id: 'V1', type: 'modal', callback_id: 'migrate_mailbox', private_metadata: '{}', state: { values: {} } },
   };
 }
+
+/** A choice made in a modal input that dispatches its actions (block_actions from a view). */
+export function viewAction(input: {
+  actionId: string;
+  blockId: string;
+  selected: string;
+  values: Record<string, Record<string, unknown>>;
+  privateMetadata: string;
+  user?: string;
+  viewId?: string;
+  hash?: string;
+}): Record<string, unknown> {
+  const actionTs = `${1_760_100_000 + ++actionSeq}.000${actionSeq}`;
+  return {
+    type: 'block_actions',
+    team: { id: 'T1', domain: 'test' },
+    user: { id: input.user ?? 'U-REQUESTER', username: 'requester', team_id: 'T1' },
+    api_app_id: 'A1',
+    token: 'legacy-verification-token',
+    container: { type: 'view', view_id: input.viewId ?? 'V1' },
+    trigger_id: `${actionSeq}.4.trigger`,
+    view: {
+      id: input.viewId ?? 'V1',
+      type: 'modal',
+      callback_id: 'migrate_mailbox',
+      private_metadata: input.privateMetadata,
+      hash: input.hash ?? 'hash-1',
+      blocks: [],
+      state: { values: input.values },
+    },
+    actions: [{ type: 'external_select', action_id: input.actionId, block_id: input.blockId, selected_option: { value: input.selected }, action_ts: actionTs }],
+  };
+}

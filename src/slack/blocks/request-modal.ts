@@ -86,6 +86,8 @@ export function requestModal(input: RequestModalInput): ModalView {
   blocks.push({
     type: 'input',
     block_id: BLOCK.source,
+    // a choice is sent at once, so that the plan and the temporary name can be shown before submitting
+    dispatch_action: true,
     label: plainText('Mailbox to move (source account)', LIMITS.inputLabel),
     hint: plainText('Type part of the address: Exchange and E-mail Pro accounts are searched.', LIMITS.inputHint),
     element: {
@@ -105,6 +107,7 @@ export function requestModal(input: RequestModalInput): ModalView {
   blocks.push({
     type: 'input',
     block_id: BLOCK.destination,
+    dispatch_action: true,
     label: plainText('Destination service', LIMITS.inputLabel),
     element: useExternal
       ? {

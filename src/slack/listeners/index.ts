@@ -6,8 +6,9 @@ import * as requestSubmission from './request-submission.js';
 import * as batchSubmission from './batch-submission.js';
 import * as decision from './decision.js';
 import * as followUps from './follow-ups.js';
+import * as modalSelection from './modal-selection.js';
 
 /** Every listener, one module each, registered in one place. */
 export function registerListeners(app: App, deps: SlackDeps): void {
-  for (const listener of [command, options, requestSubmission, batchSubmission, decision, followUps]) listener.register(app, deps);
+  for (const listener of [command, options, modalSelection, requestSubmission, batchSubmission, decision, followUps]) listener.register(app, deps);
 }
