@@ -62,7 +62,7 @@ export class ImapWireConnection {
   static async open(address: WireAddress, tls: boolean): Promise<ImapWireConnection> {
     const where = `${address.host}:${address.port}`;
     const socket = tls
-      ? connectTls({ host: address.host, port: address.port, ...tlsOptions(address) })
+      ? connectTls({ port: address.port, ...tlsOptions(address) })
       : connectTcp({ host: address.host, port: address.port });
     await new Promise<void>((resolve, reject) => {
       const fail = (error: Error) => {
@@ -286,8 +286,10 @@ export class ImapWireConnection {
   }
 }
 
-function tlsOptions(address: WireAddress): { servername?: string; ca?: string[] } {
+/** The certificate is checked against `host` (also on a STARTTLS upgrade, where no host is passed otherwise). */
+function tlsOptions(address: WireAddress): { host: string; servername?: string; ca?: string[] } {
   return {
+    host: address.host,
     servername: isIP(address.host) ? undefined : address.host,
     ca: address.ca ? [...rootCertificates, address.ca] : undefined,
   };

@@ -1,4 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DovecotServer } from '../../../src/sandbox/dovecot.js';
 import { openAppendSession } from '../../../src/imap/append/open-append-session.js';
@@ -157,5 +159,35 @@ describe('login policy and misbehaving servers (no Dovecot)', () => {
     const closing = await fakeServer((socket) => socket.destroy());
     await expect(openAppendSession({ ...remote, host: '127.0.0.1', port: closing.port, security: 'plain' })).rejects.toThrow(/before greeting/);
     await stopFake(closing);
+  });
+
+  it('checks the certificate against the host after STARTTLS, not against anything else', async () => {
+    const other = await generate([{ name: 'commonName', value: 'other.example' }], {
+      keySize: 2048,
+      algorithm: 'sha256',
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'other.example' }] }],
+    });
+    const fake = await fakeServer((socket) => {
+      socket.write('* OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN] hi\r\n');
+      socket.once('data', (line: Buffer) => {
+        const tag = line.toString().split(' ')[0];
+        socket.write(`${tag} OK begin TLS\r\n`);
+        const secure = new TLSSocket(socket, { isServer: true, cert: other.cert, key: other.private });
+        secure.on('error', () => undefined);
+      });
+    });
+    const error = await openAppendSession({ ...remote, host: '127.0.0.1', port: fake.port, security: 'starttls', ca: other.cert }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/TLS connection to 127\.0\.0\.1:\d+ failed .*not trusted for this host/);
+    await stopFake(fake);
+  });
+
+  it('refuses plain text when a remote server does not offer STARTTLS', async () => {
+    // ::ffff:127.0.0.1 reaches loopback but is not a loopback name, so it stands in for a remote host here.
+    const fake = await fakeServer((socket) => socket.write('* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hi\r\n'));
+    const error = await openAppendSession({ ...remote, host: '::ffff:127.0.0.1', port: fake.port, security: 'starttls' }).catch((e: unknown) => e);
+    await stopFake(fake);
+    if (/EADDRNOTAVAIL|EAFNOSUPPORT|ENETUNREACH/.test(String(error))) return; // no IPv6 on this machine
+    expect(error).toBeInstanceOf(PlaintextLoginRefused);
+    expect((error as Error).message).toMatch(/does not offer STARTTLS/);
   });
 });
