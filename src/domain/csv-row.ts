@@ -92,7 +92,10 @@ export interface RawCsvRecord {
  * Validates the header and every row, collecting every problem (never stops at the first): unknown or
  * missing columns, bad cells, the same source twice.
  */
-export function validateCsv(header: string[], records: RawCsvRecord[]): { ok: true; rows: (CsvRow & { row: number })[] } | { ok: false; errors: CsvRowError[] } {
+export function validateCsv(
+  header: string[],
+  records: RawCsvRecord[],
+): { ok: true; rows: (CsvRow & { row: number })[] } | { ok: false; errors: CsvRowError[]; rows?: (CsvRow & { row: number })[] } {
   const errors: CsvRowError[] = [];
   const known = new Set<string>(CSV_COLUMNS);
   const columns = header.map((name) => name.trim().toLowerCase());
@@ -127,5 +130,6 @@ export function validateCsv(header: string[], records: RawCsvRecord[]): { ok: tr
     seen.set(result.data.source, record.row);
     rows.push({ ...result.data, row: record.row });
   }
-  return errors.length ? { ok: false, errors } : { ok: true, rows };
+  // On failure the valid rows come too, so that callers can check them further and report everything at once.
+  return errors.length ? { ok: false, errors, rows } : { ok: true, rows };
 }

@@ -5,7 +5,7 @@ import { validateCsv, type CsvRow, type CsvRowError, type RawCsvRecord } from '.
  * Reads a batch CSV (comma or semicolon separated, UTF-8 with or without BOM, quoted cells as usual) and
  * validates every row with the domain's zod schema. Every problem is reported with its line number.
  */
-export function parseBatchCsv(text: string): { ok: true; rows: (CsvRow & { row: number })[] } | { ok: false; errors: CsvRowError[] } {
+export function parseBatchCsv(text: string): { ok: true; rows: (CsvRow & { row: number })[] } | { ok: false; errors: CsvRowError[]; rows?: (CsvRow & { row: number })[] } {
   const firstLine = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
   const delimiter = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ';' : ',';
   let header: string[] = [];
@@ -35,7 +35,8 @@ export function parseBatchCsv(text: string): { ok: true; rows: (CsvRow & { row: 
   const result = validateCsv(header, records);
   if (extra.length) {
     const errors = [...(result.ok ? [] : result.errors), ...extra.map((r) => ({ row: r.row, message: `more cells than the ${header.length} columns of the header` }))];
-    return { ok: false, errors: errors.sort((a, b) => a.row - b.row) };
+    const bad = new Set(extra.map((r) => r.row));
+    return { ok: false, errors: errors.sort((a, b) => a.row - b.row), rows: result.rows?.filter((r) => !bad.has(r.row)) };
   }
   return result;
 }

@@ -327,8 +327,9 @@ export class BullMigrationService implements MigrationService {
     { ok: true; planned: { row: number; request: MigrationRequest; plan: MigrationJobData['plan'] }[] } | { ok: false; errors: { row: number; message: string }[] }
   > {
     const parsed = parseBatchCsv(csv);
-    if (!parsed.ok) return parsed;
-    const errors: { row: number; message: string }[] = [];
+    // Rows that parsed are pre-checked even when others did not: every problem is reported at once.
+    const errors: { row: number; message: string }[] = parsed.ok ? [] : [...parsed.errors];
+    if (!parsed.rows) return { ok: false, errors };
     const planned: { row: number; request: MigrationRequest; plan: MigrationJobData['plan'] }[] = [];
     for (const row of parsed.rows) {
       const request: MigrationRequest = {

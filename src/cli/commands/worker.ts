@@ -1,0 +1,62 @@
+import { parseArgs } from 'node:util';
+import { loadConfig, requireConfig } from '../../config/config.js';
+import { createLogger } from '../../log/logger.js';
+import { createRuntime } from '../../pipeline/runtime.js';
+
+export const summary = 'run a migration worker on REDIS_URL (start as many as you like, on any machine)';
+
+const USAGE = `usage: migrate-mailbox worker [--concurrency N]
+
+Takes migration jobs from the queue on REDIS_URL and runs them; a job left by a worker that died is taken
+over and resumes from its checkpoint. Workers on several machines need the same REDIS_URL, QUEUE_PREFIX,
+SECRETS_KEY and OVH_* settings. SIGINT/SIGTERM: finish the running steps' current save point, then exit
+(jobs still running are resumed by another worker).
+
+options:
+  --concurrency N   mailboxes migrated at once by this process (default WORKER_CONCURRENCY)
+  -h, --help        show this help
+`;
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, strict: true, options: { concurrency: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } }));
+  } catch (error) {
+    process.stderr.write(`migrate-mailbox worker: ${(error as Error).message.split('\n')[0]}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const config = requireConfig(loadConfig(), ['REDIS_URL'], 'by `worker`: the Redis shared with the bot and the other workers');
+  const logger = createLogger(config.LOG_LEVEL);
+  const concurrency = values.concurrency ? Number(values.concurrency) : config.WORKER_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    process.stderr.write('migrate-mailbox worker: --concurrency must be a positive integer\n');
+    return 2;
+  }
+  const runtime = await createRuntime(config, logger, { embeddedRedis: false });
+  await runtime.startWorker(concurrency);
+  logger.info({ concurrency, prefix: config.QUEUE_PREFIX }, 'worker started');
+  const signal = await untilSignal();
+  logger.info({ signal }, 'worker stopping');
+  // A second signal while closing: leave at once (the jobs are resumed elsewhere from their checkpoints).
+  const force = untilSignal().then(() => process.exit(130));
+  void force;
+  await runtime.close();
+  return 0;
+}
