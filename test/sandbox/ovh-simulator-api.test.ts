@@ -179,6 +179,9 @@ describe('OVH API simulator: routing, authentication, validation', () => {
       ['GET', `${EX}/account`, { colour: 'blue' }, /\[colour\] Unknown parameter/],
       ['GET', `${PRO}/domain`, { state: 'sleeping' }, /\[state\].*ObjectStateEnum enumeration/],
       ['GET', `${PRO}/task/not-a-number`, undefined, /\[id\].*type long/],
+      ['POST', `${LEGACY}/responder`, { account: 'info', content: 'away', copy: false, from: 'tomorrow' }, /\[from\].*type datetime/],
+      ['POST', `${EX}/domain/mydomain.ovh/disclaimer`, { content: 42 }, /\[content\].*type text/],
+      ['POST', `${PRO}/account/alice@pro-domain.ovh/changePassword`, { password: ['x'] }, /\[password\].*type password/],
       ['POST', `${LEGACY}/account`, { accountName: 'newone' }, /\[password\] Property is mandatory/],
       ['POST', `${LEGACY}/account`, { accountName: 'newone', password: 'Legacy-Pass-99', size: 1.5 }, /\[size\].*type long/],
     ];
@@ -186,6 +189,11 @@ describe('OVH API simulator: routing, authentication, validation', () => {
       const result = await failure(ovh.requestPromised(method, path, params ? { ...params } : undefined));
       expect({ method, path, params, result }).toMatchObject({ result: { error: 400, message: expect.stringMatching(message) } });
     }
+    // a well-formed call to a route without behaviour passes validation, then answers OVH-style
+    const responder = await raw(sim, 'POST', `${LEGACY}/responder`, { account: 'info', content: 'away', copy: false, from: '2026-12-01T00:00:00+01:00' });
+    expect(responder.status).toBe(501);
+    expect(responder.body.class).toBe('Server::NotImplemented');
+    expect(await ovh.requestPromised('GET', `${LEGACY}/responder`)).toEqual([]);
     const body = await raw(sim, 'POST', `${PRO}/account/alice@pro-domain.ovh/alias`, { alias: 42 });
     expect(body.body).toMatchObject({ class: 'Client::BadRequest', message: expect.stringMatching(/^\[alias\]/) });
   });

@@ -1,5 +1,5 @@
 import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -75,10 +75,26 @@ export class DovecotBinding {
           specialUse: service.mailbox.specialUse,
         });
         this.servers.set(service.key, server);
+        if (this.servers.size === 1) process.once('exit', this.onExit);
         if (!fresh) for (const name of server.userNames()) if (!applied.has(name)) applied.set(name, { password: '' });
       }),
     );
   }
+
+  /**
+   * Kills the Dovecot masters synchronously if the process exits without `stop()` (a crashed test run, a
+   * closed pipe): they would otherwise outlive it.
+   */
+  private readonly onExit = (): void => {
+    for (const dir of this.dirs.values()) {
+      try {
+        const pid = Number(readFileSync(join(dir, 'run', 'master.pid'), 'utf8').trim());
+        if (pid > 0) process.kill(pid, 'SIGTERM');
+      } catch {
+        // not running
+      }
+    }
+  };
 
   server(serviceKey: string): DovecotServer {
     const server = this.servers.get(serviceKey);
@@ -197,6 +213,7 @@ export class DovecotBinding {
 
   async stop(): Promise<void> {
     await this.idle().catch(() => undefined);
+    process.removeListener('exit', this.onExit);
     await Promise.all([...this.servers.values()].map((s) => s.stop()));
     if (!this.dataDir) await Promise.all([...this.dirs.values()].map((d) => rm(d, { recursive: true, force: true })));
     this.servers.clear();
