@@ -184,6 +184,29 @@ describe('thread notifier', () => {
     expect(h.fake.thread('C-REQUESTS', ts)).toHaveLength(1);
   }, 20_000);
 
+  it('a decision taken elsewhere (CLI) or an expired request re-draws the request message without buttons', async () => {
+    const { jobId, ts } = await requested(h);
+    const cliDecision = { changed: true, state: 'approved' as const, by: { kind: 'cli' as const, id: 'alice' }, at: '2026-11-25T10:00:00.000Z' };
+    h.service.emit({ type: 'decided', jobId, decision: cliDecision });
+    await h.slack.notifier.idle();
+    let parent = h.fake.message('C-REQUESTS', ts)!;
+    expect(parent.blocks!.some((b) => b.type === 'actions')).toBe(false);
+    expect(JSON.stringify(parent.blocks)).toContain('Approved by alice (CLI)');
+    // a Slack decision is drawn by the action listener: the notifier leaves it alone
+    const edits = parent.edits;
+    h.service.emit({ type: 'decided', jobId, decision: { ...cliDecision, by: { kind: 'slack', id: 'U-APPROVER' } } });
+    await h.slack.notifier.idle();
+    expect(h.fake.message('C-REQUESTS', ts)!.edits).toBe(edits);
+
+    const second = await h.service.submit({ sourceAddress: 'jane.doe@mydomain.ovh', destinationService: 'emailpro-ab12345-1', requester: { kind: 'slack', id: 'U-REQUESTER' }, origin: { channel: 'C-REQUESTS', threadTs: ts } });
+    if (!second.ok) throw new Error('submit');
+    h.service.emit({ type: 'failed', jobId: second.jobId, step: 'approval', error: 'no decision within 72 hours', undoAvailable: false, origin: { channel: 'C-REQUESTS', threadTs: ts } });
+    await h.slack.notifier.idle();
+    parent = h.fake.message('C-REQUESTS', ts)!;
+    expect(JSON.stringify(parent.blocks)).toContain('Closed without a decision: no decision within 72 hours');
+    expect(h.fake.thread('C-REQUESTS', ts)).toHaveLength(0);
+  });
+
   it('a failure gets Retry and, after the rename, Undo', async () => {
     const { jobId, ts } = await requested(h);
     h.service.emit({ type: 'failed', jobId, error: 'IMAP login refused for john.smith01@mydomain.ovh', step: 'copy', undoAvailable: true, origin: { channel: 'C-REQUESTS', threadTs: ts } });

@@ -29,6 +29,8 @@ export interface RequestMessageInput {
   resetSourceAfter?: boolean;
   /** Undefined while waiting for a decision (buttons shown). */
   decision?: DecisionResult;
+  /** The request ended without a Slack decision (expired, cancelled): this line replaces the buttons. */
+  closed?: string;
 }
 
 function who(actor: Actor): string {
@@ -48,7 +50,10 @@ export function requestMessage(input: RequestMessageInput): SlackMessage {
     fields([
       `*Size*\n${formatBytes(plan.sizeBytes)}`,
       `*Requested by*\n${who(input.requester)}`,
-      `*Options*\n${[input.dryRun ? 'dry run' : undefined, input.resetSourceAfter ? 'reset the old account afterwards' : undefined].filter(Boolean).join(', ') || 'none'}`,
+      // unknown when re-drawn from the job's status alone
+      ...(input.dryRun === undefined && input.resetSourceAfter === undefined
+        ? []
+        : [`*Options*\n${[input.dryRun ? 'dry run' : undefined, input.resetSourceAfter ? 'reset the old account afterwards' : undefined].filter(Boolean).join(', ') || 'none'}`]),
       `*Job*\n\`${escapeMrkdwn(plan.jobId)}\``,
     ]),
   ];
@@ -69,7 +74,9 @@ export function requestMessage(input: RequestMessageInput): SlackMessage {
 
   const footer: KnownBlock[] = input.decision
     ? [decisionLine(input.decision)]
-    : [
+    : input.closed
+      ? [context([input.closed], 'closed')]
+      : [
         actions(
           [
             button({

@@ -1,9 +1,10 @@
 import { webApi } from '@slack/bolt';
 import type { CopyProgress } from '../../domain/copy-report.js';
 import type { Logger } from '../../log/logger.js';
-import type { Actor, MigrationEvent, MigrationService, RequestOrigin, StepName } from '../../pipeline/migration-service.js';
+import type { Actor, DecisionResult, MigrationEvent, MigrationService, RequestOrigin, StepName } from '../../pipeline/migration-service.js';
 import type { SlackMessage } from '../blocks/request-message.js';
 import { finalReportMessage } from '../blocks/report.js';
+import { requestMessage } from '../blocks/request-message.js';
 import { batchSummaryMessage, failureMessage, noticeMessage, progressMessage, stepMessage, type BatchRow } from '../blocks/thread.js';
 import { errorText } from '../deps.js';
 import type { ThreadRef, ThreadRegistry } from '../registry.js';
@@ -104,16 +105,18 @@ export class ThreadNotifier {
           this.dropLive(event.jobId);
           const thread = await this.thread(event.jobId, event.origin);
           if (!thread) return;
+          if (event.step === 'approval') {
+            // expired or cancelled before anyone decided: the buttons go, nothing to retry or undo
+            await this.redrawRequest(event.jobId, { closed: `:hourglass: Closed without a decision: ${event.error}` });
+            return;
+          }
           await this.post(thread, failureMessage(event), true);
         });
         return;
       case 'decided':
-        // Slack decisions update the request message in the action listener; tell the thread about the others.
+        // Slack decisions update the request message in the action listener; the others (CLI) are drawn here.
         if (event.decision.changed && event.decision.by.kind !== 'slack') {
-          this.enqueue(event.jobId, async () => {
-            const thread = await this.thread(event.jobId);
-            if (thread) await this.post(thread, noticeMessage(`${event.decision.state} by ${event.decision.by.id} (${event.decision.by.kind})`), false);
-          });
+          this.enqueue(event.jobId, () => this.redrawRequest(event.jobId, { decision: event.decision }));
         }
         return;
       case 'batch':
@@ -278,6 +281,17 @@ export class ThreadNotifier {
         if (batch) return batch;
         return origin?.threadTs ? { channel: origin.channel, ts: origin.threadTs } : undefined;
       },
+      true,
+    );
+  }
+
+  /** Re-draws a single request's message (the thread parent) from the job's status. */
+  private async redrawRequest(jobId: string, change: { decision?: DecisionResult; closed?: string }): Promise<void> {
+    const [status] = await this.options.service.status({ jobId });
+    const thread = await this.thread(jobId, status?.origin);
+    if (!status || !thread || thread.batchId) return;
+    await this.call(
+      () => this.options.client.chat.update({ channel: thread.channel, ts: thread.ts, ...requestMessage({ plan: status.plan, requester: status.requester, ...change }) }),
       true,
     );
   }
