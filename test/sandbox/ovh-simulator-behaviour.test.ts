@@ -43,13 +43,15 @@ describe('OVH API simulator: behaviour over real Dovecot', () => {
   let sim: OvhSimulator;
   let ovh: OvhClient;
   beforeAll(async () => {
-    sim = await OvhSimulator.start({ taskDelayMs: 200, renameDelayMs: 700 });
+    sim = await OvhSimulator.start({ taskDelayMs: 200, renameDelayMs: 1000 });
     ovh = clientFor(sim);
   });
   afterAll(async () => sim?.stop());
 
   it('moves tasks todo -> doing -> done, lists them while pending and keeps them readable', async () => {
+    sim.faults.slowTasks(1200);
     const task = (await ovh.requestPromised('POST', `${EX}/account/john.smith@mydomain.ovh/alias`, { alias: 'smith@mydomain.ovh' })) as Task;
+    sim.faults.clear();
     expect(task).toMatchObject({ function: 'addAlias', status: 'todo', finishDate: null });
     expect(await ovh.requestPromised('GET', `${EX}/task`)).toContain(task.id);
     expect(await ovh.requestPromised('GET', `${EX}/account/john.smith@mydomain.ovh/tasks`)).toContain(task.id);
@@ -81,7 +83,7 @@ describe('OVH API simulator: behaviour over real Dovecot', () => {
         () => undefined,
       ),
     );
-    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(renamed).toMatchObject({ state: 'ok', taskPendingId: 0 });
     expect(await failure(ovh.requestPromised('GET', `${EX}/account/john.smith@mydomain.ovh`))).toMatchObject({ error: 404 });
     expect(await ovh.requestPromised('GET', `${EX}/account/john.smith01@mydomain.ovh/alias`)).toContain('john@mydomain.ovh');
@@ -91,7 +93,9 @@ describe('OVH API simulator: behaviour over real Dovecot', () => {
   });
 
   it('attaches a domain as non-authoritative, then configures a free slot: slot consumed, Dovecot user created', async () => {
+    sim.faults.slowTasks(1500); // leaves room to see the domain not ready yet, even on a busy machine
     const task = (await ovh.requestPromised('POST', `${PRO}/domain`, { name: 'mydomain.ovh', type: 'nonAuthoritative', mxRelay: 'mx1.mail.ovh.net' })) as Task;
+    sim.faults.clear();
     expect(task.function).toBe('addDomain');
     expect(await ovh.requestPromised('GET', `${PRO}/domain/mydomain.ovh`)).toMatchObject({ state: 'creating', taskPendingId: task.id });
     // configuring on a domain that is not ready yet is refused

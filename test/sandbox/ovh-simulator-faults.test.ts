@@ -115,13 +115,13 @@ describe('OVH API simulator: fault injection, request log, persistence', () => {
     const retried = (await ovh.requestPromised('POST', `${PRO}/account/ann@small.ovh/alias`, { alias: 'annie@small.ovh' })) as { id: number };
     await waitFor('alias', async () => ((await ovh.requestPromised('GET', `${PRO}/task/${retried.id}`)) as { status: string }).status === 'done');
 
-    sim.faults.slowTasks(1500);
+    sim.faults.slowTasks(2000);
     const started = Date.now();
     const slow = (await ovh.requestPromised('DELETE', `${PRO}/account/ann@small.ovh/alias/annie@small.ovh`)) as { id: number };
     await new Promise((r) => setTimeout(r, 400));
     expect(await ovh.requestPromised('GET', `${PRO}/task/${slow.id}`)).toMatchObject({ status: 'todo' });
     await waitFor('slow task', async () => ((await ovh.requestPromised('GET', `${PRO}/task/${slow.id}`)) as { status: string }).status === 'done');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
     sim.faults.clear();
   });
 
