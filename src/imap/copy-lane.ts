@@ -5,8 +5,9 @@ import type { AppendSession, AppendSessionOptions, OpenAppendSession } from './a
 import { closeImap, connectImap } from './imap-client.js';
 
 /**
- * One lane of the parallel copy: a source connection (scans and body fetches) and an append session on the
- * destination. Both are opened lazily and reopened after `reset()` (a dropped connection).
+ * One lane of the parallel copy: a source connection (scans and body fetches), an append session on the
+ * destination, and a destination connection for scans and STORE (shared with other lanes when the server's
+ * connection limit is tight). Opened lazily and reopened after `reset()` (a dropped connection).
  */
 export class CopyLane {
   private sourceClient: ImapFlow | undefined;
@@ -19,6 +20,7 @@ export class CopyLane {
     private readonly to: ImapEndpoint,
     private readonly openAppendSession: OpenAppendSession | undefined,
     private readonly appendOptions: AppendSessionOptions,
+    readonly destination: ControlConnection,
     private readonly logger?: Logger,
   ) {}
 
@@ -27,6 +29,8 @@ export class CopyLane {
     if (!this.sourceClient?.usable) {
       this.sourceClient?.close();
       this.sourceClient = await connectImap(this.from, this.logger);
+      // Primes imapflow's folder cache: otherwise every first SELECT of a folder costs one or two LISTs.
+      await this.sourceClient.list({ listOnly: true });
     }
     return this.sourceClient;
   }
@@ -40,7 +44,7 @@ export class CopyLane {
 
   /** The clients whose state tells whether an error was a dropped connection. */
   get clients(): Array<{ usable: boolean } | undefined> {
-    return [this.sourceClient];
+    return [this.sourceClient, this.destination];
   }
 
   /** Drops both connections (after a failure); the next call reconnects. */
@@ -74,7 +78,7 @@ export class CopyLane {
   }
 }
 
-/** A single destination connection for listing, CREATE, scans, STORE and verification, reopened when dropped. */
+/** A destination connection for listing, CREATE, scans, STORE and verification, reopened when dropped. */
 export class ControlConnection {
   private client: ImapFlow | undefined;
   private closed = false;
@@ -89,6 +93,7 @@ export class ControlConnection {
     if (!this.client?.usable) {
       this.client?.close();
       this.client = await connectImap(this.endpoint, this.logger);
+      await this.client.list({ listOnly: true });
     }
     return this.client;
   }

@@ -37,10 +37,13 @@ export interface CopyMailboxOptions {
 }
 
 /**
- * Dovecot (and most servers) allow 10 connections per user and address: each lane uses one per side, plus one
- * control connection, so 8 leaves room for a mail client.
+ * Dovecot (and most servers) allow 10 connections per user and address. Each lane uses one connection at the
+ * source and an append session at the destination; destination scans use up to 4 more, fewer as lanes grow,
+ * so the destination never sees more than 9 (room for the user's own client).
  */
 export const MAX_CONNECTIONS = 8;
+const MAX_DESTINATION_CONNECTIONS = 9;
+const MAX_SCAN_CONNECTIONS = 4;
 const DEFAULT_CONNECTIONS = 4;
 const DEFAULT_IN_FLIGHT_BYTES = 16 * 1024 * 1024;
 /** Rounds for messages refused with a temporary error before they are reported as failures. */
@@ -75,8 +78,14 @@ interface FolderResult {
 class CopyRun {
   private readonly started = Date.now();
   private readonly lanes: CopyLane[] = [];
-  private readonly control: ControlConnection;
+  /** Destination connections for scans, STORE and CREATE; the first one also lists and reads the quota. */
+  private readonly controls: ControlConnection[] = [];
   private readonly progress: ProgressTracker;
+
+  private get control(): ControlConnection {
+    return this.controls[0];
+  }
+
   private readonly budget: ReconnectBudget;
   private readonly failures: CopyFailure[] = [];
   private readonly limits: StreamLimits;
@@ -84,14 +93,15 @@ class CopyRun {
 
   constructor(private readonly options: CopyMailboxOptions) {
     this.connections = Math.min(MAX_CONNECTIONS, Math.max(1, Math.floor(options.connections ?? DEFAULT_CONNECTIONS)));
-    this.control = new ControlConnection(options.to, options.logger);
+    const scanConnections = Math.max(1, Math.min(MAX_SCAN_CONNECTIONS, this.connections, MAX_DESTINATION_CONNECTIONS - this.connections));
+    for (let i = 0; i < scanConnections; i++) this.controls.push(new ControlConnection(options.to, options.logger));
     this.progress = new ProgressTracker(options.onProgress, options.progressIntervalMs ?? 250);
     this.budget = new ReconnectBudget(options.maxReconnects ?? 16, (attempts, cause) => new ReconnectBudgetExhausted(attempts, { cause }));
     const inFlightBytes = Math.max(2 * 1024 * 1024, Math.floor((options.maxInFlightBytes ?? DEFAULT_IN_FLIGHT_BYTES) / this.connections));
     this.limits = { ...DEFAULT_STREAM_LIMITS, inFlightBytes, batchBytes: Math.min(DEFAULT_STREAM_LIMITS.batchBytes, Math.ceil(inFlightBytes / 3)) };
     for (let id = 0; id < this.connections; id++) {
       this.lanes.push(
-        new CopyLane(id, options.from, options.to, options.dryRun ? undefined : options.openAppendSession ?? defaultOpenAppendSession, { batchSize: this.limits.batchMessages, maxInFlightBytes: this.limits.inFlightBytes }, options.logger),
+        new CopyLane(id, options.from, options.to, options.dryRun ? undefined : options.openAppendSession ?? defaultOpenAppendSession, { batchSize: this.limits.batchMessages, maxInFlightBytes: this.limits.inFlightBytes }, this.controls[id % this.controls.length], options.logger),
       );
     }
   }
@@ -116,8 +126,8 @@ class CopyRun {
       const order = [...plan.folders].sort((a, b) => bytesOf(b.missing) - bytesOf(a.missing) || b.matched.length - a.matched.length);
       await runOnWorkers(order, this.lanes, async (folder, lane) => {
         const result = await this.copyFolder(folder, lane);
-        // Verified right away on the control connection, overlapping with the other lanes' copying.
-        if (result.touched) result.final = await this.rescan(result.plan);
+        // Verified right away, overlapping with the other lanes' copying.
+        if (result.touched) result.final = await this.rescan(result.plan, lane.destination);
         results.set(folder.mapping.from, result);
       });
 
@@ -136,7 +146,7 @@ class CopyRun {
     signal?.throwIfAborted();
     const onAbort = () => {
       for (const lane of this.lanes) lane.destroy();
-      this.control.destroy();
+      for (const control of this.controls) control.destroy();
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -146,7 +156,7 @@ class CopyRun {
       throw error;
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      await Promise.allSettled([...this.lanes.map((lane) => lane.close()), this.control.close()]);
+      await Promise.allSettled([...this.lanes.map((lane) => lane.close()), ...this.controls.map((control) => control.close())]);
     }
   }
 
@@ -166,7 +176,7 @@ class CopyRun {
       } catch (error) {
         this.options.signal?.throwIfAborted();
         const involved = options.resetLanes ? this.lanes.flatMap((lane) => lane.clients) : [];
-        if (!isConnectionLoss(error, [this.control, ...involved])) throw error;
+        if (!isConnectionLoss(error, [...this.controls, ...involved])) throw error;
         this.log('warn', { err: error, attempt: this.budget.attempts + 1 }, 'connection lost, reconnecting');
         await this.budget.spend(error, this.options.signal);
         if (options.resetLanes) await Promise.all(this.lanes.map((lane) => lane.reset()));
@@ -192,13 +202,13 @@ class CopyRun {
       this.options.signal?.throwIfAborted();
       try {
         if (rescan) {
-          const destination = await scanFolder(await this.control.get(), mapping.to, { readOnly: false });
+          const destination = await scanFolder(await lane.destination.get(), mapping.to, { readOnly: false });
           plan = planFolder(mapping, initial.source, destination);
           rescan = false;
         }
         const policy = new FlagPolicy(plan.destination?.permanentFlags);
         if (!flagsSynced) {
-          const changed = await syncFlags(await this.control.get(), mapping.to, plan.matched, policy);
+          const changed = await syncFlags(await lane.destination.get(), mapping.to, plan.matched, policy);
           if (changed > 0) this.log('debug', { folder: mapping.from, changed }, 'flags re-synced');
           flagsSynced = true;
         }
@@ -233,7 +243,7 @@ class CopyRun {
         rescan = true;
       } catch (error) {
         this.options.signal?.throwIfAborted();
-        if (!isConnectionLoss(error, [this.control, ...lane.clients])) {
+        if (!isConnectionLoss(error, lane.clients)) {
           this.log('error', { err: error, folder: mapping.from }, 'folder failed');
           const reason = `folder failed: ${(error as Error).message ?? String(error)}`;
           for (const message of plan.missing) if (!refused.has(message.uid)) this.failures.push({ folder: mapping.from, uid: message.uid, reason });
@@ -249,8 +259,8 @@ class CopyRun {
   }
 
   /** The folder's source scan compared with the destination as it is now. */
-  private async rescan(plan: FolderPlan): Promise<FolderPlan> {
-    const destination = await this.withReconnect(async () => scanFolder(await this.control.get(), plan.mapping.to, { readOnly: false }), { resetLanes: false });
+  private async rescan(plan: FolderPlan, connection: ControlConnection): Promise<FolderPlan> {
+    const destination = await this.withReconnect(async () => scanFolder(await connection.get(), plan.mapping.to, { readOnly: false }), { resetLanes: false });
     return planFolder(plan.mapping, plan.source, destination);
   }
 

@@ -31,19 +31,18 @@ export function planFolder(mapping: FolderMapping, source: FolderScan, destinati
 }
 
 /**
- * Lists both accounts, maps folders, and scans every selectable folder on both sides (source scans spread over
- * the lanes, destination scans on the control connection). Reads only; writes nothing anywhere.
+ * Lists both accounts, maps folders, and scans every selectable folder on both sides, spread over the lanes.
+ * Reads only; writes nothing anywhere.
  */
 export async function derivePlan(lanes: CopyLane[], control: ControlConnection, options: { exclude?: RegExp; onFolder?: (folder: string) => void }): Promise<DerivedPlan> {
-  const destination = await control.get();
-  const [sourceFolders, destinationFolders] = await Promise.all([lanes[0].source().then(listAccountFolders), listAccountFolders(destination)]);
+  const [sourceFolders, destinationFolders] = await Promise.all([lanes[0].source().then(listAccountFolders), control.get().then(listAccountFolders)]);
   const mappings = mapFolders(sourceFolders, destinationFolders, { exclude: options.exclude });
   const selectable = mappings.filter((mapping) => mapping.selectable);
   const folders = new Map<string, FolderPlan>();
   await runOnWorkers(selectable, lanes, async (mapping, lane) => {
     options.onFolder?.(mapping.from);
     const source = await scanFolder(await lane.source(), mapping.from, { readOnly: true });
-    const target = mapping.create ? undefined : await scanFolder(await control.get(), mapping.to, { readOnly: false });
+    const target = mapping.create ? undefined : await scanFolder(await lane.destination.get(), mapping.to, { readOnly: false });
     folders.set(mapping.from, planFolder(mapping, source, target));
   });
   const quota = await readStorageQuota(await control.get());

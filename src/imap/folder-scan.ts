@@ -20,11 +20,12 @@ export interface FolderScan {
  * derive what is left to copy, without reading any body. Read-only (EXAMINE) unless flags will be stored.
  */
 export async function scanFolder(client: ImapFlow, path: string, options: { readOnly: boolean }): Promise<FolderScan> {
+  const alreadySelected = client.mailbox && client.mailbox.path === path;
   const lock = await client.getMailboxLock(path, { readOnly: options.readOnly });
   try {
     // A mailbox selected earlier on this connection shows messages appended by other sessions only after a
     // command that lets the server send EXISTS; FETCH 1:* alone would scan the old view.
-    await client.noop();
+    if (alreadySelected) await client.noop();
     const mailbox = client.mailbox;
     const permanentFlags = mailbox && mailbox.permanentFlags ? [...mailbox.permanentFlags] : undefined;
     const messages: ScannedMessage[] = [];

@@ -107,13 +107,6 @@ describe('migrate-mailbox copy (CLI)', () => {
     expect(result.stderr).toMatch(/^migrate-mailbox copy: --from .* is required/);
   });
 
-  it('refuses a plain-text login to a remote host unless --allow-plaintext', async () => {
-    const result = await cli(['--from', 'imap://a@192.0.2.1:1', '--to', url(destination, 'json@dest.example'), '--json']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/192\.0\.2\.1/);
-    expect(copyReportSchema.strict().parse(JSON.parse(result.stdout)).ok).toBe(false);
-  }, 40_000);
-
   it('resumes after kill -9 mid-copy without duplicates, then --json reports the exact shape', async () => {
     const args = ['--from', url(source, SOURCE), '--to', url(destination, 'killed@dest.example'), '--exclude', '^INBOX\\.Petit$'];
     const killed = await cli(args, {}, (kill) => {
