@@ -165,4 +165,14 @@ describe('APPEND on the wire (scripted server)', () => {
     expect(server.appends).toHaveLength(1);
     expect(server.appends[0]!.literals).toHaveLength(1);
   });
+
+  it('falls back to LOGIN without AUTH=PLAIN, sending a non-ASCII password as a literal', async () => {
+    server = await ScriptedImapServer.start({ capabilities: 'IMAP4rev1 LITERAL+', onCommand: (c, socket) => void socket.write(`${c.tag} OK done\r\n`) });
+    const session = await openAppendSession({ ...endpoint(server.port), user: 'jo\\hn "x"', password: 'pässwörd' });
+    await session.close();
+    const login = server.received.find((c) => c.text.startsWith('LOGIN'))!;
+    expect(login.text).toBe('LOGIN "jo\\\\hn \\"x\\"" <literal 10>');
+    expect(login.literals[0]!.toString('utf8')).toBe('pässwörd');
+    expect(login.announcements).toEqual(['10']);
+  });
 });

@@ -1,15 +1,19 @@
 /**
- * A quick local measurement of the append side alone (not a test): N small messages into a fresh Dovecot in
- * each mode, on loopback and through the bench's delay proxy. Run: npx tsx test/imap/append/measure-append.ts [N]
+ * A quick local measurement of the append side alone (not a test): 5,000 small messages into a fresh Dovecot
+ * in each mode, on loopback and through the bench's delay proxy (10 ms each way), plus imapflow's one-at-a-time
+ * append() for comparison. Run: npx tsx test/imap/append/measure-append.ts [MODE COUNT DELAY_MS]
  */
+import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { ImapFlow } from 'imapflow';
 import { DovecotServer } from '../../../src/sandbox/dovecot.js';
 import { openAppendSession } from '../../../src/imap/append/open-append-session.js';
 import type { AppendItem } from '../../../src/imap/append/append-session.js';
 import { DelayProxy } from '../../../bench/delay-proxy.js';
 
-const COUNT = Number(process.argv[2] ?? 5_000);
+const run = promisify(execFile);
 const DELAY_MS = Number(process.env.DELAY_MS ?? 10);
 const USER = 'measure@example.org';
 const PASSWORD = 'secret';
@@ -36,6 +40,7 @@ async function runOurs(mode: 'multiappend' | 'pipelined' | 'plain', count: numbe
   try {
     const session = await openAppendSession({ host: '127.0.0.1', port: proxy?.port ?? server.port, security: 'plain', user: USER, password: PASSWORD }, { mode });
     peakRss = process.memoryUsage().rss;
+    const startRss = peakRss;
     const started = performance.now();
     const cpu = process.cpuUsage();
     let bytes = 0;
@@ -62,7 +67,7 @@ async function runOurs(mode: 'multiappend' | 'pipelined' | 'plain', count: numbe
     const clientCpu = (used.user + used.system) / 1e6;
     await session.close();
     if (failed) throw new Error(`${failed} failed`);
-    return `${mode.padEnd(11)} ${delayMs ? `${2 * delayMs} ms RTT` : 'loopback  '} ${String(count).padStart(5)} msgs ${(bytes / 1048576).toFixed(1)} MiB  ${seconds.toFixed(2)} s  ${Math.round(count / seconds)} msg/s  ${commands} APPEND commands  client CPU ${clientCpu.toFixed(1)} s  peak RSS ${Math.round(peakRss / 1048576)} MB`;
+    return `${mode.padEnd(11)} ${delayMs ? `${2 * delayMs} ms RTT` : 'loopback  '} ${String(count).padStart(5)} msgs ${(bytes / 1048576).toFixed(1)} MiB  ${seconds.toFixed(2)} s  ${Math.round(count / seconds)} msg/s  ${commands} APPEND commands  client CPU ${clientCpu.toFixed(1)} s  RSS ${Math.round(startRss / 1048576)} -> peak ${Math.round(peakRss / 1048576)} MB`;
   } finally {
     await proxy?.close();
     await server.destroy();
@@ -85,15 +90,26 @@ async function runImapflowOneByOne(count: number): Promise<string> {
   }
 }
 
-console.log(`load average before: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-if (process.env.ONLY === 'baseline') {
-  console.log(await runImapflowOneByOne(Math.min(COUNT, 1_000)));
-  console.log(await runOurs('pipelined', Math.min(COUNT, 1_000), 0));
-  process.exit(0);
+const [modeArg, countArg, delayArg] = process.argv.slice(2);
+if (modeArg === 'imapflow') {
+  console.log(await runImapflowOneByOne(Number(countArg)));
+} else if (modeArg) {
+  console.log(await runOurs(modeArg as 'multiappend' | 'pipelined' | 'plain', Number(countArg), Number(delayArg ?? 0)));
+} else {
+  // Each configuration in its own process, so peak RSS is its own.
+  const runs: [string, number, number][] = [
+    ['multiappend', 5_000, 0],
+    ['pipelined', 5_000, 0],
+    ['plain', 5_000, 0],
+    ['multiappend', 5_000, DELAY_MS],
+    ['pipelined', 5_000, DELAY_MS],
+    ['plain', 500, DELAY_MS],
+    ['imapflow', 1_000, 0],
+  ];
+  for (const [mode, count, delay] of runs) {
+    const before = loadavg()[0]!.toFixed(1);
+    const { stdout } = await run(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), mode, String(count), String(delay)]);
+    console.log(`${stdout.trim()}  (load ${before})`);
+  }
 }
-for (const mode of ['multiappend', 'pipelined', 'plain'] as const) console.log(await runOurs(mode, COUNT, 0));
-for (const mode of ['multiappend', 'pipelined'] as const) console.log(await runOurs(mode, COUNT, DELAY_MS));
-console.log(await runOurs('plain', Math.min(COUNT, 500), DELAY_MS));
-console.log(await runImapflowOneByOne(Math.min(COUNT, 1_000)));
-console.log(`load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 clearInterval(sampler);
