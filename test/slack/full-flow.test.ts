@@ -107,4 +107,31 @@ describe('full flow with the real worker, Redis and sandbox: command -> modal ->
     for (const m of h.fake.messages.values()) expect(JSON.stringify(m)).not.toContain(password);
     expect(await pipelineParts.messages(SOURCE, password)).not.toHaveLength(0);
   }, 150_000);
+
+  it('a rejected request: the request says who rejected, the thread gets the approval step, no report', async () => {
+    const before = h.fake.callsOf('chat.postMessage').length;
+    const metadata = JSON.stringify({ channel: 'C-REQUESTS', commandChannel: 'C-REQUESTS' });
+    await h.interact(
+      viewSubmission({
+        callbackId: CALLBACK.request,
+        privateMetadata: metadata,
+        values: {
+          [BLOCK.source]: { [ACTION.source]: { selected_option: { value: 'jane.doe@mydomain.ovh' } } },
+          [BLOCK.destination]: { [ACTION.destination]: { selected_option: { value: 'mxplan-sb33333-1' } } },
+        },
+      }),
+    );
+    const posted = h.fake.callsOf('chat.postMessage')[before]!;
+    const ts = posted.response.ts as string;
+    const request = h.fake.message('C-REQUESTS', ts)!;
+    const jobId = request.blocks!.find((b) => b.type === 'actions').elements[0].value as string;
+    await h.interact(buttonClick({ actionId: ACTION.reject, value: jobId, user: 'U-GROUP-APPROVER', channel: 'C-REQUESTS', message: request }));
+    const reply = await waitFor(() => h.fake.thread('C-REQUESTS', ts).find((m) => (m.text ?? '').startsWith('Approval: failed')), 30_000, 'the approval step reply');
+    expect(reply.text).toContain('rejected by U-GROUP-APPROVER');
+    await waitFor(async () => (await service.status({ jobId }))[0]?.state === 'rejected', 30_000, 'rejected state');
+    await new Promise((r) => setTimeout(r, 300));
+    await h.slack.notifier.idle();
+    expect(h.fake.thread('C-REQUESTS', ts).map((m) => m.text)).toEqual([reply.text]);
+    expect(JSON.stringify(h.fake.message('C-REQUESTS', ts)!.blocks)).toContain('Rejected by <@U-GROUP-APPROVER>');
+  }, 60_000);
 });

@@ -207,6 +207,38 @@ describe('thread notifier', () => {
     expect(h.fake.thread('C-REQUESTS', ts)).toHaveLength(0);
   });
 
+  it('a request closed without a decision gets no report: its buttons give way to why', async () => {
+    const { jobId, ts } = await requested(h);
+    const job = h.service.jobs.get(jobId)!;
+    job.status.state = 'rejected';
+    job.status.steps = [
+      { name: 'preflight', status: 'done' },
+      { name: 'approval', status: 'failed', detail: 'no decision before the approval timeout' },
+      { name: 'rename-source', status: 'skipped', detail: 'no decision before the approval timeout' },
+    ];
+    h.service.emit({ type: 'finished', jobId, report: { foldersNotInSync: [], dns: [], aliasesRecreated: [], toRecreateByHand: [] }, origin: { channel: 'C-REQUESTS', threadTs: ts }, requester: { kind: 'slack', id: 'U-REQUESTER' } });
+    await h.slack.notifier.idle();
+    expect(h.fake.thread('C-REQUESTS', ts)).toHaveLength(0);
+    const parent = h.fake.message('C-REQUESTS', ts)!;
+    expect(parent.blocks!.some((b) => b.type === 'actions')).toBe(false);
+    expect(JSON.stringify(parent.blocks)).toContain('Closed: no decision before the approval timeout');
+    expect(h.service.callsOf('takeDestinationPassword')).toHaveLength(0);
+  });
+
+  it('a dry run ends with one line, no report, no reset button', async () => {
+    const { jobId, ts } = await requested(h);
+    h.service.jobs.get(jobId)!.status.steps = [
+      { name: 'preflight', status: 'done' },
+      { name: 'approval', status: 'done' },
+      { name: 'rename-source', status: 'skipped', detail: 'dry run: nothing changed' },
+    ];
+    h.service.emit({ type: 'finished', jobId, report: { foldersNotInSync: [], dns: [], aliasesRecreated: [], toRecreateByHand: [] }, origin: { channel: 'C-REQUESTS', threadTs: ts }, requester: { kind: 'slack', id: 'U-REQUESTER' } });
+    await h.slack.notifier.idle();
+    const [reply] = h.fake.thread('C-REQUESTS', ts);
+    expect(reply!.text).toContain('dry run: nothing changed');
+    expect(JSON.stringify(reply!.blocks)).not.toContain(ACTION.resetSource);
+  });
+
   it('a failure gets Retry and, after the rename, Undo', async () => {
     const { jobId, ts } = await requested(h);
     h.service.emit({ type: 'failed', jobId, error: 'IMAP login refused for john.smith01@mydomain.ovh', step: 'copy', undoAvailable: true, origin: { channel: 'C-REQUESTS', threadTs: ts } });

@@ -50,6 +50,7 @@ export function register(app: App, deps: SlackDeps): void {
           return;
         }
         const result = await deps.service.decide(jobId, { approve, by: { kind: 'slack', id: userId } });
+        deps.registry.markDecided(jobId);
         if (!result.changed) {
           const who = result.by.kind === 'slack' ? `<@${result.by.id}>` : result.by.id;
           await ephemeral(client, channel, userId, `Already ${result.state} by ${who} on ${slackDate(result.at)}: nothing changed.`);
@@ -104,7 +105,10 @@ export function register(app: App, deps: SlackDeps): void {
           return;
         }
         const results = [];
-        for (const jobId of jobIds) results.push(await deps.service.decide(jobId, { approve, by: { kind: 'slack', id: userId } }));
+        for (const jobId of jobIds) {
+          results.push(await deps.service.decide(jobId, { approve, by: { kind: 'slack', id: userId } }));
+          deps.registry.markDecided(jobId);
+        }
         const first = results.find((r) => r.changed);
         if (!first) {
           await ephemeral(client, channel, userId, 'This batch was already decided: nothing changed.');

@@ -114,6 +114,7 @@ export class ThreadNotifier {
         });
         return;
       case 'decided':
+        this.options.registry.markDecided(event.jobId);
         // Slack decisions update the request message in the action listener; the others (CLI) are drawn here.
         if (event.decision.changed && event.decision.by.kind !== 'slack') {
           this.enqueue(event.jobId, () => this.redrawRequest(event.jobId, { decision: event.decision }));
@@ -302,6 +303,22 @@ export class ThreadNotifier {
     const thread = await this.thread(jobId, origin);
     if (!thread) return;
     const [status] = await this.options.service.status({ jobId }).catch(() => []);
+    const approval = status?.steps.find((s) => s.name === 'approval');
+    if (status?.state === 'rejected' || approval?.status === 'failed') {
+      // rejected, or no decision in time: nothing ran, there is no report; an undecided request loses its buttons
+      if (!this.options.registry.wasDecided(jobId) && !thread.batchId) {
+        await this.redrawRequest(jobId, { closed: `:no_entry: Closed: ${approval?.detail ?? 'rejected'}` });
+      }
+      return;
+    }
+    const steps = status?.steps ?? [];
+    const changedSomething = steps.length === 0 || steps.some((s) => s.status === 'done' && s.name !== 'preflight' && s.name !== 'approval');
+    if (!changedSomething) {
+      // a dry run (or a request that had nothing to do): the checks passed, nothing changed, nothing to reset
+      const why = steps.find((s) => s.status === 'skipped')?.detail ?? 'nothing changed';
+      await this.post(thread, noticeMessage(`:white_check_mark: Finished: every check passed; ${why}.`), true);
+      return;
+    }
     const resetDone = status?.steps.some((s) => s.name === 'reset-source' && s.status === 'done') ?? false;
     const message = finalReportMessage({ jobId, source: status?.plan.source.address ?? jobId, report, offerReset: !resetDone });
     await this.post(thread, message, true);
