@@ -29,6 +29,16 @@ function smallFixture(): SimulatorFixture {
         freeSlots: 2,
         mailbox: { separator: '.', prefix: 'INBOX.', specialUse: {} },
       },
+      {
+        platform: 'exchange',
+        organization: 'private-org',
+        service: 'exch-dedicated',
+        offer: 'dedicated',
+        hostname: 'ex9.sandbox.local',
+        domain: 'dedicated.ovh',
+        accounts: [],
+        mailbox: { separator: '/', prefix: '', specialUse: {} },
+      },
     ],
   };
 }
@@ -160,6 +170,26 @@ describe('OVH API simulator: fault injection, request log, persistence', () => {
     expect(await canLogin(sim, 'ann@small.ovh', 'Small-Pass-02')).toBe(false);
   });
 
+  it('creates accounts with POST on a dedicated Exchange (hosted ones only configure slots)', async () => {
+    const EXD = '/email/exchange/private-org/service/exch-dedicated';
+    expect(
+      await failure(ovh.requestPromised('POST', `${EXD}/account`, { login: 'bo', domain: 'dedicated.ovh', password: 'weak', license: 'standard' })),
+    ).toMatchObject({ error: 400 });
+    const task = (await ovh.requestPromised('POST', `${EXD}/account`, { login: 'bo', domain: 'dedicated.ovh', password: 'Dedicated-Pass-1', license: 'standard', displayName: 'Bo' })) as { id: number; function: string };
+    expect(task.function).toBe('addAccount');
+    expect(await ovh.requestPromised('GET', `${EXD}/account/bo@dedicated.ovh`)).toMatchObject({ state: 'creating', configured: false });
+    await waitFor('created', async () => ((await ovh.requestPromised('GET', `${EXD}/task/${task.id}`)) as { status: string }).status === 'done');
+    expect(await ovh.requestPromised('GET', `${EXD}/account/bo@dedicated.ovh`)).toMatchObject({ state: 'ok', configured: true, displayName: 'Bo', accountLicense: 'standard' });
+    const endpoint = sim.imapEndpointFor('bo@dedicated.ovh');
+    const client = new ImapFlow({ host: endpoint.host, port: endpoint.port, secure: true, tls: { ca: [endpoint.ca] }, auth: { user: 'bo@dedicated.ovh', pass: 'Dedicated-Pass-1' }, logger: false });
+    await client.connect();
+    await client.logout();
+    // a dedicated offer deletes for real: no slot comes back
+    const del = (await ovh.requestPromised('DELETE', `${EXD}/account/bo@dedicated.ovh`)) as { id: number };
+    await waitFor('deleted', async () => ((await ovh.requestPromised('GET', `${EXD}/task/${del.id}`)) as { status: string }).status === 'done');
+    expect(await ovh.requestPromised('GET', `${EXD}/account`)).toEqual([]);
+  });
+
   it('exposes the endpoint environment for the product', () => {
     const env = sim.endpointEnv();
     expect(env).toMatchObject({
@@ -172,7 +202,7 @@ describe('OVH API simulator: fault injection, request log, persistence', () => {
     expect(env.OVH_CA_FILE).toMatch(/simulator-ca\.pem$/);
     expect(env.IMAP_CA_FILE).toBe(env.OVH_CA_FILE);
     const endpoint = sim.imapEndpointOfService('emailpro:pro-small-1');
-    expect(JSON.parse(env.IMAP_ENDPOINTS)).toEqual({ 'pro9.sandbox.local': `127.0.0.1:${endpoint.port}` });
+    expect(JSON.parse(env.IMAP_ENDPOINTS)).toMatchObject({ 'pro9.sandbox.local': `127.0.0.1:${endpoint.port}` });
   });
 });
 
