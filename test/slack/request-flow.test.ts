@@ -183,6 +183,14 @@ describe('request flow: command, modal, options, submission', () => {
     expect(h.service.callsOf('submit')).toHaveLength(0);
   });
 
+  it('an expired trigger id: the user is told privately to run the command again', async () => {
+    h.fake.failNext('views.open', 'expired_trigger_id');
+    const res = await h.command('');
+    expect(res.status).toBe(200);
+    expect(h.fake.responses.at(-1)!.body).toMatchObject({ response_type: 'ephemeral' });
+    expect(h.fake.responses.at(-1)!.body.text).toMatch(/expired_trigger_id.*run the command again/);
+  });
+
   it('/migrate-mailbox help answers privately; unknown text gets help too', async () => {
     const res = await h.command('help');
     const body = await res.json();

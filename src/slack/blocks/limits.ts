@@ -219,6 +219,9 @@ export function option(text: string, value: string, description?: string): Plain
   };
 }
 
+/** The value of the "… N more" option: not a choice, refused on submission. */
+export const MORE_OPTION_VALUE = '__more__';
+
 /** At most 100 options; when more matched, the last slot says how many were left out (type more to narrow). */
 export function optionList(options: readonly (PlainTextOption | undefined)[]): PlainTextOption[] {
   const valid = options.filter((o): o is PlainTextOption => o !== undefined);
@@ -226,7 +229,7 @@ export function optionList(options: readonly (PlainTextOption | undefined)[]): P
   const shown = valid.slice(0, LIMITS.selectOptions - 1);
   shown.push({
     text: { type: 'plain_text', text: fit(`${moreLine(valid.length - shown.length)}: type more to narrow`, LIMITS.optionText) },
-    value: '__more__',
+    value: MORE_OPTION_VALUE,
   });
   return shown;
 }

@@ -58,13 +58,23 @@ export function register(app: App, deps: SlackDeps): void {
     await ack();
 
     // The trigger id expires 3 s after the command: open the modal before anything slow.
+    const open = async (view: Parameters<typeof client.views.open>[0]['view']) => {
+      try {
+        return await client.views.open({ trigger_id: command.trigger_id, view });
+      } catch (error) {
+        logger.warn(`views.open failed: ${errorText(error)}`);
+        await respond({ response_type: 'ephemeral', text: `I could not open the form (${errorText(error).slice(0, 200)}). Please run the command again.` }).catch(() => undefined);
+        return undefined;
+      }
+    };
     if (parsed.kind === 'batch') {
-      await client.views.open({ trigger_id: command.trigger_id, view: batchModal(metadata) });
+      await open(batchModal(metadata));
       return;
     }
     if (parsed.kind === 'open') {
       const view = requestModal({ metadata, prefill: { source: parsed.source, destination: parsed.destination } });
-      const opened = await client.views.open({ trigger_id: command.trigger_id, view });
+      const opened = await open(view);
+      if (!opened) return;
       if (parsed.source && parsed.destination && opened.view?.id) {
         await prefillFromPlan(deps, client, opened.view.id, opened.view.hash, metadata, parsed.source, parsed.destination, command.user_id).catch(
           (error: unknown) => logger.warn(`could not pre-fill the request modal: ${errorText(error)}`),

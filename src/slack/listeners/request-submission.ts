@@ -6,7 +6,7 @@ import type { SlackDeps } from '../deps.js';
 import { errorText, within } from '../deps.js';
 import { decodeMetadata, pendingModal, requestModal, type RequestMetadata } from '../blocks/request-modal.js';
 import { placeholderMessage, refusedMessage, requestMessage } from '../blocks/request-message.js';
-import { LIMITS, fit, section } from '../blocks/limits.js';
+import { LIMITS, MORE_OPTION_VALUE, fit, section } from '../blocks/limits.js';
 import { noticeMessage } from '../blocks/thread.js';
 
 type StateValues = Record<string, Record<string, {
@@ -20,7 +20,12 @@ const address = z.string().trim().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'Pick a ma
 /** What the modal must hold before the pipeline is even asked; keys are the modal's block ids. */
 export const requestFormSchema = z.object({
   [BLOCK.source]: address,
-  [BLOCK.destination]: z.string().trim().min(1, 'Pick a destination service.').max(255),
+  [BLOCK.destination]: z
+    .string()
+    .trim()
+    .min(1, 'Pick a destination service.')
+    .max(255)
+    .refine((v) => v !== MORE_OPTION_VALUE, 'Type part of the service name to narrow the list, then pick one.'),
   [BLOCK.temporaryName]: z
     .string()
     .trim()
