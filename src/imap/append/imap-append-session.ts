@@ -189,7 +189,7 @@ export class ImapAppendSession implements AppendSession {
     if (!this.connection.lost) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        this.connection.simple('LOGOUT').catch(() => undefined),
+        this.connection.logout().catch(() => undefined),
         new Promise((resolve) => (timer = setTimeout(resolve, this.settings.logoutTimeoutMs))),
       ]);
       clearTimeout(timer);

@@ -45,6 +45,7 @@ export class ImapWireConnection {
   private greetingSettlers: { resolve(r: ImapResponse): void; reject(e: Error): void } | undefined;
   readonly greeting: Promise<ImapResponse>;
   private responseTimeoutMs = 0;
+  private loggingOut = false;
 
   private constructor(
     socket: Socket | TLSSocket,
@@ -131,6 +132,12 @@ export class ImapWireConnection {
   /** A one-line command without literals, e.g. `CAPABILITY`. */
   simple(line: string): Promise<ImapResponse> {
     return this.command([Buffer.from(`${line}\r\n`, 'utf8')]);
+  }
+
+  /** LOGOUT: the BYE that precedes its OK is expected, not a loss. */
+  logout(): Promise<ImapResponse> {
+    this.loggingOut = true;
+    return this.simple('LOGOUT');
   }
 
   /**
@@ -224,8 +231,12 @@ export class ImapWireConnection {
       command.resolve(response);
       return;
     }
-    if (response.status === 'BYE') this.byeText = response.text;
     for (const listener of this.untaggedListeners) listener(response);
+    if (response.status === 'BYE' && !this.loggingOut) {
+      // No tagged response will follow a BYE: do not wait for the server to close the socket.
+      this.byeText = response.text;
+      this.destroy();
+    }
   }
 
   private async pump(): Promise<void> {

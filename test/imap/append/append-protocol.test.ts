@@ -133,6 +133,18 @@ describe('APPEND on the wire (scripted server)', () => {
     await session.close();
   });
 
+  it('does not wait for the socket to close after an unsolicited BYE', async () => {
+    server = await ScriptedImapServer.start({
+      capabilities: `${BASE} LITERAL+`,
+      onCommand: (command, socket) => void socket.write(command.literals[0]!.includes('message 1') ? '* BYE Autologout; idle for too long\r\n' : `${command.tag} OK done\r\n`),
+    });
+    const session = await openAppendSession(endpoint(server.port), { responseTimeoutMs: 60_000 });
+    const started = Date.now();
+    await expect(session.append('INBOX', [item('0'), item('1'), item('2')])).rejects.toThrow(/the server said "Autologout; idle for too long"/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await session.close();
+  });
+
   it('treats a silent server as lost after responseTimeoutMs', async () => {
     server = await ScriptedImapServer.start({ capabilities: `${BASE} LITERAL+`, onCommand: () => undefined });
     const session = await openAppendSession(endpoint(server.port), { responseTimeoutMs: 300 });
