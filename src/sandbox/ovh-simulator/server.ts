@@ -284,8 +284,12 @@ export class OvhSimulator {
     return this.binding.server(key);
   }
 
-  /** Where the IMAP server of the account with this primary address listens. */
-  imapEndpointFor(address: string): ImapEndpointInfo {
+  /**
+   * Where the IMAP server of the account with this primary address listens. When the same address exists on
+   * two services (mid-migration), the first service in fixture order wins unless `serviceKey` is given.
+   */
+  imapEndpointFor(address: string, serviceKey?: string): ImapEndpointInfo {
+    if (serviceKey) return this.imapEndpointOfService(serviceKey);
     const found = this.state.findAddress(address);
     if (!found) throw new Error(`no account ${address} in the simulator`);
     return this.imapEndpointOfService(found.service.key);
