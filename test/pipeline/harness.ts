@@ -1,5 +1,5 @@
 import { ImapFlow } from 'imapflow';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createLogger } from '../../src/log/logger.js';
 import { OvhClient } from '../../src/ovh/ovh-client.js';
 import { createMailPlatformFactory, type OvhPlatformFactory } from '../../src/ovh/platform-factory.js';
@@ -32,7 +32,10 @@ export const CLI: { kind: 'cli'; id: string } = { kind: 'cli', id: 'tester' };
 /** Real parts for pipeline tests: a redis-server, the OVH simulator with its Dovecots, the OVH layer, the copier. */
 export class Harness {
   readonly logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  readonly secrets = SecretBox.random();
+  /** Hex, so that a worker in a child process can share it. */
+  readonly secretsKey = randomBytes(32).toString('hex');
+  readonly secrets = SecretBox.fromText(this.secretsKey);
+  ovh!: { host: string; port: number; appKey: string; appSecret: string; consumerKey?: string };
   factory!: OvhPlatformFactory;
   deps!: StepDeps;
   private readonly closers: (() => Promise<unknown>)[] = [];
@@ -46,26 +49,10 @@ export class Harness {
     ]);
     const harness = new Harness(redis, sim);
     const env = sim.endpointEnv();
-    const client = new OvhClient({
-      host: env.OVH_HOST,
-      port: Number(env.OVH_PORT),
-      appKey: env.OVH_APP_KEY!,
-      appSecret: env.OVH_APP_SECRET!,
-      consumerKey: env.OVH_CONSUMER_KEY,
-      ca: sim.caCertificate,
-      baseDelayMs: 20,
-      maxDelayMs: 200,
-    });
-    harness.factory = createMailPlatformFactory(client, { taskWait: FAST_WAIT, stateWait: FAST_WAIT, cacheMs: 60_000 });
-    harness.deps = {
-      directory: directoryFromFactory(harness.factory),
-      copier: defaultCopier,
-      imapEndpoint: createImapEndpointResolver({ endpoints: sim.imapEndpoints(), ca: sim.caCertificate }),
-      secrets: harness.secrets,
-      mxRelay: 'mx1.mail.ovh.net',
-      imapConnections: 2,
-      logger: harness.logger,
-    };
+    harness.ovh = { host: env.OVH_HOST!, port: Number(env.OVH_PORT), appKey: env.OVH_APP_KEY!, appSecret: env.OVH_APP_SECRET!, consumerKey: env.OVH_CONSUMER_KEY };
+    const built = buildDeps({ ovh: harness.ovh, ca: sim.caCertificate, endpoints: sim.imapEndpoints(), secretsKey: harness.secretsKey }, harness.logger);
+    harness.factory = built.factory;
+    harness.deps = built.deps;
     return harness;
   }
 
@@ -85,6 +72,11 @@ export class Harness {
       this.closers.push(() => worker!.close(true));
     }
     return { prefix, service, worker, events, settings };
+  }
+
+  /** What a worker in a child process needs to join this harness (see worker-child.ts). */
+  childConfig(settings: { connection: unknown; prefix: string; tuning: Partial<QueueTuning> }): ChildConfig {
+    return { ...settings, ovh: this.ovh, ca: this.sim.caCertificate, endpoints: this.sim.imapEndpoints(), secretsKey: this.secretsKey };
   }
 
   async stop(): Promise<void> {
@@ -140,4 +132,32 @@ export async function waitForState(service: BullMigrationService, jobId: string,
     timeoutMs,
     `${jobId} to reach ${states.join('/')}`,
   );
+}
+
+export interface ChildConfig {
+  connection?: unknown;
+  prefix?: string;
+  tuning?: Partial<QueueTuning>;
+  ovh: { host: string; port: number; appKey: string; appSecret: string; consumerKey?: string };
+  ca: string;
+  endpoints: Record<string, string>;
+  secretsKey: string;
+}
+
+/** The OVH layer, the copier and the IMAP lookup, wired for tests (fast polling). */
+export function buildDeps(config: ChildConfig, logger: StepDeps['logger']): { factory: OvhPlatformFactory; deps: StepDeps } {
+  const client = new OvhClient({ ...config.ovh, ca: config.ca, baseDelayMs: 20, maxDelayMs: 200 });
+  const factory = createMailPlatformFactory(client, { taskWait: FAST_WAIT, stateWait: FAST_WAIT, cacheMs: 60_000 });
+  return {
+    factory,
+    deps: {
+      directory: directoryFromFactory(factory),
+      copier: defaultCopier,
+      imapEndpoint: createImapEndpointResolver({ endpoints: config.endpoints, ca: config.ca }),
+      secrets: SecretBox.fromText(config.secretsKey),
+      mxRelay: 'mx1.mail.ovh.net',
+      imapConnections: 2,
+      logger,
+    },
+  };
 }
