@@ -120,7 +120,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   // JSON logs are for debugging; the human output below says what happened.
-  const logger = createLogger(['debug', 'trace'].includes(config.LOG_LEVEL) ? config.LOG_LEVEL : 'error');
+  const logger = createLogger(['debug', 'trace', 'silent'].includes(config.LOG_LEVEL) ? config.LOG_LEVEL : 'error');
   const controller = new AbortController();
   const interrupt = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', interrupt);
