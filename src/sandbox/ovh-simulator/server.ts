@@ -131,8 +131,23 @@ export class OvhSimulator {
     const fresh = !(stateFile && existsSync(stateFile));
     if (!fresh) {
       data = JSON.parse(await readFile(stateFile!, 'utf8'));
-      // tasks that were running when the sandbox stopped are lost: mark them as errors
+      // work that was running when the sandbox stopped is lost: its tasks end in error, its objects go back
+      // to their state before the call (as a failed task leaves them)
       for (const task of data.tasks) if (task.status === 'todo' || task.status === 'doing') task.status = 'error';
+      for (const service of data.services) {
+        service.accounts = service.accounts.filter((a) => !a.hidden);
+        for (const account of service.accounts) {
+          account.pendingRename = undefined;
+          if (account.state === 'creating' || account.state === 'deleting') account.state = 'ok';
+          account.taskPendingId = 0;
+          account.protocol.taskPendingId = 0;
+          for (const alias of account.aliases) alias.taskPendingId = 0;
+        }
+        for (const domain of service.domains) {
+          if (domain.state !== 'ok') domain.state = 'ok';
+          domain.taskPendingId = 0;
+        }
+      }
     } else {
       ({ data, seeds } = stateFromFixture(options.fixture ?? sandboxFixture()));
     }
