@@ -41,7 +41,6 @@ interface LiveMessage {
 export class ThreadNotifier {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly live = new Map<string, LiveMessage>();
-  private readonly batchRows = new Map<string, BatchRow[]>();
   /** The step each job is running, to title its progress message (copy, then delta). */
   private readonly runningStep = new Map<string, StepName>();
   private unsubscribe?: () => void;
@@ -254,7 +253,7 @@ export class ThreadNotifier {
     clearTimeout(live.timer);
     live.timer = undefined;
     if (live.pending && live.ts) {
-      const [jobThread] = [this.options.registry.job(key)];
+      const jobThread = this.options.registry.job(key);
       if (jobThread) {
         const message = live.pending;
         live.pending = undefined;
@@ -271,7 +270,6 @@ export class ThreadNotifier {
   }
 
   private batch(batchId: string, rows: BatchRow[], origin?: RequestOrigin): void {
-    this.batchRows.set(batchId, rows);
     const known = this.options.registry.batch(batchId);
     const requester = known?.requester.id ?? 'unknown';
     this.updateLive(
