@@ -209,6 +209,11 @@ describe('OVH API simulator: routing, authentication, validation', () => {
     expect(await failure(ovh.requestPromised('GET', `${PRO}/domain/pro-domain.ovh/disclaimer`))).toMatchObject({ error: 404 });
   });
 
+  it('accepts non-ASCII bodies as the client escapes and signs them', async () => {
+    expect(await ovh.requestPromised('PUT', `${PRO}/account/bob@pro-domain.ovh`, { displayName: 'Bob Éloïse Durand' })).toBeNull();
+    expect(await ovh.requestPromised('GET', `${PRO}/account/bob@pro-domain.ovh`)).toMatchObject({ displayName: 'Bob Éloïse Durand' });
+  });
+
   it('filters account lists like OVH (primaryEmailAddress "like" with %)', async () => {
     const slots = (await ovh.requestPromised('GET', `${EX}/account`, { primaryEmailAddress: '%@configureme.me' })) as string[];
     expect(slots).toHaveLength(2);

@@ -159,6 +159,13 @@ describe('OVH API simulator: behaviour over real Dovecot', () => {
     expect(await ovh.requestPromised('GET', `${EX}/account/${slots[0]}`)).toMatchObject({ configured: false, state: 'ok', id: before.id });
     expect(await canLogin(sim, key, 'jane.doe@mydomain.ovh', 'Exchange-Pass-02')).toBe(false);
     expect(sim.dovecot(key).hasUser('jane.doe@mydomain.ovh')).toBe(false);
+    // configured again under the same address, the mailbox starts empty: the reset wiped it
+    await ovh.requestPromised('PUT', `${EX}/account/${slots[0]}`, { login: 'jane.doe', domain: 'mydomain.ovh' });
+    const pw = (await ovh.requestPromised('POST', `${EX}/account/${slots[0]}/changePassword`, { password: 'Exchange-Pass-22' })) as Task;
+    await waitTask(ovh, `${EX}/task/${pw.id}`);
+    await waitFor('jane again', () => ovh.requestPromised('GET', `${EX}/account/jane.doe@mydomain.ovh`).then(() => true, () => false));
+    await sim.idle();
+    expect(await imapLogin(sim, key, 'jane.doe@mydomain.ovh', 'Exchange-Pass-22')).toMatchObject({ inbox: 0 });
     // hosted Exchange cannot create accounts: it configures slots
     expect(
       await failure(ovh.requestPromised('POST', `${EX}/account`, { login: 'x', domain: 'mydomain.ovh', password: 'Some-Pass-123', license: 'standard' })),
