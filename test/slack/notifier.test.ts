@@ -84,6 +84,17 @@ describe('thread notifier', () => {
     expect(h.fake.thread('C-REQUESTS', ts)).toHaveLength(1);
   });
 
+  it('stays silent for jobs started from the CLI (no Slack origin), asking the pipeline once', async () => {
+    const cli = await h.service.submit({ sourceAddress: 'jane.doe@mydomain.ovh', destinationService: 'emailpro-ab12345-1', requester: { kind: 'cli', id: 'alice' } });
+    if (!cli.ok) throw new Error('submit');
+    const statusCalls = h.service.callsOf('status').length;
+    for (const name of ['rename-source', 'create-destination', 'copy'] as const) h.service.emit({ type: 'step', jobId: cli.jobId, step: { name, status: 'done' } });
+    h.service.emit({ type: 'failed', jobId: cli.jobId, step: 'copy', error: 'x', undoAvailable: false });
+    await h.slack.notifier.idle();
+    expect(h.fake.callsOf('chat.postMessage')).toHaveLength(0);
+    expect(h.service.callsOf('status').length - statusCalls).toBe(1);
+  });
+
   it('keeps ONE progress message, edited at a bounded rate, ending on the latest numbers', async () => {
     const { jobId, ts } = await requested(h);
     const origin = { channel: 'C-REQUESTS', threadTs: ts };

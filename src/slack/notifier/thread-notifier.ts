@@ -41,6 +41,8 @@ interface LiveMessage {
 export class ThreadNotifier {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly live = new Map<string, LiveMessage>();
+  /** Jobs without a Slack origin (CLI), until when: no status lookup per event for them. */
+  private readonly noThread = new Map<string, number>();
   /** The step each job is running, to title its progress message (copy, then delta). */
   private readonly runningStep = new Map<string, StepName>();
   private unsubscribe?: () => void;
@@ -145,8 +147,16 @@ export class ThreadNotifier {
     if (known) return known;
     let source = origin;
     if (!source) {
+      // jobs started from the CLI have no Slack origin: remember that for a while rather than asking each event
+      const until = this.noThread.get(jobId);
+      if (until !== undefined && until > this.now()) return undefined;
       const [status] = await this.options.service.status({ jobId }).catch(() => []);
       source = status?.origin;
+      if (!source) {
+        if (this.noThread.size > 1000) for (const [id, t] of this.noThread) if (t <= this.now()) this.noThread.delete(id);
+        this.noThread.set(jobId, this.now() + 60_000);
+        return undefined;
+      }
     }
     if (source?.batchId) {
       const batch = this.options.registry.batch(source.batchId);
@@ -157,7 +167,7 @@ export class ThreadNotifier {
       this.options.registry.rememberJob(jobId, thread, source.batchId);
       return thread;
     }
-    this.options.logger.warn({ jobId }, 'no Slack thread known for this job; notification skipped');
+    this.options.logger.debug({ jobId }, 'no Slack thread known for this job; notification skipped');
     return undefined;
   }
 
