@@ -99,12 +99,16 @@ export class MigrationWorker {
   private async acquireBatchSlot(job: Job, batchId: string, token: string | undefined): Promise<void> {
     const limit = Number((await this.redis.hget(this.keys.batch(batchId), 'concurrency')) ?? this.tuning.batchConcurrency);
     const key = this.keys.batchRunning(batchId);
-    await this.redis.sadd(key, job.id!);
-    const members = await this.redis.smembers(key);
-    // Deterministic order so that, of jobs racing for the last slot, the same ones win.
-    members.sort();
-    if (members.indexOf(job.id!) < limit) return;
-    await this.redis.srem(key, job.id!);
+    // Atomic admission: already in (a resumed job), or a free place; otherwise wait and try again.
+    const admitted = await this.redis.eval(
+      "if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end " +
+        "if redis.call('SCARD', KEYS[1]) < tonumber(ARGV[2]) then redis.call('SADD', KEYS[1], ARGV[1]) return 1 end return 0",
+      1,
+      key,
+      job.id!,
+      String(limit),
+    );
+    if (admitted === 1) return;
     await job.moveToDelayed(Date.now() + 500 + Math.floor(Math.random() * 500), token);
     throw new DelayedError();
   }
