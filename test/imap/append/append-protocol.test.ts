@@ -118,6 +118,24 @@ describe('APPEND on the wire (scripted server)', () => {
     expect(server.appends).toHaveLength(7);
   });
 
+  it('multiappend without LITERAL+: waits for `+` per message, and splits a batch refused before a literal', async () => {
+    server = await ScriptedImapServer.start({
+      capabilities: `${BASE} MULTIAPPEND`,
+      onSyncLiteral: (_tag, text) => (/\(\\Flagged\) "[^"]*" $/.test(text) ? 'NO [LIMIT] Message too large' : undefined),
+      onCommand: (command, socket) => void socket.write(`${command.tag} OK done\r\n`),
+    });
+    const session = await openAppendSession(endpoint(server.port), { batchSize: 4 });
+    expect(session.mode).toBe('multiappend');
+    const outcomes = await session.append('INBOX', [item('a'), item('b'), item('big', { flags: ['\\Flagged'] }), item('d')]);
+    await session.close();
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true, false, true]);
+    expect(outcomes[2]).toMatchObject({ code: 'TOOBIG', permanent: true });
+    expect(server.bytesBeforeContinuation).toBe(0);
+    // 4 refused at its third literal; [a b] lands; [big d] refused at its first; [big] refused; [d] lands.
+    const completed = server.appends.map((c) => c.literals.length);
+    expect(completed).toEqual([2, 1]);
+  });
+
   it('rejects pending appends with the server BYE text when it hangs up', async () => {
     server = await ScriptedImapServer.start({
       capabilities: `${BASE} LITERAL+`,
