@@ -66,6 +66,8 @@ export interface ImapEndpointInfo {
 }
 
 export const BASE_PATH = '/1.0';
+/** One key pair per process: RSA generation is the slowest part of a start. */
+let certificateOnce: Promise<{ cert: string; key: string }> | undefined;
 /** Host name of the legacy MX Plan IMAP server in public docs; mapped to the legacy Dovecot in IMAP_ENDPOINTS. */
 export const LEGACY_MXPLAN_IMAP_HOST = 'ssl0.ovh.net';
 
@@ -121,7 +123,7 @@ export class OvhSimulator {
     let secrets: { credentials: SimulatorCredentials; cert: string; key: string } | undefined;
     if (secretsFile && existsSync(secretsFile)) secrets = JSON.parse(await readFile(secretsFile, 'utf8'));
     if (!secrets) {
-      const { cert, key } = await selfSignedCertificate('127.0.0.1');
+      const { cert, key } = await (certificateOnce ??= selfSignedCertificate('127.0.0.1'));
       secrets = { credentials: randomCredentials(), cert, key };
       if (secretsFile) await writeFile(secretsFile, JSON.stringify(secrets), { mode: 0o600 });
     }
