@@ -11,6 +11,7 @@ import { closeImap, connectImap } from './imap-client.js';
  */
 export class CopyLane {
   private sourceClient: ImapFlow | undefined;
+  private connecting: Promise<ImapFlow> | undefined;
   private appendSession: AppendSession | undefined;
   private closed = false;
 
@@ -26,13 +27,28 @@ export class CopyLane {
 
   async source(): Promise<ImapFlow> {
     this.assertOpen();
-    if (!this.sourceClient?.usable) {
-      this.sourceClient?.close();
-      this.sourceClient = await connectImap(this.from, this.logger);
-      // Primes imapflow's folder cache: otherwise every first SELECT of a folder costs one or two LISTs.
-      await this.sourceClient.list({ listOnly: true });
+    if (this.sourceClient?.usable) return this.sourceClient;
+    // One connection attempt at a time, so warm-up and first use never open two.
+    this.connecting ??= this.connectSource().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  /** Starts connecting now (in parallel with other work); failures surface on the next source() call. */
+  warmUp(): void {
+    if (!this.closed) this.source().catch(() => undefined);
+  }
+
+  private async connectSource(): Promise<ImapFlow> {
+    this.sourceClient?.close();
+    const client = await connectImap(this.from, this.logger);
+    // Primes imapflow's folder cache: otherwise every first SELECT of a folder costs one or two LISTs.
+    await client.list({ listOnly: true });
+    if (this.closed) {
+      client.close();
+      throw new Error('copy lane closed');
     }
-    return this.sourceClient;
+    this.sourceClient = client;
+    return client;
   }
 
   async session(): Promise<AppendSession> {
@@ -81,6 +97,7 @@ export class CopyLane {
 /** A destination connection for listing, CREATE, scans, STORE and verification, reopened when dropped. */
 export class ControlConnection {
   private client: ImapFlow | undefined;
+  private connecting: Promise<ImapFlow> | undefined;
   private closed = false;
 
   constructor(
@@ -90,12 +107,22 @@ export class ControlConnection {
 
   async get(): Promise<ImapFlow> {
     if (this.closed) throw new Error('control connection closed');
-    if (!this.client?.usable) {
-      this.client?.close();
-      this.client = await connectImap(this.endpoint, this.logger);
-      await this.client.list({ listOnly: true });
+    if (this.client?.usable) return this.client;
+    // Lanes may share this connection: one reconnection for all of them.
+    this.connecting ??= this.connect().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  private async connect(): Promise<ImapFlow> {
+    this.client?.close();
+    const client = await connectImap(this.endpoint, this.logger);
+    await client.list({ listOnly: true });
+    if (this.closed) {
+      client.close();
+      throw new Error('control connection closed');
     }
-    return this.client;
+    this.client = client;
+    return client;
   }
 
   get usable(): boolean {

@@ -35,6 +35,7 @@ export function planFolder(mapping: FolderMapping, source: FolderScan, destinati
  * Reads only; writes nothing anywhere.
  */
 export async function derivePlan(lanes: CopyLane[], control: ControlConnection, options: { exclude?: RegExp; onFolder?: (folder: string) => void }): Promise<DerivedPlan> {
+  for (const lane of lanes.slice(1)) lane.warmUp();
   const [sourceFolders, destinationFolders] = await Promise.all([lanes[0].source().then(listAccountFolders), control.get().then(listAccountFolders)]);
   const mappings = mapFolders(sourceFolders, destinationFolders, { exclude: options.exclude });
   const selectable = mappings.filter((mapping) => mapping.selectable);
