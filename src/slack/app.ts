@@ -1,5 +1,5 @@
 import { App, LogLevel, type AppOptions, type Receiver } from '@slack/bolt';
-import type { Config } from '../config/config.js';
+import { ConfigError, type Config } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import type { MigrationService } from '../pipeline/migration-service.js';
 import { ApproverPolicy } from './approvers.js';
@@ -37,10 +37,13 @@ export interface SlackApp {
  */
 export function buildApp(input: BuildAppDeps): SlackApp {
   const { config, logger } = input;
-  if (!config.SLACK_BOT_TOKEN) throw new Error('SLACK_BOT_TOKEN is required for the Slack app');
   const socket = !input.receiver && config.SLACK_MODE === 'socket';
-  if (!input.receiver && !socket && !config.SLACK_SIGNING_SECRET) throw new Error('SLACK_SIGNING_SECRET is required in HTTP mode');
-  if (socket && !config.SLACK_APP_TOKEN) throw new Error('SLACK_APP_TOKEN (xapp-…) is required in Socket Mode; or set SLACK_MODE=http');
+  const missing = [
+    ...(config.SLACK_BOT_TOKEN ? [] : ['SLACK_BOT_TOKEN: required for the Slack app (xoxb-…, "OAuth & Permissions" page)']),
+    ...(!input.receiver && !socket && !config.SLACK_SIGNING_SECRET ? ['SLACK_SIGNING_SECRET: required in HTTP mode ("Basic Information" page)'] : []),
+    ...(socket && !config.SLACK_APP_TOKEN ? ['SLACK_APP_TOKEN: required in Socket Mode (xapp-… with connections:write), or set SLACK_MODE=http'] : []),
+  ];
+  if (missing.length > 0) throw new ConfigError(missing);
 
   const log = boltLogger(logger);
   const clientOptions = {
@@ -48,7 +51,7 @@ export function buildApp(input: BuildAppDeps): SlackApp {
     ...input.appOptions?.clientOptions,
   };
   const options: AppOptions = {
-    token: config.SLACK_BOT_TOKEN,
+    token: config.SLACK_BOT_TOKEN!,
     logger: log,
     logLevel: LogLevel.INFO,
     ...(input.receiver
