@@ -26,7 +26,8 @@ export function statusOf(job: Job<MigrationJobData>, bullState: string, decision
       state = checkpoint.outcome?.state === 'cancelled' ? 'cancelled' : 'failed';
       break;
     case 'active':
-      state = 'running';
+      // Picked up but not past its first step yet (e.g. waiting for a place in its batch): still queued.
+      state = Object.keys(checkpoint.steps).some((step) => step !== 'preflight') ? 'running' : 'queued';
       break;
     case 'delayed':
     case 'waiting':
