@@ -7,7 +7,7 @@ import { CopyLane, ControlConnection } from './copy-lane.js';
 import { bytesOf, derivePlan, planFolder, prepareDestination, summarisePlan, type CopyPlanSummary, type DerivedPlan, type FolderPlan } from './copy-plan.js';
 import { isConnectionLoss, ReconnectBudgetExhausted } from './copy-errors.js';
 import { FlagPolicy } from './flag-policy.js';
-import { scanFolder } from './folder-scan.js';
+import { isIdentified, scanFolder } from './folder-scan.js';
 import { syncFlags } from './flag-sync.js';
 import { ProgressTracker } from './progress-tracker.js';
 import { assertFits } from './quota-check.js';
@@ -127,7 +127,7 @@ class CopyRun {
       await runOnWorkers(order, this.lanes, async (folder, lane) => {
         const result = await this.copyFolder(folder, lane);
         // Verified right away, overlapping with the other lanes' copying.
-        if (result.touched) result.final = await this.rescan(result.plan, lane.destination);
+        if (result.touched) result.final = await this.rescan(result.plan, lane);
         results.set(folder.mapping.from, result);
       });
 
@@ -192,6 +192,7 @@ class CopyRun {
     const { mapping } = initial;
     const refused = new Set<number>();
     let plan = initial;
+    let source = initial.source;
     let rescan = plan.mapping.create;
     let flagsSynced = false;
     let appended = 0;
@@ -203,7 +204,8 @@ class CopyRun {
       try {
         if (rescan) {
           const destination = await scanFolder(await lane.destination.get(), mapping.to, { readOnly: false });
-          plan = planFolder(mapping, initial.source, destination);
+          if (!isIdentified(source) && destination.messages.length > 0) source = await scanFolder(await lane.source(), mapping.from, { readOnly: true });
+          plan = planFolder(mapping, source, destination);
           rescan = false;
         }
         const policy = new FlagPolicy(plan.destination?.permanentFlags);
@@ -213,7 +215,7 @@ class CopyRun {
           flagsSynced = true;
         }
         const missing = plan.missing.filter((message) => !refused.has(message.uid));
-        if (missing.length === 0) return { plan: initial, appended, touched };
+        if (missing.length === 0) return { plan: { ...initial, source }, appended, touched };
         touched = true;
         transientReasons = new Map();
         const result = await streamCopy({
@@ -221,7 +223,7 @@ class CopyRun {
           sourcePath: mapping.from,
           session: await lane.session(),
           destinationPath: mapping.to,
-          uids: missing.map((message) => message.uid),
+          messages: missing,
           policy,
           limits: this.limits,
           signal: this.options.signal,
@@ -235,10 +237,10 @@ class CopyRun {
           },
           onDeferred: (uid, reason) => transientReasons.set(uid, reason),
         });
-        if (result.transient === 0) return { plan: initial, appended, touched };
+        if (result.transient === 0) return { plan: { ...initial, source }, appended, touched };
         if (++transientRounds > TRANSIENT_ROUNDS) {
           for (const [uid, reason] of transientReasons) this.failures.push({ folder: mapping.from, uid, reason });
-          return { plan: initial, appended, touched };
+          return { plan: { ...initial, source }, appended, touched };
         }
         rescan = true;
       } catch (error) {
@@ -247,7 +249,7 @@ class CopyRun {
           this.log('error', { err: error, folder: mapping.from }, 'folder failed');
           const reason = `folder failed: ${(error as Error).message ?? String(error)}`;
           for (const message of plan.missing) if (!refused.has(message.uid)) this.failures.push({ folder: mapping.from, uid: message.uid, reason });
-          return { plan: initial, appended, touched: true };
+          return { plan: { ...initial, source }, appended, touched: true };
         }
         this.log('warn', { err: error, folder: mapping.from, attempt: this.budget.attempts + 1 }, 'connection lost, reconnecting');
         await this.budget.spend(error, this.options.signal);
@@ -259,9 +261,12 @@ class CopyRun {
   }
 
   /** The folder's source scan compared with the destination as it is now. */
-  private async rescan(plan: FolderPlan, connection: ControlConnection): Promise<FolderPlan> {
-    const destination = await this.withReconnect(async () => scanFolder(await connection.get(), plan.mapping.to, { readOnly: false }), { resetLanes: false });
-    return planFolder(plan.mapping, plan.source, destination);
+  private async rescan(plan: FolderPlan, lane: CopyLane): Promise<FolderPlan> {
+    const destination = await this.withReconnect(async () => scanFolder(await lane.destination.get(), plan.mapping.to, { readOnly: false }), { resetLanes: false });
+    // Messages never fetched (vanished, or the folder failed) have no identity yet: ask the source for them all.
+    let source = plan.source;
+    if (!isIdentified(source)) source = await this.withReconnect(async () => scanFolder(await lane.source(), plan.mapping.from, { readOnly: true }), { resetLanes: false });
+    return planFolder(plan.mapping, source, destination);
   }
 
   /**

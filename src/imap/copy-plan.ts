@@ -42,8 +42,8 @@ export async function derivePlan(lanes: CopyLane[], control: ControlConnection, 
   const folders = new Map<string, FolderPlan>();
   await runOnWorkers(selectable, lanes, async (mapping, lane) => {
     options.onFolder?.(mapping.from);
-    const source = await scanFolder(await lane.source(), mapping.from, { readOnly: true });
     const target = mapping.create ? undefined : await scanFolder(await lane.destination.get(), mapping.to, { readOnly: false });
+    const source = await scanFolder(await lane.source(), mapping.from, { readOnly: true, identities: (target?.messages.length ?? 0) > 0 });
     folders.set(mapping.from, planFolder(mapping, source, target));
   });
   const quota = await readStorageQuota(await control.get());

@@ -4,6 +4,7 @@ import { IDENTITY_HEADERS, messageIdentity } from './message-identity.js';
 /** What one cheap header FETCH tells about a message. */
 export interface ScannedMessage {
   uid: number;
+  /** '' until known: a scan without identities leaves it to the body stream to fill in. */
   identity: string;
   size: number;
   flags: string[];
@@ -15,11 +16,19 @@ export interface FolderScan {
   bytes: number;
 }
 
+/** True when every message's identity is known (a scan with identities, or filled in while copying). */
+export function isIdentified(scan: FolderScan): boolean {
+  return scan.messages.every((message) => message.identity !== '');
+}
+
 /**
  * One streamed `UID FETCH 1:* (UID FLAGS RFC822.SIZE BODY.PEEK[HEADER.FIELDS (...)])` over a folder: enough to
  * derive what is left to copy, without reading any body. Read-only (EXAMINE) unless flags will be stored.
+ * `identities: false` skips the header fields (when everything must be copied anyway, reading every header of a
+ * cold mailbox is pure server work; the identities then come from the bodies as they stream).
  */
-export async function scanFolder(client: ImapFlow, path: string, options: { readOnly: boolean }): Promise<FolderScan> {
+export async function scanFolder(client: ImapFlow, path: string, options: { readOnly: boolean; identities?: boolean }): Promise<FolderScan> {
+  const identities = options.identities ?? true;
   const alreadySelected = client.mailbox && client.mailbox.path === path;
   const lock = await client.getMailboxLock(path, { readOnly: options.readOnly });
   try {
@@ -31,7 +40,7 @@ export async function scanFolder(client: ImapFlow, path: string, options: { read
     const messages: ScannedMessage[] = [];
     let bytes = 0;
     if (mailbox && mailbox.exists > 0) {
-      const query = { uid: true, flags: true, size: true, headers: [...IDENTITY_HEADERS] };
+      const query = { uid: true, flags: true, size: true, ...(identities ? { headers: [...IDENTITY_HEADERS] } : {}) };
       for await (const message of client.fetch('1:*', query)) {
         const size = message.size ?? 0;
         bytes += size;
@@ -39,7 +48,7 @@ export async function scanFolder(client: ImapFlow, path: string, options: { read
           uid: message.uid,
           size,
           flags: [...(message.flags ?? [])].filter((flag) => flag !== '\\Recent'),
-          identity: messageIdentity(message.headers ?? Buffer.alloc(0), size),
+          identity: identities ? messageIdentity(message.headers ?? Buffer.alloc(0), size) : '',
         });
       }
     }

@@ -42,3 +42,11 @@ export function messageIdentity(headers: Buffer | string, size: number): string 
   hash.update(`size:${size}`);
   return `hash:${hash.digest('base64url').slice(0, 32)}`;
 }
+
+/** The header block of a raw message (up to the blank line), so identities can be computed from full bodies. */
+export function headerBlock(raw: Buffer): Buffer {
+  const crlf = raw.indexOf('\r\n\r\n');
+  if (crlf >= 0) return raw.subarray(0, crlf + 2);
+  const lf = raw.indexOf('\n\n');
+  return lf >= 0 ? raw.subarray(0, lf + 1) : raw;
+}

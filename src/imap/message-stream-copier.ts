@@ -1,6 +1,8 @@
 import type { ImapFlow } from 'imapflow';
 import type { AppendItem, AppendOutcome, AppendSession } from './append/append-session.js';
 import type { FlagPolicy } from './flag-policy.js';
+import type { ScannedMessage } from './folder-scan.js';
+import { headerBlock, messageIdentity } from './message-identity.js';
 import { chunkUids, toSequenceSet } from './uid-set.js';
 
 export interface StreamLimits {
@@ -29,7 +31,8 @@ export interface StreamCopyRequest {
   sourcePath: string;
   session: AppendSession;
   destinationPath: string;
-  uids: number[];
+  /** The source messages to copy, from the folder scan; identities still unknown are filled in from the bodies. */
+  messages: ScannedMessage[];
   policy: FlagPolicy;
   limits: StreamLimits;
   signal?: AbortSignal;
@@ -112,9 +115,10 @@ export async function streamCopy(request: StreamCopyRequest): Promise<StreamCopy
     }
   };
 
+  const scanned = new Map(request.messages.map((message) => [message.uid, message]));
   const lock = await request.source.getMailboxLock(request.sourcePath, { readOnly: true });
   try {
-    for (const uids of chunkUids([...request.uids].sort((a, b) => a - b), UIDS_PER_FETCH)) {
+    for (const uids of chunkUids([...scanned.keys()].sort((a, b) => a - b), UIDS_PER_FETCH)) {
       const query = { uid: true, flags: true, internalDate: true, source: true };
       for await (const message of request.source.fetch(toSequenceSet(uids), query, { uid: true })) {
         if (appendError) throw appendError;
@@ -123,6 +127,9 @@ export async function streamCopy(request: StreamCopyRequest): Promise<StreamCopy
           request.onRefused(message.uid, 'the source server returned no body for this message');
           continue;
         }
+        const known = scanned.get(message.uid);
+        // The scan's RFC822.SIZE, not the literal's length: the destination's scan hashes that same size.
+        if (known && known.identity === '') known.identity = messageIdentity(headerBlock(message.source), known.size);
         const item: AppendItem = {
           raw: message.source,
           flags: request.policy.filter(message.flags ?? []),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { messageIdentity, normaliseMessageId, parseHeaderFields } from '../../src/imap/message-identity.js';
+import { headerBlock, messageIdentity, normaliseMessageId, parseHeaderFields } from '../../src/imap/message-identity.js';
 import { diffByIdentity } from '../../src/imap/identity-diff.js';
 import { toSequenceSet } from '../../src/imap/uid-set.js';
 import { FlagPolicy, sameFlags } from '../../src/imap/flag-policy.js';
@@ -17,6 +17,14 @@ describe('message identity', () => {
     expect(messageIdentity(headers, 100)).not.toBe(messageIdentity(headers, 101));
     expect(messageIdentity(headers, 100)).not.toBe(messageIdentity(headers.replace('draft', 'other'), 100));
     expect(messageIdentity('Message-ID: \r\n' + headers, 100)).toBe(messageIdentity(headers, 100));
+  });
+
+  it('gives the same identity from a whole message as from its HEADER.FIELDS', () => {
+    const raw = Buffer.from('Received: x\r\nFrom: a@x.org\r\nSubject: no id\r\n folded\r\nX-Other: 1\r\n\r\nFrom: body line\r\n');
+    const fields = 'From: a@x.org\r\nSubject: no id\r\n folded\r\n\r\n';
+    expect(headerBlock(raw).toString()).toBe('Received: x\r\nFrom: a@x.org\r\nSubject: no id\r\n folded\r\nX-Other: 1\r\n');
+    expect(messageIdentity(headerBlock(raw), 77)).toBe(messageIdentity(fields, 77));
+    expect(headerBlock(Buffer.from('Subject: lf only\n\nbody')).toString()).toBe('Subject: lf only\n');
   });
 
   it('unfolds headers', () => {
