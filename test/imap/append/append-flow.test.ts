@@ -64,7 +64,8 @@ describe('streaming many messages', () => {
         }
       });
       outstanding.add(work);
-      void work.finally(() => outstanding.delete(work));
+      const forget = () => void outstanding.delete(work);
+      work.then(forget, forget);
       batch = [];
     };
     for (const message of messages(count)) {

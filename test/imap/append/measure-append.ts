@@ -51,7 +51,8 @@ async function runOurs(mode: 'multiappend' | 'pipelined' | 'plain', count: numbe
       await session.ready();
       const work = session.append('INBOX', batch).then((outcomes) => void (failed += outcomes.filter((o) => !o.ok).length));
       outstanding.add(work);
-      void work.finally(() => outstanding.delete(work));
+      const forget = () => void outstanding.delete(work);
+      work.then(forget, forget);
       batch = [];
     };
     for (const message of smallMessages(count)) {
