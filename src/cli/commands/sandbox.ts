@@ -1,6 +1,6 @@
 import { resolve, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/config.js';
 import { createLogger } from '../../log/logger.js';
@@ -67,6 +67,8 @@ export async function run(argv: string[]): Promise<number> {
     await rm(dir, { recursive: true, force: true });
   }
   mkdirSync(dir, { recursive: true });
+  // Dovecot's auth process runs as another user and must traverse down to the sandbox's passwd files.
+  for (const path of [resolve(config.DATA_DIR), dir]) chmodSync(path, statSync(path).mode | 0o011);
   // A key of its own, kept with the sandbox, so jobs queued before a restart can still open their secrets.
   const keyFile = join(dir, 'secrets.key');
   if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });

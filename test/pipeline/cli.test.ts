@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/** `migrate-mailbox sandbox`, then `migrate` against it, as a user would run them. */
+let sandbox: ChildProcess;
+let dataDir: string;
+let line: { env: Record<string, string>; services: { platform: string; service: string }[]; mailboxes: { address: string; platform: string; service: string; messages: number }[] };
+
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  // Short: Dovecot's Unix sockets live below it.
+  dataDir = await mkdtemp(join(tmpdir(), 'mm-'));
+  sandbox = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'sandbox'], { env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  line = await new Promise((resolve, reject) => {
+    let buffer = '';
+    sandbox.stdout!.on('data', (c: Buffer) => {
+      buffer += c.toString();
+      const newline = buffer.indexOf('\n');
+      if (newline >= 0) resolve(JSON.parse(buffer.slice(0, newline)));
+    });
+    sandbox.once('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
+  });
+}, 60_000);
+
+afterAll(async () => {
+  if (sandbox && sandbox.exitCode === null) {
+    const exited = new Promise((resolve) => sandbox.once('exit', resolve));
+    sandbox.kill('SIGTERM');
+    await exited;
+  }
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('the CLI against `migrate-mailbox sandbox`', () => {
+  it('sandbox prints one JSON line: env, services of the four kinds, mailboxes with their message counts', () => {
+    expect(Object.keys(line)).toEqual(['env', 'services', 'mailboxes']);
+    expect(line.env).toMatchObject({ OVH_HOST: '127.0.0.1', REDIS_URL: expect.stringMatching(/^redis:\/\//), IMAP_ENDPOINTS: expect.any(String), SECRETS_KEY: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(line.services.map((s) => s.platform).sort()).toEqual(['emailpro', 'exchange', 'mxplan', 'mxplan-legacy']);
+    expect(line.mailboxes).toContainEqual({ address: 'john.smith@mydomain.ovh', platform: 'exchange', service: 'hosted-sb11111-1/hosted-sb11111-1', messages: 30 });
+  });
+
+  it('migrate refuses what preflight refuses, with exit code 2 and the reason', async () => {
+    const result = await cli(['migrate', 'big.mailbox@mydomain.ovh', '--to', 'emailpro-sb22222-1', '--yes', '--json'], line.env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/over the 10\.0 GiB/);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, steps: [{ name: 'preflight', status: 'failed' }], copy: null });
+  }, 60_000);
+
+  it('migrate --dry-run shows the plan and changes nothing', async () => {
+    const result = await cli(['migrate', 'jane.doe@mydomain.ovh', '--to', 'mxplan-sb33333-1', '--dry-run'], line.env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Temporary name:\s+jane\.doe01@mydomain\.ovh/);
+  }, 60_000);
+
+  it('migrate --yes --json runs the whole procedure and prints the contract object', async () => {
+    const result = await cli(['migrate', 'john.smith@mydomain.ovh', '--to', 'emailpro-sb22222-1', '--yes', '--json'], line.env);
+    expect(result.code, result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(Object.keys(json)).toEqual(['ok', 'source', 'destination', 'temporaryName', 'steps', 'copy']);
+    expect(json).toMatchObject({ ok: true, source: 'john.smith@mydomain.ovh', temporaryName: 'john.smith01@mydomain.ovh' });
+    expect(json.steps.map((s: { name: string }) => s.name)).toEqual(['preflight', 'approval', 'attach-domain', 'rename-source', 'create-destination', 'copy', 'delta', 'aliases', 'verify', 'dns', 'handover']);
+    expect(Object.keys(json.copy)).toEqual(['ok', 'messages', 'bytes', 'seconds', 'folders']);
+    expect(json.copy.messages).toMatchObject({ total: 30, copied: 30, failed: 0 });
+    expect(result.stderr).toMatch(/\+\+\+\+ Statistics/);
+    expect(result.stderr).toMatch(/Initial password of john\.smith@mydomain\.ovh \(shown once\)/);
+  }, 120_000);
+});
