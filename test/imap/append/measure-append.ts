@@ -75,25 +75,27 @@ async function runOurs(mode: 'multiappend' | 'pipelined' | 'plain', count: numbe
   }
 }
 
-async function runImapflowOneByOne(count: number): Promise<string> {
+async function runImapflowOneByOne(count: number, delayMs: number): Promise<string> {
   const server = await DovecotServer.start({});
   await server.addUser(USER, { password: PASSWORD });
+  const proxy = delayMs ? await DelayProxy.start({ targetHost: server.host, targetPort: server.port, delayMs }) : undefined;
   try {
-    const client = new ImapFlow({ host: server.host, port: server.port, secure: false, doSTARTTLS: false, auth: { user: USER, pass: PASSWORD }, logger: false });
+    const client = new ImapFlow({ host: server.host, port: proxy?.port ?? server.port, secure: false, doSTARTTLS: false, auth: { user: USER, pass: PASSWORD }, logger: false });
     await client.connect();
     const started = performance.now();
     for (const message of smallMessages(count)) await client.append('INBOX', message.raw, message.flags, message.internalDate);
     const seconds = (performance.now() - started) / 1000;
     await client.logout();
-    return `imapflow append() one at a time, loopback ${count} msgs  ${seconds.toFixed(2)} s  ${Math.round(count / seconds)} msg/s`;
+    return `imapflow append() one at a time, ${delayMs ? `${2 * delayMs} ms RTT` : 'loopback'} ${count} msgs  ${seconds.toFixed(2)} s  ${Math.round(count / seconds)} msg/s`;
   } finally {
+    await proxy?.close();
     await server.destroy();
   }
 }
 
 const [modeArg, countArg, delayArg] = process.argv.slice(2);
 if (modeArg === 'imapflow') {
-  console.log(await runImapflowOneByOne(Number(countArg)));
+  console.log(await runImapflowOneByOne(Number(countArg), Number(delayArg ?? 0)));
 } else if (modeArg) {
   console.log(await runOurs(modeArg as 'multiappend' | 'pipelined' | 'plain', Number(countArg), Number(delayArg ?? 0)));
 } else {
@@ -106,6 +108,7 @@ if (modeArg === 'imapflow') {
     ['pipelined', 5_000, DELAY_MS],
     ['plain', 500, DELAY_MS],
     ['imapflow', 1_000, 0],
+    ['imapflow', 500, DELAY_MS],
   ];
   for (const [mode, count, delay] of runs) {
     const before = loadavg()[0]!.toFixed(1);
