@@ -1,7 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import { mapFolders, type FolderMapping, type SpecialUse } from './folder-mapping.js';
 import { listAccountFolders } from './folder-listing.js';
-import { scanFolder, type FolderScan, type ScannedMessage } from './folder-scan.js';
+import { isIdentified, scanFolder, type FolderScan, type ScannedMessage } from './folder-scan.js';
 import { diffByIdentity } from './identity-diff.js';
 import { readStorageQuota, type QuotaState } from './quota-check.js';
 import type { CopyLane, ControlConnection } from './copy-lane.js';
@@ -36,14 +36,31 @@ export function planFolder(mapping: FolderMapping, source: FolderScan, destinati
  */
 export async function derivePlan(lanes: CopyLane[], control: ControlConnection, options: { exclude?: RegExp; onFolder?: (folder: string) => void }): Promise<DerivedPlan> {
   for (const lane of lanes.slice(1)) lane.warmUp();
-  const [sourceFolders, destinationFolders] = await Promise.all([lanes[0].source().then(listAccountFolders), control.get().then(listAccountFolders)]);
+  const [sourceFolders, destinationFolders] = await Promise.all([
+    lanes[0].source().then((client) => listAccountFolders(client)),
+    control.get().then((client) => listAccountFolders(client, { counts: true })),
+  ]);
+  const destinationCount = (path: string) => destinationFolders.folders.find((folder) => folder.path === path || (folder.path.toUpperCase() === 'INBOX' && path.toUpperCase() === 'INBOX'))?.messages;
   const mappings = mapFolders(sourceFolders, destinationFolders, { exclude: options.exclude });
   const selectable = mappings.filter((mapping) => mapping.selectable);
   const folders = new Map<string, FolderPlan>();
   await runOnWorkers(selectable, lanes, async (mapping, lane) => {
     options.onFolder?.(mapping.from);
-    const target = mapping.create ? undefined : await scanFolder(await lane.destination.get(), mapping.to, { readOnly: false });
-    const source = await scanFolder(await lane.source(), mapping.from, { readOnly: true, identities: (target?.messages.length ?? 0) > 0 });
+    let target: FolderScan | undefined;
+    let source: FolderScan;
+    const known = mapping.create ? 0 : destinationCount(mapping.to);
+    if (known !== undefined) {
+      // Both sides at once; header fields from the source only if the destination holds something to match.
+      [target, source] = await Promise.all([
+        mapping.create ? undefined : lane.destination.get().then((client) => scanFolder(client, mapping.to, { readOnly: false })),
+        lane.source().then((client) => scanFolder(client, mapping.from, { readOnly: true, identities: known > 0 })),
+      ]);
+    } else {
+      target = await scanFolder(await lane.destination.get(), mapping.to, { readOnly: false });
+      source = await scanFolder(await lane.source(), mapping.from, { readOnly: true, identities: target.messages.length > 0 });
+    }
+    // Mail arrived at the destination since the listing: identities are needed after all.
+    if ((target?.messages.length ?? 0) > 0 && !isIdentified(source)) source = await scanFolder(await lane.source(), mapping.from, { readOnly: true });
     folders.set(mapping.from, planFolder(mapping, source, target));
   });
   const quota = await readStorageQuota(await control.get());

@@ -12,6 +12,8 @@ export interface ListedFolder {
   flags: readonly string[];
   specialUse?: SpecialUse;
   subscribed: boolean;
+  /** Message count, when the server reported it with the listing (LIST-STATUS). */
+  messages?: number;
 }
 
 /** An account's personal namespace and folders. */
