@@ -68,11 +68,12 @@ export class ImapWireConnection {
     await new Promise<void>((resolve, reject) => {
       const fail = (error: Error) => {
         socket.destroy();
-        reject(tls ? describeTlsFailure(error, where) : new Error(`cannot connect to ${where}: ${error.message}`, { cause: error }));
+        reject(tls ? describeTlsFailure(error, where) : new Error(`cannot connect to ${where} (${error.message}): check the host and port`, { cause: error }));
       };
       socket.once('error', fail);
       socket.once(tls ? 'secureConnect' : 'connect', () => {
         socket.removeListener('error', fail);
+        socket.on('error', () => undefined); // until the connection binds its own handler, an error must not crash
         resolve();
       });
     });

@@ -3,6 +3,7 @@ import { TLSSocket } from 'node:tls';
 import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DovecotServer } from '../../../src/sandbox/dovecot.js';
+import { freePort } from '../../../src/sandbox/free-port.js';
 import { openAppendSession } from '../../../src/imap/append/open-append-session.js';
 import { AppendConnectionLost } from '../../../src/imap/append/append-session.js';
 import { ImapAuthenticationFailed, ImapProtocolError, ImapTimeout, PlaintextLoginRefused } from '../../../src/imap/append/imap-errors.js';
@@ -129,6 +130,13 @@ describe('login policy and misbehaving servers (no Dovecot)', () => {
     const error = await openAppendSession({ ...remote, host: '127.0.0.1', port: fake.port, security: 'plain', allowPlaintext: true }).catch((e: unknown) => e);
     expect(error).not.toBeInstanceOf(PlaintextLoginRefused);
     await stopFake(fake);
+  });
+
+  it('says to check the host and port when nothing listens', async () => {
+    const port = await freePort();
+    await expect(openAppendSession({ ...remote, host: '127.0.0.1', port, security: 'plain' })).rejects.toThrow(
+      /cannot connect to 127\.0\.0\.1:\d+ \(connect ECONNREFUSED.*\): check the host and port/,
+    );
   });
 
   it('times out when the server never greets', async () => {
