@@ -71,7 +71,8 @@ export interface Runtime {
   deps: StepDeps;
   service: BullMigrationService;
   startWorker(concurrency?: number): Promise<MigrationWorker>;
-  close(): Promise<void>;
+  /** `force`: leave running jobs to be resumed by another worker instead of waiting for them. */
+  close(options?: { force?: boolean }): Promise<void>;
 }
 
 /**
@@ -111,8 +112,8 @@ export async function createRuntime(config: Config, logger: Logger, options: { e
       workers.push(worker);
       return worker;
     },
-    async close() {
-      for (const worker of workers) await worker.close();
+    async close(options = {}) {
+      for (const worker of workers) await worker.close(options.force);
       await service.close();
       await redis.server?.stop();
     },

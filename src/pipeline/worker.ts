@@ -68,8 +68,12 @@ export class MigrationWorker {
     return worker;
   }
 
+  /**
+   * Stops taking jobs. `force`: do not wait for running jobs either; they keep their lock until it expires and
+   * are then resumed from their checkpoint by any worker (exactly like after a crash). Nothing is aborted, so a
+   * shutdown is never mistaken for a cancellation.
+   */
   async close(force = false): Promise<void> {
-    for (const controller of this.running.values()) if (force) controller.abort(new Error('worker stopping'));
     await this.worker.close(force);
     await this.queue.close();
     this.control.disconnect();

@@ -76,5 +76,12 @@ describe('the CLI against `migrate-mailbox sandbox`', () => {
     expect(json.copy.messages).toMatchObject({ total: 30, copied: 30, failed: 0 });
     expect(result.stderr).toMatch(/\+\+\+\+ Statistics/);
     expect(result.stderr).toMatch(/Initial password of john\.smith@mydomain\.ovh \(shown once\)/);
+
+    const status = await cli(['migrate', 'john.smith@mydomain.ovh', '--status', '--json'], line.env);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout).steps.find((s: { name: string }) => s.name === 'handover').status).toBe('done');
+    const undo = await cli(['migrate', 'john.smith@mydomain.ovh', '--undo'], line.env);
+    expect(undo.code).toBe(1);
+    expect(undo.stderr).toMatch(/undo is for a failed or cancelled migration/);
   }, 120_000);
 });

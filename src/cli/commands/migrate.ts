@@ -24,6 +24,12 @@ options:
   --json              print one JSON object on stdout at the end
   -h, --help          show this help
 
+after a migration (no --to needed):
+  --status            show the migration of ADDRESS (state, steps, undo availability)
+  --undo              after a failure or a cancel past the rename: free the destination, rename the source back
+  --retry             run a failed or cancelled migration again from where it stopped
+  --reset-now         reset (delete) the temporary source account of a completed migration
+
 The destination's initial password is generated to the service's policy and shown once on stderr, or taken from
 MIGRATE_DESTINATION_PASSWORD. Without REDIS_URL a private Redis runs under DATA_DIR; with it, any
 \`migrate-mailbox worker\` on that Redis may run the job. Ctrl-C cancels the migration (undo is then offered).
@@ -130,6 +136,10 @@ export async function run(argv: string[]): Promise<number> {
         yes: { type: 'boolean', short: 'y', default: false },
         'reset-source': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        status: { type: 'boolean', default: false },
+        undo: { type: 'boolean', default: false },
+        retry: { type: 'boolean', default: false },
+        'reset-now': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -142,6 +152,8 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  const action = values.status ? 'status' : values.undo ? 'undo' : values.retry ? 'retry' : values['reset-now'] ? 'reset' : undefined;
+  if (action && positionals.length === 1) return afterwards(action, positionals[0]!, values.json);
   if (positionals.length !== 1 || !values.to) {
     process.stderr.write(`migrate-mailbox migrate: give one ADDRESS and --to SERVICE\n\n${USAGE}`);
     return 2;
@@ -214,6 +226,39 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await runtime.close();
+  }
+}
+
+/** --status, --undo, --retry, --reset-now on the migration of one address. */
+async function afterwards(action: 'status' | 'undo' | 'retry' | 'reset', address: string, json: boolean): Promise<number> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
+  const runtime = await createRuntime(config, logger, { embeddedRedis: true });
+  const requester = cliActor();
+  try {
+    const [status] = await runtime.service.status({ address });
+    if (!status) {
+      process.stderr.write(`no migration of ${address} in this queue\n`);
+      return 1;
+    }
+    if (action === 'undo') await runtime.service.undo(status.jobId, requester);
+    if (action === 'reset') await runtime.service.resetSource(status.jobId, requester);
+    let final = status;
+    let report: MigrationReport | undefined;
+    if (action === 'retry') {
+      await runtime.startWorker();
+      await runtime.service.retry(status.jobId, requester);
+      ({ status: final, report } = await followJob(runtime, status.jobId, { quiet: false }));
+    } else final = (await runtime.service.status({ jobId: status.jobId }))[0]!;
+    const ok = action === 'status' || !final.steps.some((s) => s.status === 'failed' && (s.name === 'undo' || s.name === 'reset-source'));
+    if (json) process.stdout.write(JSON.stringify(toJson(final.plan, address, final.plan.destination.service, final, report, ok && final.state !== 'failed')) + '\n');
+    else process.stdout.write(reportText(final, report) + '\n');
+    return ok ? 0 : 1;
+  } catch (error) {
+    process.stderr.write(`migrate-mailbox migrate: ${(error as Error).message}\n`);
+    return 1;
+  } finally {
     await runtime.close();
   }
 }

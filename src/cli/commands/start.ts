@@ -62,6 +62,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } finally {
     await stopSlack?.().catch((error) => logger.error({ err: error }, 'slack app did not stop cleanly'));
-    await runtime.close();
+    await runtime.close({ force: true });
+    setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();
   }
 }

@@ -57,6 +57,8 @@ export async function run(argv: string[]): Promise<number> {
   // A second signal while closing: leave at once (the jobs are resumed elsewhere from their checkpoints).
   const force = untilSignal().then(() => process.exit(130));
   void force;
-  await runtime.close();
+  await runtime.close({ force: true });
+  // Sockets of jobs left running keep the loop alive: leave now; they resume elsewhere from their checkpoints.
+  setTimeout(() => process.exit(0), 500).unref();
   return 0;
 }
