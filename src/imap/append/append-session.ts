@@ -20,8 +20,8 @@ export type AppendOutcome =
 
 /**
  * The append side of a copy: how messages are written is chosen from the server's capabilities:
- * MULTIAPPEND + LITERAL+ (one APPEND command carrying a batch), LITERAL+ only (pipelined single APPENDs, as on
- * Exchange), or plain APPENDs (synchronising literals).
+ * MULTIAPPEND + LITERAL+ (one APPEND command carrying a batch; MULTIAPPEND alone still batches, waiting for `+`
+ * per message), LITERAL+ only (pipelined single APPENDs, as on Exchange), or plain APPENDs (synchronising literals).
  */
 export interface AppendSession {
   readonly mode: 'multiappend' | 'pipelined' | 'plain';
@@ -34,8 +34,9 @@ export interface AppendSession {
    */
   append(mailbox: string, items: AppendItem[]): Promise<AppendOutcome[]>;
   /**
-   * Resolves when the session has room for more (bytes in flight below maxInFlightBytes). A caller that awaits
-   * it before reading the next batch from the source keeps memory flat while keeping the pipeline full.
+   * Resolves when the session has room for more (bytes handed to append() and not yet answered are below
+   * maxInFlightBytes). A caller that awaits it before reading the next batch from the source keeps memory flat
+   * while keeping the pipeline full.
    */
   ready?(): Promise<void>;
   /** Counters for tests and progress reports. */
