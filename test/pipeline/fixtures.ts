@@ -11,6 +11,9 @@ export function pairsFixture(): SimulatorFixture {
   pro.accounts.push({ login: 'carol', domain: 'pro-domain.ovh', password: 'EmailPro-Pass-03', quota: 10, displayName: 'Carol', aliases: ['sales@pro-domain.ovh'], mailbox: sampleMailbox('carol@pro-domain.ovh', 0.4) });
   pro.accounts.push({ login: 'dave', domain: 'pro-domain.ovh', password: 'EmailPro-Pass-04', quota: 10, displayName: 'Dave', mailbox: sampleMailbox('dave@pro-domain.ovh', 0.3) });
   pro.freeSlots = 4;
+  // An E-mail Pro mailbox on the legacy MX Plan's domain, to test the legacy MX Plan as a destination.
+  pro.domains = [...(pro.domains ?? []), { name: 'legacy-domain.ovh', type: 'nonAuthoritative', mxRelay: 'mx1.mail.ovh.net' }];
+  pro.accounts.push({ login: 'old', domain: 'legacy-domain.ovh', password: 'EmailPro-Pass-05', quota: 10, displayName: 'Old', mailbox: sampleMailbox('old@legacy-domain.ovh', 0.3) });
   const exchange = fixture.services.find((s) => s.platform === 'exchange')!;
   exchange.accounts.push({ login: 'erin', domain: 'mydomain.ovh', password: 'Exchange-Pass-05', quota: 50, displayName: 'Erin', accountLicense: 'standard', mailbox: sampleMailbox('erin@mydomain.ovh', 0.3) });
   exchange.accounts.push({ login: 'frank', domain: 'mydomain.ovh', password: 'Exchange-Pass-06', quota: 50, displayName: 'Frank', accountLicense: 'standard', mailbox: sampleMailbox('frank@mydomain.ovh', 0.3) });

@@ -13,6 +13,7 @@ export const PAIR_CASES: { pair: string; source: string; password: string; sourc
   { pair: 'Exchange -> MX Plan', source: 'jane.doe@mydomain.ovh', password: 'Exchange-Pass-02', sourceService: `exchange:${EXCHANGE}`, to: 'mxplan-sb33333-1', platform: 'mxplan', aliases: [] },
   { pair: 'E-mail Pro -> MX Plan', source: 'carol@pro-domain.ovh', password: 'EmailPro-Pass-03', sourceService: 'emailpro:emailpro-sb22222-1', to: 'mxplan-sb44444-1', platform: 'mxplan', aliases: ['sales@pro-domain.ovh'] },
   { pair: 'Exchange -> Exchange (IMAP switched off at the source)', source: 'imap.off@mydomain.ovh', password: 'Exchange-Pass-04', sourceService: `exchange:${EXCHANGE}`, to: 'hosted-sb55555-1/hosted-sb55555-1', platform: 'exchange', aliases: [] },
+  { pair: 'E-mail Pro -> legacy MX Plan', source: 'old@legacy-domain.ovh', password: 'EmailPro-Pass-05', sourceService: 'emailpro:emailpro-sb22222-1', to: 'legacy-domain.ovh', platform: 'mxplan-legacy', aliases: [] },
   { pair: 'E-mail Pro -> E-mail Pro', source: 'bob@pro-domain.ovh', password: 'EmailPro-Pass-02', sourceService: 'emailpro:emailpro-sb22222-1', to: 'emailpro-sb66666-1', platform: 'emailpro', aliases: [] },
 ];
 

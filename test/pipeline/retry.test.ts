@@ -44,4 +44,16 @@ describe('after a failure', () => {
     const listed = await service.status({});
     expect(listed.map((s) => s.jobId)).toContain(submitted.jobId);
   }, 120_000);
+
+  it('a request nobody decides on expires at the approval timeout and changes nothing', async () => {
+    const { service, events } = await h.pipeline({ tuning: { approvalTimeoutMs: 1_500 } });
+    const submitted = await service.submit({ sourceAddress: 'john.smith@mydomain.ovh', destinationService: 'mxplan-sb33333-1', requester: CLI });
+    if (!submitted.ok) throw new Error(JSON.stringify(submitted.problems));
+    const status = await waitForState(service, submitted.jobId, ['rejected', 'done', 'failed']);
+    expect(status.state).toBe('rejected');
+    expect(status.steps.find((s) => s.name === 'approval')).toMatchObject({ status: 'failed', detail: 'no decision before the approval timeout' });
+    expect(h.sim.addresses(EXCHANGE_KEY)).toContain('john.smith@mydomain.ovh');
+    expect(events.some((e) => e.type === 'finished')).toBe(true);
+    await expect(service.decide(submitted.jobId, { approve: true, by: CLI })).rejects.toThrow(/no longer waiting for a decision/);
+  });
 });
