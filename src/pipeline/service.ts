@@ -388,7 +388,7 @@ export class BullMigrationService implements MigrationService {
       children.push({
         name: 'migration',
         queueName: this.queueName,
-        data: await this.newJobData(p.request, p.plan, batchId),
+        data: await this.newJobData({ ...p.request, origin: { channel: '', ...options.origin, batchId } }, p.plan, batchId),
         opts: { ...this.jobOptions(p.plan.jobId, options.preapproved ?? false), ignoreDependencyOnFailure: true },
       });
     }

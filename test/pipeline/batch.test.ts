@@ -61,6 +61,7 @@ describe('batches from a CSV', () => {
       'the batch to finish',
     );
     expect(rows.map((r) => r.state)).toEqual(['done', 'done']);
+    expect(rows.map((r) => r.origin)).toEqual([{ channel: 'C1', batchId: result.batchId }, { channel: 'C1', batchId: result.batchId }]);
     off();
     // One at a time: the second mailbox started its steps only after the first had finished.
     const [a, b] = [...spans.values()].sort((x, y) => x.start - y.start);
