@@ -5,7 +5,7 @@ import { ConfigError } from '../config/config.js';
  * `migrate-mailbox COMMAND ...`: each command lives in its own module under ./commands and exports
  * `run(argv: string[]): Promise<number>` (the exit code) and `summary` (one line for the help).
  */
-const COMMANDS = ['copy', 'migrate', 'batch', 'sandbox', 'start', 'worker', 'ovh-login'] as const;
+const COMMANDS = ['copy', 'migrate', 'batch', 'sandbox', 'start', 'worker', 'ovh-login', 'demo'] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 interface CommandModule {
