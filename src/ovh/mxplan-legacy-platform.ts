@@ -1,5 +1,5 @@
 import { clientSettingsFor } from './client-settings.js';
-import { OvhNotFound, OvhPreconditionFailed, OvhUnsupported } from './errors.js';
+import { OvhNotFound, OvhPreconditionFailed, OvhTaskFailed, OvhUnsupported, OvhWaitTimeout } from './errors.js';
 import { splitAddress, type PlatformOptions } from './hosted-platform.js';
 import type {
   AccountInfo,
@@ -15,6 +15,8 @@ import type {
 import { stringList } from './models/common.js';
 import {
   legacyAccountSchema,
+  legacyMailingListSchema,
+  legacyMxFilterSchema,
   legacyRedirectionSchema,
   legacyServiceSchema,
   legacyTaskPopSchema,
@@ -23,6 +25,7 @@ import {
   zoneRecordSchema,
   type LegacyAccount,
   type LegacyService,
+  type ZoneRecord,
 } from './models/domain.js';
 import type { OvhClient } from './ovh-client.js';
 import { checkPassword, LEGACY_MXPLAN_POLICY } from './password.js';
@@ -99,21 +102,32 @@ export class MxPlanLegacyPlatform implements MailPlatform {
     if (domain.toLowerCase() !== this.service.toLowerCase()) {
       throw new OvhPreconditionFailed('fixedDomain', `legacy MX Plan ${this.service} has no domain ${domain}`, `ask for the diagnostic of ${this.service}`);
     }
-    const [service, mx, recommended] = await Promise.all([
+    const [service, mx, filter, recommended] = await Promise.all([
       this.serviceObject(),
       this.client.request(MXPLAN_LEGACY.dnsMXRecords, this.params, { schema: stringList }),
+      this.client.request(MXPLAN_LEGACY.dnsMXFilter, this.params, { schema: legacyMxFilterSchema }),
       this.client.request(MXPLAN_LEGACY.recommendedDNSRecords, this.params, { schema: z.array(zoneRecordSchema) }),
     ]);
-    const expectedOf = (type: string, filter: (target: string) => boolean = () => true) =>
-      recommended.filter((r) => r.fieldType.toUpperCase() === type && filter(r.target)).map((r) => r.target);
+    // Only records of the zone apex matter for the domain's own mail.
+    const apex = recommended.filter((r) => !r.subDomain);
+    const targetsOf = (records: ZoneRecord[]) => records.map((r) => unquote(r.target));
+    const expectedMx = targetsOf(apex.filter((r) => r.fieldType.toUpperCase() === 'MX'));
+    const expectedSpf = targetsOf(apex.filter((r) => ['SPF', 'TXT'].includes(r.fieldType.toUpperCase()))).filter((t) => /^v=spf1\b/i.test(t));
     const checks: DnsCheck[] = [
-      { record: 'MX', ok: service.isMXValid === 'valid', current: mx, expected: expectedOf('MX'), detail: `OVH MX check: ${service.isMXValid}` },
+      {
+        record: 'MX',
+        ok: service.isMXValid === 'valid',
+        current: mx,
+        expected: expectedMx,
+        detail: `OVH MX check: ${service.isMXValid}; MX filter: ${filter}`,
+      },
       {
         record: 'SPF',
         ok: service.isSPFValid === 'valid',
+        // The legacy API reports the result of OVH's SPF check, not the record itself.
         current: [],
-        expected: [...expectedOf('SPF'), ...expectedOf('TXT', (t) => /v=spf1/i.test(t))].map((t) => t.replace(/^"|"$/g, '')),
-        detail: `OVH SPF check: ${service.isSPFValid}`,
+        expected: expectedSpf,
+        detail: `OVH SPF check: ${service.isSPFValid} (the current SPF record is not exposed by this API)`,
       },
     ];
     const srv = recommended.filter((r) => r.fieldType.toUpperCase() === 'SRV');
@@ -299,38 +313,93 @@ export class MxPlanLegacyPlatform implements MailPlatform {
     return found;
   }
 
-  /** Aliases are redirections to this address (without a local copy, the source being another address). */
+  /**
+   * Legacy MX Plan has no per-account alias: an alias of `address` is a redirection `alias@domain -> address`
+   * created without a local copy, whose source is not itself an account (a redirection from an account is that
+   * account's forward, reported by `listUnmigratedFeatures`). `RedirectionGlobal` does not expose `localCopy`,
+   * so "not an account" is what tells them apart when reading.
+   */
   async listAliases(address: string): Promise<string[]> {
-    const redirections = await this.redirections({ to: address });
-    return redirections.filter((r) => r.to.toLowerCase() === address.toLowerCase()).map((r) => r.from);
+    const target = address.toLowerCase();
+    const redirections = (await this.redirections({ to: address })).filter((r) => r.to.toLowerCase() === target && r.from.toLowerCase() !== target);
+    if (redirections.length === 0) return [];
+    const accounts = new Set((await this.listAccounts()).map((a) => a.toLowerCase()));
+    return redirections.map((r) => r.from.toLowerCase()).filter((from) => this.hosts(from) && !accounts.has(from));
   }
 
   async addAlias(address: string, alias: string): Promise<void> {
-    if ((await this.listAliases(address)).some((a) => a.toLowerCase() === alias.toLowerCase())) return;
-    await this.client.request(MXPLAN_LEGACY.addRedirection, this.params, {
+    this.accountName(address);
+    const { domain } = splitAddress(alias);
+    if (domain !== this.service.toLowerCase()) {
+      throw new OvhPreconditionFailed('fixedDomain', `alias ${alias} is not @${this.service}`, `legacy MX Plan ${this.service} only takes aliases @${this.service}; recreate ${alias} where its domain is hosted`);
+    }
+    const wanted = alias.toLowerCase();
+    if ((await this.listAliases(address)).includes(wanted)) return;
+    if (await this.accountObject(alias)) {
+      throw new OvhPreconditionFailed('accountExists', `${alias} is an account of ${this.service}, it cannot also be an alias of ${address}`, `delete the account ${alias} first, or forward it by hand`);
+    }
+    const task = await this.client.request(MXPLAN_LEGACY.addRedirection, this.params, {
       schema: legacyTaskSpecialSchema,
-      body: { from: alias, to: address, localCopy: false },
+      body: { from: wanted, to: address.toLowerCase(), localCopy: false },
     });
+    const what = `alias ${wanted} -> ${address} on ${this.service}`;
+    // A TaskSpecialAccount has no status either: pending while readable, finished once gone.
     await pollUntil(
-      `alias ${alias} -> ${address} on ${this.service}`,
-      async () => ((await this.listAliases(address)).some((a) => a.toLowerCase() === alias.toLowerCase()) ? { done: true, value: undefined } : { done: false, seen: 'absent' }),
-      this.options.stateWait,
+      `OVH task ${task.id} (redirection ${task.action}) for ${what}`,
+      async () => {
+        try {
+          await this.client.request(MXPLAN_LEGACY.redirectionTask, { ...this.params, id: task.id }, { schema: legacyTaskSpecialSchema });
+          return { done: false, seen: 'still pending' };
+        } catch (error) {
+          if (error instanceof OvhNotFound) return { done: true, value: undefined };
+          throw error;
+        }
+      },
+      this.options.taskWait,
     );
+    try {
+      await pollUntil(
+        what,
+        async () => ((await this.listAliases(address)).includes(wanted) ? { done: true, value: undefined } : { done: false, seen: 'absent after its task' }),
+        { ...this.options.stateWait, timeoutMs: Math.min(this.options.stateWait?.timeoutMs ?? 60_000, 60_000) },
+      );
+    } catch (error) {
+      // The task is gone but the redirection never appeared: OVH dropped it (a task in error looks the same).
+      if (error instanceof OvhWaitTimeout) throw new OvhTaskFailed(task.id, `redirection ${task.action}`, 'finished without creating the redirection', this.service);
+      throw error;
+    }
   }
 
+  /**
+   * What OVH's migration does not carry: the account's own redirections (forwards), its delegations to other OVH
+   * customer accounts, and the mailing lists it subscribes to or owns.
+   */
   async listUnmigratedFeatures(address: string): Promise<UnmigratedFeature[]> {
     const accountName = this.accountName(address);
+    const self = address.toLowerCase();
     const features: UnmigratedFeature[] = [];
     for (const r of await this.redirections({ from: address })) {
-      if (r.from.toLowerCase() === address.toLowerCase()) features.push({ kind: 'redirection', description: `redirects to ${r.to}` });
+      if (r.from.toLowerCase() === self) features.push({ kind: 'redirection', description: `redirects to ${r.to}` });
     }
     const delegations = await this.client.request(MXPLAN_LEGACY.delegations, { ...this.params, accountName }, { schema: stringList });
     for (const id of delegations) features.push({ kind: 'delegation', description: `delegated to the OVH account ${id}` });
     const lists = await this.client.request(MXPLAN_LEGACY.mailingLists, this.params, { schema: stringList });
     for (const name of lists) {
-      const subscribers = await this.client.request(MXPLAN_LEGACY.mailingListSubscribers, { ...this.params, name }, { schema: stringList, query: { email: address } });
-      if (subscribers.some((s) => s.toLowerCase() === address.toLowerCase())) features.push({ kind: 'group', description: `subscribed to the mailing list ${name}@${this.service}` });
+      const [list, subscribers] = await Promise.all([
+        this.client.request(MXPLAN_LEGACY.mailingList, { ...this.params, name }, { schema: legacyMailingListSchema }),
+        this.client.request(MXPLAN_LEGACY.mailingListSubscribers, { ...this.params, name }, { schema: stringList, query: { email: address } }),
+      ]);
+      const roles = [
+        ...(subscribers.some((s) => s.toLowerCase() === self) ? ['subscribed to'] : []),
+        ...(list.ownerEmail.toLowerCase() === self ? ['owner of'] : []),
+      ];
+      if (roles.length > 0) features.push({ kind: 'group', description: `${roles.join(' and ')} the mailing list ${name}@${this.service}` });
     }
     return features;
   }
+}
+
+/** TXT targets come quoted from the zone API. */
+function unquote(target: string): string {
+  return target.replace(/^"(.*)"$/, '$1');
 }

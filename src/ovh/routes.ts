@@ -117,11 +117,15 @@ export const MXPLAN_LEGACY = {
   delegations: route('domain', 'GET', `${LA}/delegation`),
   accountTask: route('domain', 'GET', `${L}/task/account/{id}`),
   dnsMXRecords: route('domain', 'GET', `${L}/dnsMXRecords`),
+  dnsMXFilter: route('domain', 'GET', `${L}/dnsMXFilter`),
   recommendedDNSRecords: route('domain', 'GET', `${L}/recommendedDNSRecords`),
   redirections: route('domain', 'GET', `${L}/redirection`),
   redirection: route('domain', 'GET', `${L}/redirection/{id}`),
   addRedirection: route('domain', 'POST', `${L}/redirection`),
+  /** `TaskSpecialAccount` of a redirection: readable while pending, gone (404) once done. */
+  redirectionTask: route('domain', 'GET', `${L}/task/redirection/{id}`),
   mailingLists: route('domain', 'GET', `${L}/mailingList`),
+  mailingList: route('domain', 'GET', `${L}/mailingList/{name}`),
   mailingListSubscribers: route('domain', 'GET', `${L}/mailingList/{name}/subscriber`),
 } as const;
 

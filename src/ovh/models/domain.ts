@@ -72,3 +72,13 @@ export const legacyRedirectionSchema = z.object({
 
 /** `email.domain.Delegation` */
 export const legacyDelegationSchema = z.object({ accountId: z.string() });
+
+/** `domain.DomainMXFilterEnum` (`GET .../dnsMXFilter`); kept open to values OVH may add. */
+export const legacyMxFilterSchema = z.string();
+
+/** `email.domain.MailingList` (the fields this project reads). */
+export const legacyMailingListSchema = z.object({
+  name: z.string(),
+  ownerEmail: z.string(),
+  nbSubscribers: z.number().nullish(),
+});

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { disclaimerSchema, hostedTaskSchema } from './common.js';
-import { legacyAccountSchema, legacyRedirectionSchema, legacyServiceSchema, legacyTaskPopSchema, legacyTaskSpecialSchema, legacyUsageSchema, zoneRecordSchema } from './domain.js';
+import { legacyAccountSchema, legacyDelegationSchema, legacyMailingListSchema, legacyRedirectionSchema, legacyServiceSchema, legacyTaskPopSchema, legacyTaskSpecialSchema, legacyUsageSchema, zoneRecordSchema } from './domain.js';
 import { exchangeAccountSchema, exchangeDomainSchema, exchangeProtocolSchema, exchangeServiceSchema } from './exchange.js';
 import { mxplanAccountSchema, mxplanCapabilitiesSchema, mxplanDomainSchema, mxplanServiceSchema } from './mxplan.js';
 import { proAccountSchema, proDomainSchema, proServiceSchema } from './pro.js';
@@ -37,4 +37,6 @@ export const MODEL_SOURCES: ReadonlyArray<{ file: 'exchange' | 'pro' | 'mxplan' 
   { file: 'domain', model: 'email.domain.TaskSpecialAccount', schema: legacyTaskSpecialSchema },
   { file: 'domain', model: 'domain.zone.Record', schema: zoneRecordSchema },
   { file: 'domain', model: 'email.domain.RedirectionGlobal', schema: legacyRedirectionSchema },
+  { file: 'domain', model: 'email.domain.Delegation', schema: legacyDelegationSchema },
+  { file: 'domain', model: 'email.domain.MailingList', schema: legacyMailingListSchema },
 ];

@@ -34,6 +34,8 @@ export interface FixtureAccount {
   sendAs?: string[];
   sendOnBehalfTo?: string[];
   mailbox?: FixtureFolder[];
+  /** Legacy MX Plan: OVH customer ids (NIC handles) the account is delegated to. */
+  delegations?: string[];
 }
 
 export interface FixtureDomain {
@@ -59,7 +61,9 @@ export interface FixtureService {
   /** Number of free `...@configureme.me` slots to add (hosted platforms). */
   freeSlots?: number;
   externalContacts?: { address: string; displayName: string }[];
-  mailingLists?: { name: string; displayName?: string; ownerEmail?: string }[];
+  mailingLists?: { name: string; displayName?: string; ownerEmail?: string; subscribers?: string[] }[];
+  /** Legacy MX Plan redirections (`localCopy` false = an alias of `to`). */
+  redirections?: { from: string; to: string; localCopy?: boolean }[];
   passwordPolicy?: Partial<SimService['passwordPolicy']>;
   allowedAccountSize?: number[];
   quotaChoices?: number[];
@@ -108,7 +112,8 @@ export function sampleMailbox(address: string, scale = 1): FixtureFolder[] {
  * The sandbox: one Hosted Exchange service, one E-mail Pro, one new MX Plan and one legacy MX Plan, each with
  * a domain, configured accounts with small seeded mailboxes, and free `@configureme.me` slots on the hosted
  * platforms. The Exchange source also holds what does not migrate (aliases, delegations, external contacts,
- * a group, a footer).
+ * a group, a footer); the legacy MX Plan holds an alias (redirection `contact@ -> info@`), a delegation of
+ * `info@` to another OVH customer and `info@`'s subscription to (and ownership of) the list `newsletter`.
  */
 export function sandboxFixture(): SimulatorFixture {
   return {
@@ -256,10 +261,13 @@ export function sandboxFixture(): SimulatorFixture {
             quota: 5_000_000_000,
             description: 'Info mailbox',
             mailbox: sampleMailbox('info@legacy-domain.ovh', 0.3),
+            delegations: ['ab12345-ovh'],
           },
           { login: 'sales', domain: 'legacy-domain.ovh', password: 'Legacy-Pass-02', quota: 1_000_000_000, description: 'Sales' },
         ],
-        mailingLists: [{ name: 'newsletter', ownerEmail: 'info@legacy-domain.ovh' }],
+        mailingLists: [{ name: 'newsletter', ownerEmail: 'info@legacy-domain.ovh', subscribers: ['info@legacy-domain.ovh', 'reader@example.com'] }],
+        // On legacy MX Plan an alias is a redirection without local copy.
+        redirections: [{ from: 'contact@legacy-domain.ovh', to: 'info@legacy-domain.ovh', localCopy: false }],
         mailbox: { separator: '/', prefix: '', specialUse: { junk: 'Spam' } },
       },
     ],

@@ -8,5 +8,5 @@ export { signature } from './auth.js';
 export { ovhSchemaIndex, SchemaIndex } from './schema.js';
 export { implementedRoutes } from './routes/index.js';
 export { PLACEHOLDER_DOMAIN } from './state.js';
-export type { SimService, SimAccount, SimDomain, SimTask, SimPlatform, DnsZone } from './state.js';
+export type { SimService, SimAccount, SimDomain, SimTask, SimPlatform, SimRedirection, DnsZone } from './state.js';
 export { QUOTA_UNIT_BYTES, USAGE_UNIT_BYTES, quotaGbToBytes, bytesToUsageKb, usageKbToBytes } from './units.js';

@@ -58,7 +58,10 @@ export function stateFromFixture(fixture: SimulatorFixture): { data: SimulatorSt
         taskPendingId: 0,
         state: 'ok',
       })),
-      mailingLists: (f.mailingLists ?? []).map((m) => ({ name: m.name.toLowerCase(), displayName: m.displayName ?? m.name, state: 'ok', creationDate: created, ownerEmail: m.ownerEmail })),
+      mailingLists: (f.mailingLists ?? []).map((m) => ({ name: m.name.toLowerCase(), displayName: m.displayName ?? m.name, state: 'ok', creationDate: created, ownerEmail: m.ownerEmail, subscribers: (m.subscribers ?? []).map((x) => x.toLowerCase()) })),
+      redirections: legacy
+        ? (f.redirections ?? []).map((r) => ({ id: String(data.nextId++), from: r.from.toLowerCase(), to: r.to.toLowerCase(), localCopy: r.localCopy ?? false }))
+        : undefined,
       allowedAccountSize: f.allowedAccountSize,
       quotaChoices: f.quotaChoices,
       billingMigrated: f.billingMigrated,
@@ -90,6 +93,7 @@ export function stateFromFixture(fixture: SimulatorFixture): { data: SimulatorSt
       sendOnBehalfTo: [],
       protocol: { IMAP: a.imapEnabled ?? true, POP: true, activeSync: !legacy, webMail: true, creationDate: created, lastUpdate: null, taskPendingId: 0 },
       usagePaddingBytes: a.usagePaddingBytes ?? 0,
+      ...(legacy ? { delegations: [...(a.delegations ?? [])] } : {}),
     });
     for (const a of f.accounts) {
       const account = toAccount(a);

@@ -63,6 +63,8 @@ export interface SimAccount {
   pendingRename?: { login: string; domain: string; taskId: number };
   /** Legacy MX Plan: created by a POST whose task has not finished yet (not listed, not readable). */
   hidden?: boolean;
+  /** Legacy MX Plan: OVH customer ids (NIC handles) this account is delegated to (`account/{a}/delegation`). */
+  delegations?: string[];
 }
 
 export interface SimDomain {
@@ -97,6 +99,21 @@ export interface SimMailingList {
   creationDate: string;
   /** Legacy MX Plan mailing list owner. */
   ownerEmail?: string;
+  /** Legacy MX Plan subscribers (addresses, lower case). */
+  subscribers?: string[];
+}
+
+/** Legacy MX Plan redirection (`/email/domain/{domain}/redirection`); an alias is one with `localCopy` false. */
+export interface SimRedirection {
+  /** `email.domain.RedirectionGlobal.id` is a string. */
+  id: string;
+  /** Full address on the service's domain, lower case. */
+  from: string;
+  /** Any address, lower case. */
+  to: string;
+  localCopy: boolean;
+  /** Created by a POST whose task has not finished yet (not listed, not readable). */
+  hidden?: boolean;
 }
 
 export interface SimService {
@@ -122,6 +139,8 @@ export interface SimService {
   accounts: SimAccount[];
   externalContacts: SimExternalContact[];
   mailingLists: SimMailingList[];
+  /** Legacy MX Plan redirections (absent in state saved before they existed). */
+  redirections?: SimRedirection[];
   /** Legacy: allowed account sizes (bytes). */
   allowedAccountSize?: number[];
   /** New MX Plan: quotas (GB) an account may take (`capabilities`). */
@@ -155,6 +174,8 @@ export interface SimTask {
   finishDate: string | null;
   /** Legacy MX Plan TaskPop fields. */
   legacy?: { action: string; name: string };
+  /** Legacy MX Plan TaskSpecialAccount fields (redirection tasks; listed under `task/redirection`, not `task/account`). */
+  special?: { action: 'add' | 'change' | 'delete'; type: 'alias' | 'forward'; account: string; redirectionId: string };
 }
 
 export interface SimulatorStateData {

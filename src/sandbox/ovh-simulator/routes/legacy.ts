@@ -1,7 +1,8 @@
 import { badRequest, conflict, objectNotFound } from '../errors.js';
-import { addressOf, nowIso, type SimAccount, type SimService } from '../state.js';
+import { addressOf, nowIso, type SimAccount, type SimMailingList, type SimRedirection, type SimService, type SimTask } from '../state.js';
 import { isPending } from '../tasks.js';
-import { checkPassword, like, renderTaskPop } from './common.js';
+import { checkPassword, like, renderTaskPop, splitAddress } from './common.js';
+import { OVH_MX } from './hosted.js';
 import type { HandlerContext, RouteTable } from './registry.js';
 
 /**
@@ -45,8 +46,8 @@ export function registerLegacy(table: RouteTable): void {
       allowedAccountSize: svc.allowedAccountSize ?? [],
       creationDate: svc.creationDate,
       filerz: 1,
-      isMXValid: 'valid',
-      isSPFValid: 'valid',
+      isMXValid: mxValidity(ctx.state.zone(svc.domain).mx),
+      isSPFValid: spfValidity(ctx.state.zone(svc.domain).spf),
       linkTo: null,
       migratedMXPlanServiceName: null,
       iam: { id: '00000000-0000-4000-8000-000000000000', urn: `urn:v1:eu:resource:emailDomain:${svc.domain}`, displayName: svc.domain, tags: null },
@@ -209,41 +210,195 @@ export function registerLegacy(table: RouteTable): void {
       id: svc.mailingLists.indexOf(list) + 1,
       name: list.name,
       language: 'fr',
-      nbSubscribers: 0,
+      nbSubscribers: (list.subscribers ?? []).length,
       nbSubscribersUpdateDate: list.creationDate,
       options: { moderatorMessage: false, subscribeByModerator: true, usersPostOnly: false },
       ownerEmail: list.ownerEmail ?? `postmaster@${svc.domain}`,
       replyTo: 'mailinglist',
     };
   });
+  // ---- DNS helpers, driven by the simulated zone (`sim.setDnsZone`) -----------------------------------------
   table.on('GET', `${D}/dnsMXRecords`, (ctx) => {
     const svc = service(ctx);
-    return ctx.state.zone(svc.domain).mx;
+    // Only the zone apex is simulated: a subdomain has no MX of its own.
+    if (ctx.query.subDomain) return [];
+    return [...ctx.state.zone(svc.domain).mx];
   });
-  table.on('GET', `${D}/recommendedDNSRecords`, (ctx) => {
+  table.on('GET', `${D}/dnsMXFilter`, (ctx) => {
     const svc = service(ctx);
-    const mx = (
-      [
-        [1, 'mx1.mail.ovh.net.'],
-        [5, 'mx2.mail.ovh.net.'],
-        [100, 'mx3.mail.ovh.net.'],
-      ] as const
-    ).map(([priority, target], i) => ({
-      id: i + 1,
-      fieldType: 'MX',
-      subDomain: '',
-      target: `${priority} ${target}`,
-      ttl: 3600,
-      zone: svc.domain,
-    }));
-    return [...mx, { id: 4, fieldType: 'TXT', subDomain: '', target: 'v=spf1 include:mx.ovh.com ~all', ttl: 3600, zone: svc.domain }];
+    return ctx.query.subDomain ? 'CUSTOM' : mxFilter(ctx.state.zone(svc.domain).mx);
   });
+  table.on('GET', `${D}/recommendedDNSRecords`, (ctx) => recommendedRecords(service(ctx).domain));
   table.on('GET', `${D}/quota`, (ctx) => {
     service(ctx);
     return { account: 1000, alias: 1000, mailingList: 10, redirection: 1000, responder: 1000 };
   });
   table.on('GET', `${D}/summary`, (ctx) => {
     const svc = service(ctx);
-    return { account: ctx.state.accountsOf(svc).length, mailingList: svc.mailingLists.length, redirection: 0, responder: 0 };
+    return { account: ctx.state.accountsOf(svc).length, mailingList: svc.mailingLists.length, redirection: visibleRedirections(svc).length, responder: 0 };
+  });
+  registerLegacyExtras(table);
+}
+
+// ---- DNS ---------------------------------------------------------------------------------------------------
+
+const norm = (value: string) => value.toLowerCase().replace(/\.$/, '');
+const SPF_OVH = /^v=spf1\b.*\binclude:mx\.ovh\.com\b/;
+
+/** `email.domain.DomainServiceWithIAM.isMXValid`: same rule as the hosted `mxIsValid` (every MX is OVH's). */
+function mxValidity(mx: string[]): string {
+  if (mx.length === 0) return 'none';
+  return mx.every((m) => OVH_MX.includes(norm(m))) ? 'valid' : 'invalid';
+}
+
+function spfValidity(spf: string[]): string {
+  if (spf.length === 0) return 'none';
+  return spf.some((txt) => SPF_OVH.test(txt)) ? 'valid' : 'invalid';
+}
+
+/** `dnsMXFilter` (invented mapping): OVH's MX -> FULL_FILTERING, OVH's redirect MX -> REDIRECT, else CUSTOM. */
+function mxFilter(mx: string[]): string {
+  if (mx.length > 0 && mx.every((m) => OVH_MX.includes(norm(m)))) return 'FULL_FILTERING';
+  if (mx.length > 0 && mx.every((m) => norm(m) === 'redirect.ovh.net')) return 'REDIRECT';
+  return 'CUSTOM';
+}
+
+/** What OVH recommends for an MX Plan domain: three MX and the SPF TXT (`domain.zone.Record[]`). */
+function recommendedRecords(domain: string): Record<string, unknown>[] {
+  const mx = (
+    [
+      [1, 'mx1.mail.ovh.net.'],
+      [5, 'mx2.mail.ovh.net.'],
+      [100, 'mx3.mail.ovh.net.'],
+    ] as const
+  ).map(([priority, target], i) => ({ id: i + 1, fieldType: 'MX', subDomain: '', target: `${priority} ${target}`, ttl: 3600, zone: domain }));
+  return [...mx, { id: 4, fieldType: 'TXT', subDomain: '', target: '"v=spf1 include:mx.ovh.com ~all"', ttl: 3600, zone: domain }];
+}
+
+// ---- redirections, delegations, subscribers ----------------------------------------------------------------
+
+function redirectionsOf(svc: SimService): SimRedirection[] {
+  svc.redirections ??= [];
+  return svc.redirections;
+}
+
+function visibleRedirections(svc: SimService): SimRedirection[] {
+  return (svc.redirections ?? []).filter((r) => !r.hidden);
+}
+
+function renderRedirection(r: SimRedirection): Record<string, unknown> {
+  return { id: r.id, from: r.from, to: r.to };
+}
+
+function renderTaskSpecial(task: SimTask, domain: string): Record<string, unknown> {
+  const special = task.special!;
+  return { id: String(task.id), account: special.account, action: special.action, date: task.todoDate, domain, type: special.type };
+}
+
+const ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function mailingList(ctx: HandlerContext, svc: SimService): SimMailingList {
+  const list = svc.mailingLists.find((m) => m.name === String(ctx.path.name).toLowerCase());
+  if (!list) throw objectNotFound({ domain: svc.domain, name: String(ctx.path.name) });
+  return list;
+}
+
+function registerLegacyExtras(table: RouteTable): void {
+  table.on('GET', `${D}/redirection`, (ctx) =>
+    visibleRedirections(service(ctx))
+      .filter((r) => like(ctx.query.from, r.from) && like(ctx.query.to, r.to))
+      .map((r) => r.id),
+  );
+  table.on('GET', `${D}/redirection/{id}`, (ctx) => {
+    const svc = service(ctx);
+    const found = visibleRedirections(svc).find((r) => r.id === String(ctx.path.id));
+    if (!found) throw objectNotFound({ domain: svc.domain, id: String(ctx.path.id) });
+    return renderRedirection(found);
+  });
+  table.on('POST', `${D}/redirection`, (ctx) => {
+    const svc = service(ctx);
+    const rawFrom = String(ctx.body.from).trim().toLowerCase();
+    // `from` is the full address; a bare local part is taken as one on the service's domain.
+    const from = rawFrom.includes('@') ? rawFrom : `${rawFrom}@${svc.domain}`;
+    const to = String(ctx.body.to).trim().toLowerCase();
+    const localCopy = ctx.body.localCopy === true;
+    if (!ADDRESS.test(from)) throw badRequest(`[from] ${JSON.stringify(ctx.body.from)} is not an e-mail address`);
+    if (!ADDRESS.test(to)) throw badRequest(`[to] ${JSON.stringify(ctx.body.to)} is not an e-mail address`);
+    const { login, domain } = splitAddress(from, 'from');
+    if (domain !== svc.domain) throw badRequest(`[from] A redirection of ${svc.domain} must start from an address @${svc.domain}`);
+    if (from === to) throw badRequest('[to] A redirection cannot point to its own source');
+    const isAccount = ctx.state.accountsOf(svc).some((a) => a.login === login);
+    if (localCopy && !isAccount) throw badRequest(`[localCopy] ${from} is not an account: there is no mailbox to keep a copy in`);
+    if (redirectionsOf(svc).some((r) => r.from === from && r.to === to)) throw conflict(`[from] ${from} already redirects to ${to}`);
+    const r: SimRedirection = { id: String(ctx.state.nextId()), from, to, localCopy, hidden: true };
+    redirectionsOf(svc).push(r);
+    const task = ctx.tasks.create(
+      svc,
+      'addRedirection',
+      undefined,
+      {
+        apply: () => {
+          r.hidden = false;
+        },
+        rollback: () => {
+          const list = redirectionsOf(svc);
+          if (list.includes(r)) list.splice(list.indexOf(r), 1);
+        },
+      },
+    );
+    task.special = { action: 'add', type: isAccount ? 'forward' : 'alias', account: login, redirectionId: r.id };
+    ctx.changed();
+    return renderTaskSpecial(task, svc.domain);
+  });
+  table.on('DELETE', `${D}/redirection/{id}`, (ctx) => {
+    const svc = service(ctx);
+    const r = visibleRedirections(svc).find((x) => x.id === String(ctx.path.id));
+    if (!r) throw objectNotFound({ domain: svc.domain, id: String(ctx.path.id) });
+    const deleting = ctx.state.tasks.some((t) => t.serviceKey === svc.key && t.special?.action === 'delete' && t.special.redirectionId === r.id && isPending(t));
+    if (deleting) throw conflict('Already being deleted');
+    const { login } = splitAddress(r.from, 'from');
+    const task = ctx.tasks.create(svc, 'deleteRedirection', undefined, {
+      apply: () => {
+        const list = redirectionsOf(svc);
+        if (list.includes(r)) list.splice(list.indexOf(r), 1);
+      },
+    });
+    task.special = { action: 'delete', type: ctx.state.accountsOf(svc).some((a) => a.login === login) ? 'forward' : 'alias', account: login, redirectionId: r.id };
+    ctx.changed();
+    return renderTaskSpecial(task, svc.domain);
+  });
+  table.on('GET', `${D}/task/redirection`, (ctx) => {
+    const svc = service(ctx);
+    return ctx.state.tasks
+      .filter((t) => t.serviceKey === svc.key && t.special && isPending(t) && like(ctx.query.account, t.special.account))
+      .map((t) => String(t.id));
+  });
+  table.on('GET', `${D}/task/redirection/{id}`, (ctx) => {
+    const svc = service(ctx);
+    const task = /^\d+$/.test(String(ctx.path.id)) ? ctx.state.task(Number(ctx.path.id)) : undefined;
+    if (!task || task.serviceKey !== svc.key || !task.special || !isPending(task)) throw objectNotFound({ domain: svc.domain, id: String(ctx.path.id) });
+    return renderTaskSpecial(task, svc.domain);
+  });
+  table.on('GET', `${D}/account/{accountName}/delegation`, (ctx) => {
+    const svc = service(ctx);
+    return [...(account(ctx, svc).delegations ?? [])];
+  });
+  table.on('GET', `${D}/account/{accountName}/delegation/{accountId}`, (ctx) => {
+    const svc = service(ctx);
+    const a = account(ctx, svc);
+    const id = String(ctx.path.accountId);
+    if (!(a.delegations ?? []).includes(id)) throw objectNotFound({ domain: svc.domain, accountName: a.login, accountId: id });
+    return { accountId: id };
+  });
+  table.on('GET', `${D}/mailingList/{name}/subscriber`, (ctx) => {
+    const svc = service(ctx);
+    return (mailingList(ctx, svc).subscribers ?? []).filter((email) => like(ctx.query.email, email));
+  });
+  table.on('GET', `${D}/mailingList/{name}/subscriber/{email}`, (ctx) => {
+    const svc = service(ctx);
+    const list = mailingList(ctx, svc);
+    const email = String(ctx.path.email).toLowerCase();
+    if (!(list.subscribers ?? []).includes(email)) throw objectNotFound({ domain: svc.domain, name: list.name, email });
+    return { domain: svc.domain, email, mailinglist: list.name };
   });
 }
