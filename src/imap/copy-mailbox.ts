@@ -3,6 +3,7 @@ import type { CopyFailure, CopyOutcome, CopyProgress, CopyReport, FolderMismatch
 import type { OpenAppendSession } from './append/append-session.js';
 import { openAppendSession as defaultOpenAppendSession } from './append/open-append-session.js';
 import { describeEndpoint, type ImapEndpoint } from './endpoint.js';
+import { BodyArena } from './body-arena.js';
 import { CopyLane, ControlConnection } from './copy-lane.js';
 import { bytesOf, derivePlan, planFolder, prepareDestination, summarisePlan, type CopyPlanSummary, type DerivedPlan, type FolderPlan } from './copy-plan.js';
 import { isConnectionLoss, ReconnectBudgetExhausted } from './copy-errors.js';
@@ -78,6 +79,8 @@ interface FolderResult {
 class CopyRun {
   private readonly started = Date.now();
   private readonly lanes: CopyLane[] = [];
+  /** One per lane (by lane id), allocated on first use: bodies wait there for the destination's answer. */
+  private readonly arenas: BodyArena[] = [];
   /** Destination connections for scans, STORE and CREATE; the first one also lists and reads the quota. */
   private readonly controls: ControlConnection[] = [];
   private readonly progress: ProgressTracker;
@@ -103,6 +106,8 @@ class CopyRun {
       this.lanes.push(
         new CopyLane(id, options.from, options.to, options.dryRun ? undefined : options.openAppendSession ?? defaultOpenAppendSession, { batchSize: this.limits.batchMessages, maxInFlightBytes: this.limits.inFlightBytes }, this.controls[id % this.controls.length], options.logger),
       );
+      // In flight plus the batch being filled; a body that finds no room is held as fetched.
+      this.arenas.push(new BodyArena(this.limits.inFlightBytes + this.limits.batchBytes));
     }
   }
 
@@ -226,6 +231,7 @@ class CopyRun {
           messages: missing,
           policy,
           limits: this.limits,
+          arena: this.arenas[lane.id],
           signal: this.options.signal,
           onAppended: (messages, bytes) => {
             appended += messages;

@@ -1,5 +1,6 @@
 import type { ImapFlow } from 'imapflow';
 import type { AppendItem, AppendOutcome, AppendSession } from './append/append-session.js';
+import type { ArenaSlot, BodyArena } from './body-arena.js';
 import type { FlagPolicy } from './flag-policy.js';
 import type { ScannedMessage } from './folder-scan.js';
 import { headerBlock, messageIdentity } from './message-identity.js';
@@ -35,6 +36,11 @@ export interface StreamCopyRequest {
   messages: ScannedMessage[];
   policy: FlagPolicy;
   limits: StreamLimits;
+  /**
+   * Where bodies wait for the destination's answer (see BodyArena): reused from one call to the next, so only
+   * one streamCopy may use an arena at a time. Without it, the fetched Buffers themselves are held.
+   */
+  arena?: BodyArena;
   signal?: AbortSignal;
   /** Called as the destination acknowledges each batch. */
   onAppended(messages: number, bytes: number): void;
@@ -53,6 +59,7 @@ export interface StreamCopyResult {
 interface PendingBatch {
   uids: number[];
   items: AppendItem[];
+  slots: ArenaSlot[];
   bytes: number;
 }
 
@@ -69,7 +76,9 @@ export async function streamCopy(request: StreamCopyRequest): Promise<StreamCopy
   let appended = 0;
   let transient = 0;
   let appendError: unknown;
-  let batch: PendingBatch = { uids: [], items: [], bytes: 0 };
+  let batch: PendingBatch = { uids: [], items: [], slots: [], bytes: 0 };
+  // Every slot of an earlier call was released (its appends settled) or never sent.
+  request.arena?.reset();
 
   const settle = (sent: PendingBatch, outcomes: AppendOutcome[]) => {
     let bytes = 0;
@@ -92,7 +101,7 @@ export async function streamCopy(request: StreamCopyRequest): Promise<StreamCopy
   const dispatch = () => {
     if (batch.items.length === 0) return;
     const sent = batch;
-    batch = { uids: [], items: [], bytes: 0 };
+    batch = { uids: [], items: [], slots: [], bytes: 0 };
     inFlightBytes += sent.bytes;
     const done: Promise<void> = request.session
       .append(request.destinationPath, sent.items)
@@ -103,6 +112,8 @@ export async function streamCopy(request: StreamCopyRequest): Promise<StreamCopy
         },
       )
       .finally(() => {
+        // The command is answered (or its connection gone): nothing reads these bytes any more.
+        for (const slot of sent.slots) slot.release();
         inFlightBytes -= sent.bytes;
         inFlight.delete(done);
       });
@@ -130,14 +141,16 @@ export async function streamCopy(request: StreamCopyRequest): Promise<StreamCopy
         const known = scanned.get(message.uid);
         // The scan's RFC822.SIZE, not the literal's length: the destination's scan hashes that same size.
         if (known && known.identity === '') known.identity = messageIdentity(headerBlock(message.source), known.size);
+        const slot = request.arena ? request.arena.copy(message.source) : undefined;
         const item: AppendItem = {
-          raw: message.source,
+          raw: slot ? slot.bytes : message.source,
           flags: request.policy.filter(message.flags ?? []),
           internalDate: message.internalDate ? new Date(message.internalDate) : new Date(),
         };
         if (batch.items.length > 0 && batch.bytes + item.raw.length > limits.batchBytes) dispatch();
         batch.uids.push(message.uid);
         batch.items.push(item);
+        if (slot) batch.slots.push(slot);
         batch.bytes += item.raw.length;
         if (batch.items.length >= limits.batchMessages) dispatch();
         await waitForRoom();
