@@ -1,3 +1,5 @@
+import { DESTINATION_LIMIT_BYTES, GB } from '../domain/rules.js';
+
 /**
  * Every conversion between OVH's size units and bytes lives here, and nowhere else.
  *
@@ -11,8 +13,8 @@
  *   against the simulator's fixtures (usage never above quota, and equal to the Dovecot mailbox size).
  */
 
-/** Bytes in one quota "GB". */
-export const QUOTA_GB_BYTES = 1024 ** 3;
+/** Bytes in one quota "GB" (the domain's GB: OVH's guide limits and quotas use the same unit). */
+export const QUOTA_GB_BYTES = GB;
 /** Bytes in one unit of `currentUsage` (KiB, unconfirmed by OVH: see above). */
 export const CURRENT_USAGE_UNIT_BYTES = 1024;
 
@@ -35,28 +37,11 @@ export function legacyBytes(size: number | null | undefined): number | undefined
 
 /** Largest mailbox each platform accepts as a migration destination (OVH guide "Migrer vos adresses e-mail"). */
 export const MAX_DESTINATION_BYTES = {
-  emailpro: 10 * QUOTA_GB_BYTES,
-  mxplan: 5 * QUOTA_GB_BYTES,
+  emailpro: DESTINATION_LIMIT_BYTES.emailpro!,
+  mxplan: DESTINATION_LIMIT_BYTES.mxplan!,
   /** Legacy sizes are decimal bytes: its largest `allowedAccountSize` is 5 000 000 000. */
   'mxplan-legacy': 5_000_000_000,
 } as const;
 
-/** Room left above the mailbox's current size when choosing an MX Plan quota (10 %). */
-export const QUOTA_HEADROOM = 1.1;
-
-/** The smallest allowed size (bytes) holding `neededBytes` plus headroom, or undefined when none does. */
-export function pickQuota(allowedBytes: readonly number[], neededBytes: number): number | undefined {
-  const wanted = neededBytes * QUOTA_HEADROOM;
-  return [...allowedBytes].sort((a, b) => a - b).find((size) => size >= wanted);
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
-}
+/** Quota choice and byte formatting are domain rules: preflight and the adapters must agree on them. */
+export { formatBytes, pickQuota } from '../domain/rules.js';
