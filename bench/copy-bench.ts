@@ -18,6 +18,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,8 +112,18 @@ async function compileSources(): Promise<void> {
   await writeFile(join(COMPILED, 'package.json'), '{"type":"module"}\n');
 }
 
+/** Node's arguments of `npm run cli` (package.json), so the benchmark measures the copier exactly as users start it. */
+function cliNodeArguments(): string[] {
+  const script = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { cli: string } }).scripts.cli;
+  const [program, ...args] = script.trim().split(/\s+/);
+  if (program !== 'node') throw new Error(`package.json scripts.cli should start with node, not ${JSON.stringify(script)}`);
+  return args;
+}
+
 function copierCommand(): string[] {
-  return RUNNER === 'compiled' ? [join(COMPILED, 'src', 'cli', 'main.js')] : ['--import', 'tsx', 'src/cli/main.ts'];
+  const cli = cliNodeArguments();
+  const nodeFlags = cli.filter((arg) => arg.startsWith('--max') || arg.startsWith('--stack'));
+  return RUNNER === 'compiled' ? [...nodeFlags, join(COMPILED, 'src', 'cli', 'main.js')] : cli;
 }
 
 function log(line: string): void {
@@ -489,7 +500,7 @@ async function main(): Promise<void> {
     `machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB; node ${info.node}; Dovecot ${info.dovecot}; ${info.mbsync}; commit ${info.commit}`,
     `load average at start: ${(info.loadAverage as number[]).join(' ')}; at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
     `Dovecot mail_fsync ${FSYNC} on both; proxy: ${DELAY} ms each way on both sides (${2 * DELAY} ms round trip per side); peak RSS = VmHWM of the copying process; MB = 10^6 bytes`,
-    `seconds = wall time of the whole process (startup included); own s = what the copier reports; CPU s = user+system time of the copying process; srv CPU = CPU time of both Dovecots during the run; our copier run as ${RUNNER === 'tsx' ? 'node --import tsx src/cli/main.ts' : 'plain node on esbuild-transpiled src/ (diagnostic)'}`,
+    `seconds = wall time of the whole process (startup included); own s = what the copier reports; CPU s = user+system time of the copying process; srv CPU = CPU time of both Dovecots during the run; our copier run as ${RUNNER === 'tsx' ? `node ${cliNodeArguments().join(' ')}` : 'plain node on esbuild-transpiled src/ (diagnostic)'}`,
     '',
     table(results),
     '',
