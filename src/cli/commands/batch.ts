@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/config.js';
 import { CSV_COLUMNS } from '../../domain/csv-row.js';
 import { createLogger } from '../../log/logger.js';
 import type { MigrationStatus } from '../../pipeline/migration-service.js';
 import { createRuntime } from '../../pipeline/runtime.js';
 import { cliActor } from './migrate.js';
+import { parseCommandArgs } from '../command-args.js';
 
 export const summary = 'migrate many mailboxes from a CSV file (every row checked first; nothing starts if one is wrong)';
 
@@ -31,18 +31,9 @@ options:
 const FINAL = new Set(['done', 'failed', 'cancelled', 'rejected']);
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { yes: { type: 'boolean', short: 'y', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
-  } catch (error) {
-    process.stderr.write(`migrate-mailbox batch: ${(error as Error).message.split('\n')[0]}\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs('batch', USAGE, { args: argv, strict: true, allowPositionals: true, options: { yes: { type: 'boolean', short: 'y', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
   if (positionals.length !== 1) {
     process.stderr.write(`migrate-mailbox batch: give one CSV file\n\n${USAGE}`);
     return 2;

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { parseCommandArgs } from '../command-args.js';
 
 export const summary = 'try it: start the sandbox, migrate a sample Exchange mailbox to E-mail Pro, print the report, stop';
 
@@ -66,9 +66,7 @@ function startSandbox(dataDir: string): Promise<{ line: z.infer<typeof sandboxLi
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const parsed = parseCommandArgs('demo', USAGE, {
       args: argv,
       strict: true,
       options: {
@@ -76,15 +74,9 @@ export async function run(argv: string[]): Promise<number> {
         keep: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
-    }));
-  } catch (error) {
-    process.stderr.write(`migrate-mailbox demo: ${(error as Error).message.split('\n')[0]}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+    });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   // Short path: Dovecot's Unix sockets live below it, and socket paths are limited to 108 bytes.
   const dir = await mkdtemp(join(tmpdir(), 'mm-demo-'));
   const say = (text: string) => process.stderr.write(text + '\n');

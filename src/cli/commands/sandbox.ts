@@ -1,12 +1,12 @@
 import { resolve, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/config.js';
 import { createLogger } from '../../log/logger.js';
 import { RedisServer } from '../../sandbox/redis.js';
 import { OvhSimulator } from '../../sandbox/ovh-simulator/index.js';
 import type { Platform } from '../../domain/platform.js';
+import { parseCommandArgs } from '../command-args.js';
 
 export const summary = 'run a local OVH API simulator with sample platforms (each on its own Dovecot) and a Redis, to try everything safely';
 
@@ -43,21 +43,13 @@ async function messageCount(sim: OvhSimulator, serviceKey: string, address: stri
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const parsed = parseCommandArgs('sandbox', USAGE, {
       args: argv,
       strict: true,
       options: { port: { type: 'string' }, reset: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
-    }));
-  } catch (error) {
-    process.stderr.write(`migrate-mailbox sandbox: ${(error as Error).message.split('\n')[0]}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+    });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   // Short names: Dovecot's Unix sockets live below this directory and socket paths are limited to 108 bytes.

@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../../config/config.js';
 import { createLogger, type Logger } from '../../log/logger.js';
 import type { MigrationService } from '../../pipeline/migration-service.js';
 import { createRuntime } from '../../pipeline/runtime.js';
 import { untilSignal } from './worker.js';
+import { parseCommandArgs } from '../command-args.js';
 
 export const summary = 'run the Slack bot and a migration worker in one process (embedded Redis without REDIS_URL)';
 
@@ -32,17 +32,9 @@ async function loadSlack(): Promise<StartSlackApp | undefined> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, strict: true, options: { 'no-worker': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } }));
-  } catch (error) {
-    process.stderr.write(`migrate-mailbox start: ${(error as Error).message.split('\n')[0]}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs('start', USAGE, { args: argv, strict: true, options: { 'no-worker': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   const startSlackApp = await loadSlack();

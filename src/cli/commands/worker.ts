@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { loadConfig, requireConfig } from '../../config/config.js';
 import { createLogger } from '../../log/logger.js';
 import { createRuntime } from '../../pipeline/runtime.js';
+import { parseCommandArgs } from '../command-args.js';
 
 export const summary = 'run a migration worker on REDIS_URL (start as many as you like, on any machine)';
 
@@ -31,17 +31,9 @@ export function untilSignal(): Promise<NodeJS.Signals> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, strict: true, options: { concurrency: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } }));
-  } catch (error) {
-    process.stderr.write(`migrate-mailbox worker: ${(error as Error).message.split('\n')[0]}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs('worker', USAGE, { args: argv, strict: true, options: { concurrency: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const config = requireConfig(loadConfig(), ['REDIS_URL'], 'by `worker`: the Redis shared with the bot and the other workers');
   const logger = createLogger(config.LOG_LEVEL);
   const concurrency = values.concurrency ? Number(values.concurrency) : config.WORKER_CONCURRENCY;
