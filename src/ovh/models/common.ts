@@ -66,6 +66,17 @@ export const hostedDomainFields = {
   taskPendingId: long,
 };
 
+/** The full DNS diagnostic of Exchange and E-mail Pro domains (new MX Plan has no SPF or expected SRV). */
+export const fullDiagnosticDomainFields = {
+  ...hostedDomainFields,
+  mxRecord: stringList.nullish(),
+  srvRecord: stringList.nullish(),
+  expectedAutodiscoverSRV: z.string(),
+  spfIsValid: z.boolean(),
+  spfRecord: stringList.nullish(),
+  expectedSPF: z.string(),
+};
+
 export const disclaimerSchema = z.object({
   name: z.string(),
   content: z.string(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hostedAccountFields, hostedDomainFields, hostedServiceFields, long, stringList } from './common.js';
+import { fullDiagnosticDomainFields, hostedAccountFields, hostedServiceFields, long } from './common.js';
 
 /** `email.exchange.ExchangeServiceWithIAM` */
 export const exchangeServiceSchema = z.object({
@@ -18,13 +18,7 @@ export type ExchangeAccount = z.infer<typeof exchangeAccountSchema>;
 
 /** `email.exchange.Domain` */
 export const exchangeDomainSchema = z.object({
-  ...hostedDomainFields,
-  mxRecord: stringList.nullish(),
-  srvRecord: stringList.nullish(),
-  expectedAutodiscoverSRV: z.string(),
-  spfIsValid: z.boolean(),
-  spfRecord: stringList.nullish(),
-  expectedSPF: z.string(),
+  ...fullDiagnosticDomainFields,
   dkimDiagnostics: z.object({
     state: z.string(),
     errorCode: long.nullish(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hostedAccountFields, hostedDomainFields, hostedServiceFields, long, stringList } from './common.js';
+import { fullDiagnosticDomainFields, hostedAccountFields, hostedServiceFields, long } from './common.js';
 
 /** `email.pro.ServiceNativeWithIAM` */
 export const proServiceSchema = z.object({ ...hostedServiceFields });
@@ -11,13 +11,7 @@ export type ProAccount = z.infer<typeof proAccountSchema>;
 
 /** `email.pro.DomainNative` */
 export const proDomainSchema = z.object({
-  ...hostedDomainFields,
-  mxRecord: stringList.nullish(),
-  srvRecord: stringList.nullish(),
-  expectedAutodiscoverSRV: z.string(),
-  spfIsValid: z.boolean(),
-  spfRecord: stringList.nullish(),
-  expectedSPF: z.string(),
+  ...fullDiagnosticDomainFields,
   dkimDiagnostics: z
     .object({
       state: z.string().nullish(),
