@@ -67,3 +67,22 @@ export function addressesInUse(service: SimService, except?: SimAccount): Set<st
   }
   return used;
 }
+
+/** What every account created through the API starts with: no aliases or delegations, all protocols per offer. */
+export function newAccountDefaults(now: string, activeSync: boolean): Pick<
+  SimAccount,
+  'creationDate' | 'lastUpdateDate' | 'passwordLastUpdate' | 'taskPendingId' | 'aliases' | 'fullAccess' | 'sendAs' | 'sendOnBehalfTo' | 'protocol' | 'usagePaddingBytes'
+> {
+  return {
+    creationDate: now,
+    lastUpdateDate: now,
+    passwordLastUpdate: now,
+    taskPendingId: 0,
+    aliases: [],
+    fullAccess: [],
+    sendAs: [],
+    sendOnBehalfTo: [],
+    protocol: { IMAP: true, POP: true, activeSync, webMail: true, creationDate: now, lastUpdate: null, taskPendingId: 0 },
+    usagePaddingBytes: 0,
+  };
+}

@@ -3,7 +3,7 @@ import { badRequest, conflict, forbidden, notFound, objectNotFound } from '../er
 import { addressOf, nowIso, PLACEHOLDER_DOMAIN, slotLogin, type SimAccount, type SimDomain, type SimService } from '../state.js';
 import { bytesToUsageKb, quotaGbToBytes, SERVER_DISK_UNIT_BYTES } from '../units.js';
 import { isPending } from '../tasks.js';
-import { addressesInUse, checkLogin, checkPassword, like, renderTask, splitAddress } from './common.js';
+import { addressesInUse, checkLogin, checkPassword, like, newAccountDefaults, renderTask, splitAddress } from './common.js';
 import type { HandlerContext, RouteTable } from './registry.js';
 
 /**
@@ -733,16 +733,7 @@ export function registerHosted(table: RouteTable): void {
       initials: (ctx.body.initials as string | undefined) ?? null,
       hiddenFromGAL: ctx.body.hiddenFromGAL === true,
       accountLicense: ctx.body.license as SimAccount['accountLicense'],
-      creationDate: now,
-      lastUpdateDate: now,
-      passwordLastUpdate: now,
-      taskPendingId: 0,
-      aliases: [],
-      fullAccess: [],
-      sendAs: [],
-      sendOnBehalfTo: [],
-      protocol: { IMAP: true, POP: true, activeSync: true, webMail: true, creationDate: now, lastUpdate: null, taskPendingId: 0 },
-      usagePaddingBytes: 0,
+      ...newAccountDefaults(now, true),
     };
     svc.accounts.push(a);
     const task = ctx.tasks.create(svc, 'addAccount', a, {

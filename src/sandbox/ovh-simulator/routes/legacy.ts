@@ -1,7 +1,7 @@
 import { badRequest, conflict, objectNotFound } from '../errors.js';
 import { addressOf, nowIso, type SimAccount, type SimMailingList, type SimRedirection, type SimService, type SimTask } from '../state.js';
 import { isPending } from '../tasks.js';
-import { checkPassword, like, renderTaskPop, splitAddress } from './common.js';
+import { checkPassword, like, newAccountDefaults, renderTaskPop, splitAddress } from './common.js';
 import { OVH_MX } from './hosted.js';
 import type { HandlerContext, RouteTable } from './registry.js';
 
@@ -86,16 +86,7 @@ export function registerLegacy(table: RouteTable): void {
       description,
       hiddenFromGAL: false,
       accountLicense: 'basic',
-      creationDate: now,
-      lastUpdateDate: now,
-      passwordLastUpdate: now,
-      taskPendingId: 0,
-      aliases: [],
-      fullAccess: [],
-      sendAs: [],
-      sendOnBehalfTo: [],
-      protocol: { IMAP: true, POP: true, activeSync: false, webMail: true, creationDate: now, lastUpdate: null, taskPendingId: 0 },
-      usagePaddingBytes: 0,
+      ...newAccountDefaults(now, false),
       hidden: true,
     };
     svc.accounts.push(a);
