@@ -79,6 +79,12 @@ const MAILDIR_FLAG_LETTER: Record<string, string> = {
  * A real Dovecot IMAP server on loopback, configured from a template, with a passwd-file of users that can be
  * changed while it runs (Dovecot re-reads the file when it changes).
  */
+const PORT_ATTEMPTS = 5;
+
+function isAddressInUse(error: unknown): boolean {
+  return error instanceof Error && error.message.includes('Address already in use');
+}
+
 export class DovecotServer {
   readonly host = '127.0.0.1';
   private readonly users = new Map<string, DovecotUser>();
@@ -103,8 +109,6 @@ export class DovecotServer {
     const asRoot = process.getuid?.() === 0;
     const mailUid = asRoot ? 65534 : userInfo().uid;
     const mailGid = asRoot ? 65534 : userInfo().gid;
-    const port = await freePort();
-    const tlsPort = options.tls ? await freePort() : undefined;
     let caCertificate: string | undefined;
     if (options.tls) {
       const existing = join(dir, 'cert.pem');
@@ -117,23 +121,33 @@ export class DovecotServer {
     }
     for (const sub of ['run', 'state', 'home']) await mkdir(join(dir, sub), { recursive: true });
     await chown(join(dir, 'home'), mailUid, mailGid);
-    const server = new DovecotServer(
-      dir,
-      port,
-      tlsPort,
-      caCertificate,
-      { separator: '/', prefix: '', ...options },
-      mailUid,
-      mailGid,
-    );
-    if (existsSync(join(dir, 'users.json'))) {
-      const saved = JSON.parse(await readFile(join(dir, 'users.json'), 'utf8')) as Record<string, DovecotUser>;
-      for (const [name, user] of Object.entries(saved)) server.users.set(name, user);
+    // freePort() closes its probe before Dovecot binds, so a parallel test can take the port in between:
+    // pick fresh ports and launch again rather than fail the caller.
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const tlsPort = options.tls ? await freePort() : undefined;
+      const server = new DovecotServer(
+        dir,
+        port,
+        tlsPort,
+        caCertificate,
+        { separator: '/', prefix: '', ...options },
+        mailUid,
+        mailGid,
+      );
+      if (existsSync(join(dir, 'users.json'))) {
+        const saved = JSON.parse(await readFile(join(dir, 'users.json'), 'utf8')) as Record<string, DovecotUser>;
+        for (const [name, user] of Object.entries(saved)) server.users.set(name, user);
+      }
+      await server.writeUsers();
+      await writeFile(join(dir, 'dovecot.conf'), server.config(asRoot));
+      try {
+        await server.launch();
+        return server;
+      } catch (error) {
+        if (attempt >= PORT_ATTEMPTS || !isAddressInUse(error)) throw error;
+      }
     }
-    await server.writeUsers();
-    await writeFile(join(dir, 'dovecot.conf'), server.config(asRoot));
-    await server.launch();
-    return server;
   }
 
   get configPath(): string {

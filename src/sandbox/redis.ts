@@ -55,6 +55,18 @@ export class RedisServer {
   }
 
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
+    // A port from freePort() may be taken by a parallel test before redis-server binds it: try fresh ones.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await RedisServer.startOnce(options);
+      } catch (error) {
+        const retryable = options.port === undefined && !options.unixSocket && attempt < 5;
+        if (!retryable || !(error instanceof Error) || !error.message.includes('Address already in use')) throw error;
+      }
+    }
+  }
+
+  private static async startOnce(options: RedisServerOptions): Promise<RedisServer> {
     const temporary = options.dir === undefined;
     const dir = resolve(options.dir ?? (await mkdtemp(join(tmpdir(), 'redis-'))));
     await mkdir(dir, { recursive: true });
