@@ -3,32 +3,35 @@ import { ConfigError } from '../config/config.js';
 
 /**
  * `migrate-mailbox COMMAND ...`: each command lives in its own module under ./commands and exports
- * `run(argv: string[]): Promise<number>` (the exit code) and `summary` (one line for the help).
+ * `run(argv: string[]): Promise<number>` (the exit code) and `summary` (one line for the help). Imports are
+ * spelled out so each command loads only what it needs, and the bundler (scripts/build.mjs) can see them.
  */
-const COMMANDS = ['copy', 'migrate', 'batch', 'sandbox', 'start', 'worker', 'ovh-login', 'demo'] as const;
-type CommandName = (typeof COMMANDS)[number];
-
 interface CommandModule {
   summary: string;
   run(argv: string[]): Promise<number>;
 }
 
-async function load(name: CommandName): Promise<CommandModule | undefined> {
-  try {
-    return (await import(`./commands/${name}.js`)) as CommandModule;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(error).includes(`commands/${name}`)) {
-      return undefined;
-    }
-    throw error;
-  }
+const COMMANDS = {
+  copy: () => import('./commands/copy.js'),
+  migrate: () => import('./commands/migrate.js'),
+  batch: () => import('./commands/batch.js'),
+  sandbox: () => import('./commands/sandbox.js'),
+  start: () => import('./commands/start.js'),
+  worker: () => import('./commands/worker.js'),
+  'ovh-login': () => import('./commands/ovh-login.js'),
+  demo: () => import('./commands/demo.js'),
+} satisfies Record<string, () => Promise<CommandModule>>;
+type CommandName = keyof typeof COMMANDS;
+
+function isCommand(name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name);
 }
 
 async function help(): Promise<void> {
   const lines = ['usage: migrate-mailbox COMMAND [options]', '', 'commands:'];
-  for (const name of COMMANDS) {
-    const command = await load(name);
-    if (command) lines.push(`  ${name.padEnd(10)} ${command.summary}`);
+  for (const [name, load] of Object.entries(COMMANDS)) {
+    const command: CommandModule = await load();
+    lines.push(`  ${name.padEnd(10)} ${command.summary}`);
   }
   lines.push('', 'Run `migrate-mailbox COMMAND --help` for a command\'s options.');
   process.stdout.write(lines.join('\n') + '\n');
@@ -40,15 +43,11 @@ async function main(argv: string[]): Promise<number> {
     await help();
     return name ? 0 : 2;
   }
-  if (!(COMMANDS as readonly string[]).includes(name)) {
+  if (!isCommand(name)) {
     process.stderr.write(`migrate-mailbox: unknown command ${JSON.stringify(name)}; run migrate-mailbox --help\n`);
     return 2;
   }
-  const command = await load(name as CommandName);
-  if (!command) {
-    process.stderr.write(`migrate-mailbox: ${name} is not available in this build\n`);
-    return 2;
-  }
+  const command: CommandModule = await COMMANDS[name]();
   return command.run(rest);
 }
 
