@@ -1,4 +1,4 @@
-import { AppendConnectionLost } from './append/append-session.js';
+import { ImapConnectionLost } from './wire/imap-errors.js';
 
 /** The destination cannot hold what is left to copy; nothing was copied. */
 export class QuotaExceededError extends Error {
@@ -44,7 +44,7 @@ const CONNECTION_ERROR_CODES = new Set([
 
 /** True when an error means a connection went away (retry after reconnecting), not that a command was refused. */
 export function isConnectionLoss(error: unknown, clients: Array<{ usable: boolean } | undefined> = []): boolean {
-  if (error instanceof AppendConnectionLost) return true;
+  if (error instanceof ImapConnectionLost) return true;
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) return true;
   if (clients.some((client) => client && !client.usable)) return true;

@@ -4,8 +4,9 @@ import type { OpenAppendSession } from './append/append-session.js';
 import { openAppendSession as defaultOpenAppendSession } from './append/open-append-session.js';
 import { describeEndpoint, type ImapEndpoint } from './endpoint.js';
 import { BodyArena } from './body-arena.js';
-import { CopyLane, ControlConnection } from './copy-lane.js';
-import { bytesOf, derivePlan, planFolder, prepareDestination, summarisePlan, type CopyPlanSummary, type DerivedPlan, type FolderPlan } from './copy-plan.js';
+import { controlConnection, CopyLane, folderConnection, type Reconnecting } from './copy-lane.js';
+import type { FolderSession } from './fetch/folder-session.js';
+import { bytesOf, derivePlan, planFolder, prepareDestination, summarisePlan, type CopyPlanSummary, type DerivedPlan, type FolderPlan, type ListingConnections } from './copy-plan.js';
 import { isConnectionLoss, ReconnectBudgetExhausted } from './copy-errors.js';
 import { FlagPolicy } from './flag-policy.js';
 import { isIdentified, scanFolder } from './folder-scan.js';
@@ -40,7 +41,8 @@ export interface CopyMailboxOptions {
 /**
  * Dovecot (and most servers) allow 10 connections per user and address. Each lane uses one connection at the
  * source and an append session at the destination; destination scans use up to 4 more, fewer as lanes grow,
- * so the destination never sees more than 9 (room for the user's own client).
+ * so the destination never sees more than 9 (room for the user's own client). The listing connection on each
+ * side is closed before the lanes start appending.
  */
 export const MAX_CONNECTIONS = 8;
 const MAX_DESTINATION_CONNECTIONS = 9;
@@ -81,13 +83,11 @@ class CopyRun {
   private readonly lanes: CopyLane[] = [];
   /** One per lane (by lane id), allocated on first use: bodies wait there for the destination's answer. */
   private readonly arenas: BodyArena[] = [];
-  /** Destination connections for scans, STORE and CREATE; the first one also lists and reads the quota. */
-  private readonly controls: ControlConnection[] = [];
+  /** Destination connections for scans and STORE, shared by the lanes. */
+  private readonly scanners: Array<Reconnecting<FolderSession>> = [];
+  /** imapflow on both sides, for LIST, CREATE, SUBSCRIBE and the quota; closed once the destination is prepared. */
+  private readonly listing: ListingConnections;
   private readonly progress: ProgressTracker;
-
-  private get control(): ControlConnection {
-    return this.controls[0];
-  }
 
   private readonly budget: ReconnectBudget;
   private readonly failures: CopyFailure[] = [];
@@ -97,14 +97,18 @@ class CopyRun {
   constructor(private readonly options: CopyMailboxOptions) {
     this.connections = Math.min(MAX_CONNECTIONS, Math.max(1, Math.floor(options.connections ?? DEFAULT_CONNECTIONS)));
     const scanConnections = Math.max(1, Math.min(MAX_SCAN_CONNECTIONS, this.connections, MAX_DESTINATION_CONNECTIONS - this.connections));
-    for (let i = 0; i < scanConnections; i++) this.controls.push(new ControlConnection(options.to, options.logger));
+    for (let i = 0; i < scanConnections; i++) this.scanners.push(folderConnection(options.to, `destination scan connection ${i + 1}`));
+    this.listing = {
+      source: controlConnection(options.from, 'source listing connection', options.logger),
+      destination: controlConnection(options.to, 'destination listing connection', options.logger),
+    };
     this.progress = new ProgressTracker(options.onProgress, options.progressIntervalMs ?? 250);
     this.budget = new ReconnectBudget(options.maxReconnects ?? 16, (attempts, cause) => new ReconnectBudgetExhausted(attempts, { cause }));
     const inFlightBytes = Math.max(2 * 1024 * 1024, Math.floor((options.maxInFlightBytes ?? DEFAULT_IN_FLIGHT_BYTES) / this.connections));
     this.limits = { ...DEFAULT_STREAM_LIMITS, inFlightBytes, batchBytes: Math.min(DEFAULT_STREAM_LIMITS.batchBytes, Math.ceil(inFlightBytes / 3)) };
     for (let id = 0; id < this.connections; id++) {
       this.lanes.push(
-        new CopyLane(id, options.from, options.to, options.dryRun ? undefined : options.openAppendSession ?? defaultOpenAppendSession, { batchSize: this.limits.batchMessages, maxInFlightBytes: this.limits.inFlightBytes }, this.controls[id % this.controls.length], options.logger),
+        new CopyLane(id, options.from, options.to, options.dryRun ? undefined : options.openAppendSession ?? defaultOpenAppendSession, { batchSize: this.limits.batchMessages, maxInFlightBytes: this.limits.inFlightBytes }, this.scanners[id % this.scanners.length]!),
       );
       // In flight plus the batch being filled; a body that finds no room is held as fetched.
       this.arenas.push(new BodyArena(this.limits.inFlightBytes + this.limits.batchBytes));
@@ -122,7 +126,9 @@ class CopyRun {
       this.log('info', { folders: plan.folders.length, messages: summary.messages, toCopy: summary.toCopy, bytesToCopy: summary.bytesToCopy }, 'copy plan');
       if (this.options.dryRun) return this.outcome(plan.folders.map((folder) => ({ plan: folder, appended: 0, touched: false })), []);
       assertFits(plan.quota, summary.bytesToCopy);
-      await this.withReconnect(async () => prepareDestination(await this.control.get(), plan.mappings));
+      await this.withReconnect(async () => prepareDestination(await this.listing.destination.get(), plan.mappings));
+      // Frees the connection slot for the lanes' append sessions (servers allow about 10 per user).
+      await this.listing.destination.close();
 
       this.progress.setTotals(summary.toCopy, summary.bytesToCopy);
       this.progress.enter('copying');
@@ -150,8 +156,7 @@ class CopyRun {
     const { signal } = this.options;
     signal?.throwIfAborted();
     const onAbort = () => {
-      for (const lane of this.lanes) lane.destroy();
-      for (const control of this.controls) control.destroy();
+      for (const connection of this.everyConnection()) connection.destroy();
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -161,13 +166,19 @@ class CopyRun {
       throw error;
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      await Promise.allSettled([...this.lanes.map((lane) => lane.close()), ...this.controls.map((control) => control.close())]);
+      await Promise.allSettled(this.everyConnection().map((connection) => connection.close()));
     }
   }
 
   private async derive(): Promise<DerivedPlan> {
     this.progress.enter('scanning');
-    return this.withReconnect(() => derivePlan(this.lanes, this.control, { exclude: this.options.exclude, onFolder: (folder) => this.progress.enter('scanning', folder) }));
+    const plan = await this.withReconnect(() => derivePlan(this.lanes, this.listing, { exclude: this.options.exclude, onFolder: (folder) => this.progress.enter('scanning', folder) }));
+    await this.listing.source.close();
+    return plan;
+  }
+
+  private everyConnection(): Array<{ close(): Promise<void>; destroy(): void }> {
+    return [...this.lanes, ...this.scanners, this.listing.source, this.listing.destination];
   }
 
   /**
@@ -181,7 +192,7 @@ class CopyRun {
       } catch (error) {
         this.options.signal?.throwIfAborted();
         const involved = options.resetLanes ? this.lanes.flatMap((lane) => lane.clients) : [];
-        if (!isConnectionLoss(error, [...this.controls, ...involved])) throw error;
+        if (!isConnectionLoss(error, [...this.scanners, this.listing.source, this.listing.destination, ...involved])) throw error;
         this.log('warn', { err: error, attempt: this.budget.attempts + 1 }, 'connection lost, reconnecting');
         await this.budget.spend(error, this.options.signal);
         if (options.resetLanes) await Promise.all(this.lanes.map((lane) => lane.reset()));
@@ -209,7 +220,7 @@ class CopyRun {
       try {
         if (rescan) {
           const destination = await scanFolder(await lane.destination.get(), mapping.to, { readOnly: false });
-          if (!isIdentified(source) && destination.messages.length > 0) source = await scanFolder(await lane.source(), mapping.from, { readOnly: true });
+          if (!isIdentified(source) && destination.messages.length > 0) source = await scanFolder(await lane.source.get(), mapping.from, { readOnly: true });
           plan = planFolder(mapping, source, destination);
           rescan = false;
         }
@@ -224,7 +235,7 @@ class CopyRun {
         touched = true;
         transientReasons = new Map();
         const result = await streamCopy({
-          source: await lane.source(),
+          source: await lane.source.get(),
           sourcePath: mapping.from,
           session: await lane.session(),
           destinationPath: mapping.to,
@@ -271,7 +282,7 @@ class CopyRun {
     const destination = await this.withReconnect(async () => scanFolder(await lane.destination.get(), plan.mapping.to, { readOnly: false }), { resetLanes: false });
     // Messages never fetched (vanished, or the folder failed) have no identity yet: ask the source for them all.
     let source = plan.source;
-    if (!isIdentified(source)) source = await this.withReconnect(async () => scanFolder(await lane.source(), plan.mapping.from, { readOnly: true }), { resetLanes: false });
+    if (!isIdentified(source)) source = await this.withReconnect(async () => scanFolder(await lane.source.get(), plan.mapping.from, { readOnly: true }), { resetLanes: false });
     return planFolder(plan.mapping, source, destination);
   }
 

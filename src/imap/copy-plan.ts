@@ -4,7 +4,7 @@ import { listAccountFolders } from './folder-listing.js';
 import { isIdentified, scanFolder, type FolderScan, type ScannedMessage } from './folder-scan.js';
 import { diffByIdentity } from './identity-diff.js';
 import { readStorageQuota, type QuotaState } from './quota-check.js';
-import type { CopyLane, ControlConnection } from './copy-lane.js';
+import type { CopyLane, Reconnecting } from './copy-lane.js';
 import { runOnWorkers } from './task-pool.js';
 import { encodeMailboxName } from './utf7.js';
 
@@ -30,15 +30,22 @@ export function planFolder(mapping: FolderMapping, source: FolderScan, destinati
   return { mapping, source, destination, missing, matched };
 }
 
+/** The imapflow connections that list both accounts (the destination's also reads the quota). */
+export interface ListingConnections {
+  source: Reconnecting<ImapFlow>;
+  destination: Reconnecting<ImapFlow>;
+}
+
 /**
  * Lists both accounts, maps folders, and scans every selectable folder on both sides, spread over the lanes.
  * Reads only; writes nothing anywhere.
  */
-export async function derivePlan(lanes: CopyLane[], control: ControlConnection, options: { exclude?: RegExp; onFolder?: (folder: string) => void }): Promise<DerivedPlan> {
-  for (const lane of lanes.slice(1)) lane.warmUp();
-  const [sourceFolders, destinationFolders] = await Promise.all([
-    lanes[0].source().then((client) => listAccountFolders(client)),
-    control.get().then((client) => listAccountFolders(client, { counts: true })),
+export async function derivePlan(lanes: CopyLane[], listing: ListingConnections, options: { exclude?: RegExp; onFolder?: (folder: string) => void }): Promise<DerivedPlan> {
+  for (const lane of lanes) lane.source.warmUp();
+  const [sourceFolders, destinationFolders, quota] = await Promise.all([
+    listing.source.get().then((client) => listAccountFolders(client)),
+    listing.destination.get().then((client) => listAccountFolders(client, { counts: true })),
+    listing.destination.get().then((client) => readStorageQuota(client)),
   ]);
   const destinationCount = (path: string) => destinationFolders.folders.find((folder) => folder.path === path || (folder.path.toUpperCase() === 'INBOX' && path.toUpperCase() === 'INBOX'))?.messages;
   const mappings = mapFolders(sourceFolders, destinationFolders, { exclude: options.exclude });
@@ -52,18 +59,17 @@ export async function derivePlan(lanes: CopyLane[], control: ControlConnection, 
     if (known !== undefined) {
       // Both sides at once; header fields from the source only if the destination holds something to match.
       [target, source] = await Promise.all([
-        mapping.create ? undefined : lane.destination.get().then((client) => scanFolder(client, mapping.to, { readOnly: false })),
-        lane.source().then((client) => scanFolder(client, mapping.from, { readOnly: true, identities: known > 0 })),
+        mapping.create ? undefined : lane.destination.get().then((session) => scanFolder(session, mapping.to, { readOnly: false })),
+        lane.source.get().then((session) => scanFolder(session, mapping.from, { readOnly: true, identities: known > 0 })),
       ]);
     } else {
       target = await scanFolder(await lane.destination.get(), mapping.to, { readOnly: false });
-      source = await scanFolder(await lane.source(), mapping.from, { readOnly: true, identities: target.messages.length > 0 });
+      source = await scanFolder(await lane.source.get(), mapping.from, { readOnly: true, identities: target.messages.length > 0 });
     }
     // Mail arrived at the destination since the listing: identities are needed after all.
-    if ((target?.messages.length ?? 0) > 0 && !isIdentified(source)) source = await scanFolder(await lane.source(), mapping.from, { readOnly: true });
+    if ((target?.messages.length ?? 0) > 0 && !isIdentified(source)) source = await scanFolder(await lane.source.get(), mapping.from, { readOnly: true });
     folders.set(mapping.from, planFolder(mapping, source, target));
   });
-  const quota = await readStorageQuota(await control.get());
   return { mappings, folders: selectable.map((mapping) => folders.get(mapping.from)!), quota };
 }
 

@@ -1,7 +1,11 @@
-import type { ImapFlow } from 'imapflow';
+import { flagList } from './wire/imap-syntax.js';
+import type { FolderSession } from './fetch/folder-session.js';
 import type { ScannedMessage } from './folder-scan.js';
 import { normaliseFlags, sameFlags, type FlagPolicy } from './flag-policy.js';
-import { toSequenceSet } from './uid-set.js';
+import { chunkUids, toSequenceSet } from './uid-set.js';
+
+/** UIDs per STORE command, so a fragmented set never makes an enormous command line. */
+const UIDS_PER_STORE = 5000;
 
 /**
  * Re-syncs flags of messages copied earlier: one `UID STORE uidset FLAGS (...)` per distinct flag set, on the
@@ -9,7 +13,7 @@ import { toSequenceSet } from './uid-set.js';
  * messages changed.
  */
 export async function syncFlags(
-  destination: ImapFlow,
+  destination: FolderSession,
   path: string,
   pairs: Array<{ source: ScannedMessage; destination: ScannedMessage }>,
   policy: FlagPolicy,
@@ -25,15 +29,16 @@ export async function syncFlags(
     byFlags.set(key, group);
   }
   if (byFlags.size === 0) return 0;
-  const lock = await destination.getMailboxLock(path);
+  await destination.select(path, { readOnly: false });
   let changed = 0;
-  try {
-    for (const { flags, uids } of byFlags.values()) {
-      await destination.messageFlagsSet(toSequenceSet(uids), flags, { uid: true });
-      changed += uids.length;
+  for (const { flags, uids } of byFlags.values()) {
+    const list = flagList(flags);
+    // The policy let through only what the folder accepts; a flag that is not an atom cannot be stored anyway.
+    if ('invalid' in list) continue;
+    for (const chunk of chunkUids(uids.sort((a, b) => a - b), UIDS_PER_STORE)) {
+      await destination.replaceFlags(toSequenceSet(chunk), list.list);
     }
-  } finally {
-    lock.release();
+    changed += uids.length;
   }
   return changed;
 }

@@ -1,7 +1,8 @@
-import type { ImapFlow } from 'imapflow';
+import type { FolderSession } from './fetch/folder-session.js';
 import type { AppendItem, AppendOutcome, AppendSession } from './append/append-session.js';
 import type { ArenaSlot, BodyArena } from './body-arena.js';
 import type { FlagPolicy } from './flag-policy.js';
+import type { FetchedMessage } from './fetch/fetch-response.js';
 import type { ScannedMessage } from './folder-scan.js';
 import { headerBlock, messageIdentity } from './message-identity.js';
 import { chunkUids, toSequenceSet } from './uid-set.js';
@@ -28,7 +29,7 @@ export const DEFAULT_STREAM_LIMITS: StreamLimits = {
 const UIDS_PER_FETCH = 5000;
 
 export interface StreamCopyRequest {
-  source: ImapFlow;
+  source: FolderSession;
   sourcePath: string;
   session: AppendSession;
   destinationPath: string;
@@ -64,10 +65,10 @@ interface PendingBatch {
 }
 
 /**
- * Streams the bodies of the given UIDs with one `UID FETCH set (BODY.PEEK[] FLAGS INTERNALDATE)` and feeds
+ * Streams the bodies of the given UIDs with one `UID FETCH set (UID FLAGS INTERNALDATE BODY.PEEK[])` and feeds
  * them to the append session in bounded batches, several in flight, so neither side waits a round trip per
- * message and memory stays bounded by `inFlightBytes`. Backpressure reaches the source socket: imapflow's fetch
- * iterator does not read the next response until the loop asks for it.
+ * message and memory stays bounded by `inFlightBytes`. Backpressure reaches the source socket: the folder
+ * session stops reading it while this loop waits for room.
  */
 export async function streamCopy(request: StreamCopyRequest): Promise<StreamCopyResult> {
   const { limits } = request;
@@ -127,28 +128,31 @@ export async function streamCopy(request: StreamCopyRequest): Promise<StreamCopy
   };
 
   const scanned = new Map(request.messages.map((message) => [message.uid, message]));
-  const lock = await request.source.getMailboxLock(request.sourcePath, { readOnly: true });
+  const wanted = (message: FetchedMessage) => message.uid !== undefined && scanned.has(message.uid) && message.body !== undefined;
+  await request.source.select(request.sourcePath, { readOnly: true });
   try {
     for (const uids of chunkUids([...scanned.keys()].sort((a, b) => a - b), UIDS_PER_FETCH)) {
-      const query = { uid: true, flags: true, internalDate: true, source: true };
-      for await (const message of request.source.fetch(toSequenceSet(uids), query, { uid: true })) {
+      for await (const message of request.source.fetch(toSequenceSet(uids), 'UID FLAGS INTERNALDATE BODY.PEEK[]', wanted)) {
         if (appendError) throw appendError;
         request.signal?.throwIfAborted();
-        if (!message.source) {
-          request.onRefused(message.uid, 'the source server returned no body for this message');
+        const uid = message.uid!;
+        const body = message.body!;
+        const known = scanned.get(uid)!;
+        if (body.length === 0 && known.size > 0) {
+          request.onRefused(uid, 'the source server returned no body for this message');
           continue;
         }
-        const known = scanned.get(message.uid);
         // The scan's RFC822.SIZE, not the literal's length: the destination's scan hashes that same size.
-        if (known && known.identity === '') known.identity = messageIdentity(headerBlock(message.source), known.size);
-        const slot = request.arena ? request.arena.copy(message.source) : undefined;
+        if (known.identity === '') known.identity = messageIdentity(headerBlock(body), known.size);
+        // Copied out of the received chunk at once, so the chunk (and the messages after this one) can be freed.
+        const slot = request.arena ? request.arena.copy(body) : undefined;
         const item: AppendItem = {
-          raw: slot ? slot.bytes : message.source,
+          raw: slot ? slot.bytes : Buffer.from(body),
           flags: request.policy.filter(message.flags ?? []),
-          internalDate: message.internalDate ? new Date(message.internalDate) : new Date(),
+          internalDate: message.internalDate ?? new Date(),
         };
         if (batch.items.length > 0 && batch.bytes + item.raw.length > limits.batchBytes) dispatch();
-        batch.uids.push(message.uid);
+        batch.uids.push(uid);
         batch.items.push(item);
         if (slot) batch.slots.push(slot);
         batch.bytes += item.raw.length;
@@ -158,7 +162,6 @@ export async function streamCopy(request: StreamCopyRequest): Promise<StreamCopy
     }
     dispatch();
   } finally {
-    lock.release();
     // Let batches already written settle, so the counts are right and no rejection goes unobserved.
     await Promise.allSettled([...inFlight]);
   }

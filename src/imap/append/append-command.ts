@@ -1,6 +1,6 @@
-import { encodeMailboxName } from '../utf7.js';
+import { flagList, formatInternalDate } from '../wire/imap-syntax.js';
 import type { AppendItem } from './append-session.js';
-import { AWAIT_CONTINUATION, type CommandSegment } from './imap-wire-connection.js';
+import { AWAIT_CONTINUATION, type CommandSegment } from '../wire/imap-wire-connection.js';
 
 /** Whether a literal of this many bytes may be sent without waiting for the server's `+` (RFC 7888). */
 export type LiteralPolicy = (size: number) => boolean;
@@ -13,43 +13,6 @@ export const LITERAL_POLICIES = {
   /** Neither: wait for `+` before every literal. */
   synchronising: (() => false) as LiteralPolicy,
 };
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const SYSTEM_FLAGS = new Map(['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'].map((flag) => [flag.toLowerCase(), flag]));
-/** atom-char: any CHAR except atom-specials ( ) { SP CTL % * " \ ] (RFC 3501 section 9). */
-const KEYWORD = /^[\x21\x23\x24\x26-\x27\x2b-\x5b\x5e-\x7a\x7c-\x7e]+$/;
-
-/** `"dd-Mon-yyyy hh:mm:ss +0000"` in UTC: the instant is exact, the sender's zone is not known here. */
-export function formatInternalDate(date: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return (
-    `"${pad(date.getUTCDate())}-${MONTHS[date.getUTCMonth()]}-${String(date.getUTCFullYear()).padStart(4, '0')} ` +
-    `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000"`
-  );
-}
-
-/** The mailbox as an IMAP astring on the wire: modified UTF-7, quoted and escaped. */
-export function mailboxArgument(name: string): string {
-  if (/[\r\n\0]/.test(name)) throw new TypeError(`mailbox name ${JSON.stringify(name)} contains a line break or NUL`);
-  const wire = encodeMailboxName(name);
-  return `"${wire.replace(/(["\\])/g, '\\$1')}"`;
-}
-
-/**
- * The flag list for one message, or a reason it cannot be sent. System flags are normalised; `\Recent` is
- * dropped (a client cannot set it); a keyword that is not an IMAP atom would make the server reject the command.
- */
-export function flagList(flags: readonly string[]): { list: string } | { invalid: string } {
-  const out: string[] = [];
-  for (const flag of flags) {
-    if (flag.toLowerCase() === '\\recent') continue;
-    const system = SYSTEM_FLAGS.get(flag.toLowerCase());
-    if (system) out.push(system);
-    else if (flag.startsWith('\\') ? KEYWORD.test(flag.slice(1)) : KEYWORD.test(flag)) out.push(flag);
-    else return { invalid: flag };
-  }
-  return { list: `(${[...new Set(out)].join(' ')})` };
-}
 
 /** Why an item cannot go on the wire at all, or undefined when it can. */
 export function itemProblem(item: AppendItem): string | undefined {

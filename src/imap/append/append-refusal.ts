@@ -1,4 +1,4 @@
-import { codeName, type ImapResponse } from './imap-response.js';
+import { codeName, type ImapResponse } from '../wire/imap-response.js';
 
 /** What a refused APPEND means for the messages it carried. */
 export interface AppendRefusal {

@@ -30,7 +30,7 @@ export interface AppendSession {
    * Appends to one mailbox (its Unicode name; encoded to modified UTF-7 on the wire). May be called again before
    * earlier calls settle: commands are pipelined. Resolves with one outcome per item, in order; a message the
    * server refuses is reported without failing the others. Rejects only when the connection is lost
-   * (AppendConnectionLost): the caller cannot know which in-flight items landed and must re-check the destination.
+   * (ImapConnectionLost): the caller cannot know which in-flight items landed and must re-check the destination.
    */
   append(mailbox: string, items: AppendItem[]): Promise<AppendOutcome[]>;
   /**
@@ -56,13 +56,6 @@ export interface AppendSessionStats {
   commands: number;
   appended: number;
   refused: number;
-}
-
-export class AppendConnectionLost extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'AppendConnectionLost';
-  }
 }
 
 export interface AppendSessionOptions {

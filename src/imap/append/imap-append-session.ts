@@ -1,11 +1,12 @@
 import type { AppendItem, AppendOutcome, AppendSession, AppendSessionStats } from './append-session.js';
-import { AppendConnectionLost } from './append-session.js';
-import { appendCommand, itemProblem, mailboxArgument, type LiteralPolicy } from './append-command.js';
+import { ImapConnectionLost } from '../wire/imap-errors.js';
+import { appendCommand, itemProblem, type LiteralPolicy } from './append-command.js';
+import { mailboxArgument } from '../wire/imap-syntax.js';
 import { classifyRefusal } from './append-refusal.js';
 import type { AppendMode } from './append-mode.js';
 import { ByteBudget } from './byte-budget.js';
-import { parseAppendUids } from './imap-response.js';
-import type { ImapWireConnection } from './imap-wire-connection.js';
+import { parseAppendUids } from '../wire/imap-response.js';
+import type { ImapWireConnection } from '../wire/imap-wire-connection.js';
 
 export interface SessionSettings {
   mode: AppendMode;
@@ -94,7 +95,7 @@ export class ImapAppendSession implements AppendSession {
   }
 
   private async appendAll(mailbox: string, items: AppendItem[]): Promise<AppendOutcome[]> {
-    if (this.closing) throw new AppendConnectionLost('append() after close()');
+    if (this.closing) throw new ImapConnectionLost('append() after close()');
     if (this.connection.lost) throw this.connection.lost;
     let argument: string;
     try {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ImapEndpoint } from '../endpoint.js';
 import type { AppendSessionOptions, OpenAppendSession } from './append-session.js';
 import { chooseAppendMode } from './append-mode.js';
-import { ImapHandshake } from './imap-handshake.js';
+import { ImapHandshake } from '../wire/imap-handshake.js';
 import { ImapAppendSession } from './imap-append-session.js';
 
 const MiB = 1024 * 1024;

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DovecotServer } from '../../../src/sandbox/dovecot.js';
 import { freePort } from '../../../src/sandbox/free-port.js';
 import { openAppendSession } from '../../../src/imap/append/open-append-session.js';
-import { AppendConnectionLost } from '../../../src/imap/append/append-session.js';
-import { ImapAuthenticationFailed, ImapProtocolError, ImapTimeout, PlaintextLoginRefused } from '../../../src/imap/append/imap-errors.js';
+import { ImapConnectionLost } from '../../../src/imap/wire/imap-errors.js';
+import { ImapAuthenticationFailed, ImapProtocolError, ImapTimeout, PlaintextLoginRefused } from '../../../src/imap/wire/imap-errors.js';
 import { endpointOf, fetchAll, item } from './support.js';
 
 const USER = 'conn@example.org';
@@ -77,7 +77,7 @@ describe('connection security, login and loss', () => {
     expect((error as Error).message).not.toContain('wrong');
   });
 
-  it('rejects every pending append with AppendConnectionLost when the server kicks the user, without hanging', async () => {
+  it('rejects every pending append with ImapConnectionLost when the server kicks the user, without hanging', async () => {
     const session = await openAppendSession(endpointOf(server, USER, PASSWORD), { batchSize: 20, maxInFlightBytes: 256 * 1024 });
     await server.createFolder(USER, 'kicked');
     let landed = 0;
@@ -102,9 +102,9 @@ describe('connection security, login and loss', () => {
     await kicker;
     await Promise.all(outstanding);
     expect(failures.length).toBeGreaterThan(0);
-    for (const failure of failures) expect(failure).toBeInstanceOf(AppendConnectionLost);
+    for (const failure of failures) expect(failure).toBeInstanceOf(ImapConnectionLost);
     expect((failures[0] as Error).message).toMatch(/lost: /);
-    await expect(session.append('kicked', [item('after')])).rejects.toBeInstanceOf(AppendConnectionLost);
+    await expect(session.append('kicked', [item('after')])).rejects.toBeInstanceOf(ImapConnectionLost);
     await session.close();
   });
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openAppendSession } from '../../../src/imap/append/open-append-session.js';
-import { AppendConnectionLost } from '../../../src/imap/append/append-session.js';
+import { ImapConnectionLost } from '../../../src/imap/wire/imap-errors.js';
 import { ScriptedImapServer } from './scripted-imap-server.js';
 import { item } from './support.js';
 
@@ -146,7 +146,7 @@ describe('APPEND on the wire (scripted server)', () => {
     });
     const session = await openAppendSession(endpoint(server.port));
     const result = session.append('INBOX', Array.from({ length: 5 }, (_, i) => item(`${i}`)));
-    await expect(result).rejects.toThrow(AppendConnectionLost);
+    await expect(result).rejects.toThrow(ImapConnectionLost);
     await expect(result).rejects.toThrow(/the server said "Server shutting down"/);
     await session.close();
   });

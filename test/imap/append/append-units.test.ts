@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ResponseReader } from '../../../src/imap/append/response-reader.js';
-import { parseAppendUids, parseResponse } from '../../../src/imap/append/imap-response.js';
-import { flagList, formatInternalDate, mailboxArgument } from '../../../src/imap/append/append-command.js';
+import { ResponseReader } from '../../../src/imap/wire/response-reader.js';
+import { parseAppendUids, parseResponse } from '../../../src/imap/wire/imap-response.js';
+import { flagList, formatInternalDate, mailboxArgument } from '../../../src/imap/wire/imap-syntax.js';
 import { classifyRefusal } from '../../../src/imap/append/append-refusal.js';
 import { chooseAppendMode } from '../../../src/imap/append/append-mode.js';
 import { ByteBudget } from '../../../src/imap/append/byte-budget.js';
@@ -28,10 +28,22 @@ describe('ResponseReader', () => {
 
 describe('response parsing', () => {
   it('reads tag, status, code and text', () => {
-    expect(parseResponse(Buffer.from('A12 NO [OVERQUOTA] Quota exceeded'))).toEqual({ kind: 'tagged', tag: 'A12', status: 'NO', code: 'OVERQUOTA', text: 'Quota exceeded' });
-    expect(parseResponse(Buffer.from('* BYE Logging out'))).toEqual({ kind: 'untagged', status: 'BYE', text: 'Logging out' });
-    expect(parseResponse(Buffer.from('* CAPABILITY IMAP4rev1 LITERAL+'))).toMatchObject({ kind: 'untagged', status: 'CAPABILITY', text: 'CAPABILITY IMAP4rev1 LITERAL+' });
-    expect(parseResponse(Buffer.from('+ '))).toEqual({ kind: 'continuation', text: '' });
+    const parse = (line: string) => {
+      const { raw, ...rest } = parseResponse(Buffer.from(line));
+      expect(raw.toString()).toBe(line);
+      return rest;
+    };
+    expect(parse('A12 NO [OVERQUOTA] Quota exceeded')).toEqual({ kind: 'tagged', tag: 'A12', status: 'NO', code: 'OVERQUOTA', text: 'Quota exceeded' });
+    expect(parse('* BYE Logging out')).toEqual({ kind: 'untagged', status: 'BYE', text: 'Logging out' });
+    expect(parse('* CAPABILITY IMAP4rev1 LITERAL+')).toMatchObject({ kind: 'untagged', status: 'CAPABILITY', text: 'CAPABILITY IMAP4rev1 LITERAL+' });
+    expect(parse('+ ')).toEqual({ kind: 'continuation', text: '' });
+  });
+
+  it('decodes only the first line as text: a literal that follows stays bytes', () => {
+    const raw = Buffer.concat([Buffer.from('* 1 FETCH (BODY[] {4}\r\n'), Buffer.from([0xff, 0xfe, 0x0d, 0x0a]), Buffer.from(')')]);
+    const response = parseResponse(raw);
+    expect(response.text).toBe('1 FETCH (BODY[] {4}');
+    expect(response.raw).toBe(raw);
   });
 
   it('maps APPENDUID sets onto the appended messages in order', () => {

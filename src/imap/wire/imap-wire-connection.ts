@@ -1,7 +1,6 @@
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls, rootCertificates, type TLSSocket } from 'node:tls';
-import { AppendConnectionLost } from './append-session.js';
-import { ImapProtocolError } from './imap-errors.js';
+import { ImapConnectionLost, ImapProtocolError } from './imap-errors.js';
 import { parseResponse, type ImapResponse } from './imap-response.js';
 import { ResponseReader } from './response-reader.js';
 
@@ -37,7 +36,7 @@ export class ImapWireConnection {
   private writing = false;
   private continuation: { command: PendingCommand; proceed(go: boolean): void } | undefined;
   private tagCounter = 0;
-  private lostError: AppendConnectionLost | undefined;
+  private lostError: ImapConnectionLost | undefined;
   private readonly lostSignal: Promise<void>;
   private signalLost!: () => void;
   private byeText: string | undefined;
@@ -91,7 +90,7 @@ export class ImapWireConnection {
   }
 
   /** Set once the connection is gone; every later command rejects with it. */
-  get lost(): AppendConnectionLost | undefined {
+  get lost(): ImapConnectionLost | undefined {
     return this.lostError;
   }
 
@@ -106,8 +105,23 @@ export class ImapWireConnection {
     this.socket.setTimeout(ms);
   }
 
-  onLost(listener: (error: AppendConnectionLost) => void): void {
+  onLost(listener: (error: ImapConnectionLost) => void): void {
     void this.lostSignal.then(() => listener(this.lostError!));
+  }
+
+  /**
+   * Stops reading from the socket (TCP backpressure reaches the server) until resume(): a consumer of streamed
+   * untagged responses (FETCH bodies) calls it when it holds as much as it should.
+   */
+  pause(): void {
+    this.socket.pause();
+    // The server is silent because we stopped reading, not because it is gone.
+    this.socket.setTimeout(0);
+  }
+
+  resume(): void {
+    this.socket.setTimeout(this.responseTimeoutMs);
+    this.socket.resume();
   }
 
   onUntagged(listener: (response: ImapResponse) => void): () => void {
@@ -117,7 +131,7 @@ export class ImapWireConnection {
 
   /**
    * Queues a command (without tag: this adds it) and resolves with its tagged response, whatever its status.
-   * Rejects only with AppendConnectionLost.
+   * Rejects only with ImapConnectionLost.
    */
   command(segments: CommandSegment[]): Promise<ImapResponse> {
     if (this.lostError) return Promise.reject(this.lostError);
@@ -174,7 +188,7 @@ export class ImapWireConnection {
     this.bind(tls);
   }
 
-  /** Closes the socket now; pending commands reject with AppendConnectionLost. */
+  /** Closes the socket now; pending commands reject with ImapConnectionLost. */
   destroy(cause?: Error): void {
     this.markLost(cause);
     this.socket.destroy();
@@ -282,7 +296,7 @@ export class ImapWireConnection {
   private markLost(cause?: Error): void {
     if (this.lostError) return;
     const detail = this.byeText !== undefined ? `the server said "${this.byeText}"` : cause ? cause.message : 'the server closed it';
-    this.lostError = new AppendConnectionLost(`IMAP connection to ${this.where} lost: ${detail}`, { cause });
+    this.lostError = new ImapConnectionLost(`IMAP connection to ${this.where} lost: ${detail}`, { cause });
     this.signalLost();
     this.greetingSettlers?.reject(this.lostError);
     this.greetingSettlers = undefined;

@@ -6,12 +6,33 @@ export class ResponseReader {
   private buffer: Buffer = Buffer.alloc(0);
   /** Where to resume looking for the end of the current response (past any complete literals). */
   private scanFrom = 0;
+  /**
+   * Chunks received while a literal is incomplete, joined once the literal is: joining on every chunk would copy
+   * a 1 MB message body about sixteen times.
+   */
+  private parked: Buffer[] = [];
+  private parkedBytes = 0;
+  /** Bytes the buffer must hold before scanning is worth resuming (the end of an announced literal). */
+  private needed = 0;
 
-  constructor(private readonly maxResponseBytes = 64 * 1024 * 1024) {}
+  // A message body of tens of MB is one response: this bound only stops a server sending garbage without end.
+  constructor(private readonly maxResponseBytes = 256 * 1024 * 1024) {}
 
   /** Feeds received bytes; returns the complete responses they finish, without their final CRLF. */
   push(chunk: Buffer): Buffer[] {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    if (this.needed > 0 && this.buffer.length + this.parkedBytes + chunk.length < this.needed) {
+      this.parked.push(chunk);
+      this.parkedBytes += chunk.length;
+      return [];
+    }
+    if (this.parked.length > 0) {
+      this.buffer = Buffer.concat([this.buffer, ...this.parked, chunk]);
+      this.parked = [];
+      this.parkedBytes = 0;
+    } else {
+      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    }
+    this.needed = 0;
     const responses: Buffer[] = [];
     for (;;) {
       const lineEnd = this.buffer.indexOf('\r\n', this.scanFrom, 'latin1');
@@ -19,7 +40,11 @@ export class ResponseReader {
       const literalSize = announcedLiteral(this.buffer, lineEnd);
       if (literalSize !== undefined) {
         const literalEnd = lineEnd + 2 + literalSize;
-        if (literalEnd > this.buffer.length) break;
+        if (literalSize > this.maxResponseBytes) throw new Error(`server announced a ${literalSize}-byte literal, more than the ${this.maxResponseBytes} accepted`);
+        if (literalEnd > this.buffer.length) {
+          this.needed = literalEnd;
+          break;
+        }
         this.scanFrom = literalEnd;
         continue;
       }
@@ -35,7 +60,7 @@ export class ResponseReader {
 
   /** Bytes received but not yet part of a complete response (must be none when switching to TLS). */
   get buffered(): number {
-    return this.buffer.length;
+    return this.buffer.length + this.parkedBytes;
   }
 }
 

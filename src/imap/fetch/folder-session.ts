@@ -1,0 +1,172 @@
+import type { ImapEndpoint } from '../endpoint.js';
+import { ImapHandshake } from '../wire/imap-handshake.js';
+import { ImapCommandFailed } from '../wire/imap-errors.js';
+import { mailboxArgument } from '../wire/imap-syntax.js';
+import type { ImapResponse } from '../wire/imap-response.js';
+import type { ImapWireConnection } from '../wire/imap-wire-connection.js';
+import { parseFetchResponse, type FetchedMessage } from './fetch-response.js';
+
+export interface SelectedFolder {
+  path: string;
+  exists: number;
+  uidValidity?: number;
+  /** PERMANENTFLAGS, when the server sent them; `\*` means any keyword may be created. */
+  permanentFlags?: string[];
+}
+
+export interface FolderSessionOptions {
+  greetingTimeoutMs?: number;
+  loginTimeoutMs?: number;
+  /** Server silence while a command is pending (and we are reading) that counts as a lost connection. */
+  responseTimeoutMs?: number;
+}
+
+/** Fetched data held before the consumer takes it; above this the socket stops being read (TCP backpressure). */
+const MAX_BUFFERED_BYTES = 2 * 1024 * 1024;
+/** What a fetched message costs besides its literals (objects, flags), so header-only scans stay bounded too. */
+const PER_MESSAGE_OVERHEAD = 256;
+
+/**
+ * One IMAP connection for reading folders: SELECT/EXAMINE, streamed `UID FETCH` and `UID STORE`, on our own
+ * wire connection. FETCH responses are parsed from the received bytes (message bodies stay views, never
+ * decoded), and the socket is paused while the consumer is behind, so a folder of any size streams in bounded
+ * memory.
+ */
+export class FolderSession {
+  private constructor(private readonly connection: ImapWireConnection) {}
+
+  static async open(endpoint: ImapEndpoint, options: FolderSessionOptions = {}): Promise<FolderSession> {
+    const { connection } = await new ImapHandshake(endpoint, {
+      greetingMs: options.greetingTimeoutMs ?? 15_000,
+      loginMs: options.loginTimeoutMs ?? 30_000,
+    }).establish();
+    connection.setResponseTimeout(options.responseTimeoutMs ?? 120_000);
+    return new FolderSession(connection);
+  }
+
+  /** False once the connection is gone: every command then rejects with ImapConnectionLost. */
+  get usable(): boolean {
+    return !this.connection.lost;
+  }
+
+  /** SELECT (read-write) or EXAMINE (read-only) `path` (its Unicode name). Throws ImapCommandFailed on NO/BAD. */
+  async select(path: string, options: { readOnly: boolean }): Promise<SelectedFolder> {
+    const folder: SelectedFolder = { path, exists: 0 };
+    const stop = this.connection.onUntagged((response) => readSelectData(response, folder));
+    try {
+      await this.run(`${options.readOnly ? 'EXAMINE' : 'SELECT'} ${mailboxArgument(path)}`);
+    } finally {
+      stop();
+    }
+    return folder;
+  }
+
+  /**
+   * `UID FETCH set (items)` on the selected folder, yielding each message as its response arrives. Unsolicited
+   * FETCH responses (another session changed flags) are skipped: only those carrying `wanted` are yielded.
+   * Stopping the iteration early is safe: the rest of the response is read and dropped.
+   */
+  async *fetch(uidSet: string, items: string, wanted: (message: FetchedMessage) => boolean): AsyncGenerator<FetchedMessage> {
+    const queue: FetchedMessage[] = [];
+    let head = 0;
+    let bufferedBytes = 0;
+    let paused = false;
+    let finished = false;
+    let failure: unknown;
+    let wake: (() => void) | undefined;
+    const stop = this.connection.onUntagged((response) => {
+      let message: FetchedMessage | undefined;
+      try {
+        message = parseFetchResponse(response.raw);
+      } catch (error) {
+        failure ??= error;
+        return;
+      }
+      if (!message || !wanted(message)) return;
+      queue.push(message);
+      bufferedBytes += cost(message);
+      if (!paused && bufferedBytes >= MAX_BUFFERED_BYTES) {
+        paused = true;
+        this.connection.pause();
+      }
+      wake?.();
+    });
+    const command = `UID FETCH ${uidSet} (${items})`;
+    const done = this.connection.simple(command).then(
+      (response) => {
+        if (response.status !== 'OK') failure ??= new ImapCommandFailed(command, response.status ?? '?', response.text, response.code);
+      },
+      (error: unknown) => {
+        failure ??= error;
+      },
+    ).finally(() => {
+      finished = true;
+      wake?.();
+    });
+    try {
+      for (;;) {
+        while (head < queue.length) {
+          const message = queue[head]!;
+          queue[head++] = undefined as unknown as FetchedMessage;
+          bufferedBytes -= cost(message);
+          if (paused && bufferedBytes < MAX_BUFFERED_BYTES / 2) {
+            paused = false;
+            this.connection.resume();
+          }
+          yield message;
+        }
+        queue.length = 0;
+        head = 0;
+        if (finished) break;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+      await done;
+      if (failure) throw failure;
+    } finally {
+      stop();
+      if (paused) this.connection.resume();
+    }
+  }
+
+  /** `UID STORE set FLAGS.SILENT (flags)` on the selected folder: replaces the flags of those messages. */
+  async replaceFlags(uidSet: string, flagList: string): Promise<void> {
+    await this.run(`UID STORE ${uidSet} FLAGS.SILENT ${flagList}`);
+  }
+
+  /** LOGOUT (waiting at most a few seconds), then closes the socket. Never throws. */
+  async close(): Promise<void> {
+    if (!this.usable) return;
+    await Promise.race([this.connection.logout().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    this.connection.destroy();
+  }
+
+  /** Closes the socket now; pending commands reject with ImapConnectionLost. */
+  destroy(): void {
+    this.connection.destroy();
+  }
+
+  private async run(command: string): Promise<ImapResponse> {
+    const response = await this.connection.simple(command);
+    if (response.status !== 'OK') throw new ImapCommandFailed(command.split(' ')[0]!, response.status ?? '?', response.text, response.code);
+    return response;
+  }
+}
+
+function cost(message: FetchedMessage): number {
+  return PER_MESSAGE_OVERHEAD + (message.body?.length ?? 0) + (message.headerFields?.length ?? 0);
+}
+
+/** EXISTS, UIDVALIDITY and PERMANENTFLAGS from the untagged responses of a SELECT/EXAMINE. */
+function readSelectData(response: ImapResponse, folder: SelectedFolder): void {
+  const exists = /^(\d+) EXISTS$/i.exec(response.text);
+  if (exists) {
+    folder.exists = Number(exists[1]);
+    return;
+  }
+  const code = response.code ?? '';
+  const uidValidity = /^UIDVALIDITY (\d+)$/i.exec(code);
+  if (uidValidity) folder.uidValidity = Number(uidValidity[1]);
+  const permanent = /^PERMANENTFLAGS \(([^)]*)\)$/i.exec(code);
+  if (permanent) folder.permanentFlags = permanent[1]!.split(' ').filter(Boolean);
+}
