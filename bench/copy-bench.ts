@@ -13,7 +13,6 @@
  *   --repeat N          run the loopback and proxy pairs N times, alternating who goes first (default 1)
  *   --fsync MODE        Dovecot mail_fsync on both servers: optimized (Dovecot's default, the default here) or
  *                       never (the test sandbox's setting; much cheaper per APPEND transaction)
- *   --runner compiled   diagnostic: run our copier as plain node on esbuild-transpiled src/ instead of tsx
  *   --timeout-minutes M kill a contender after M minutes (default 20)
  */
 import { execFile } from 'node:child_process';
@@ -80,7 +79,6 @@ const { values: flags } = parseArgs({
     'copier-arg': { type: 'string', multiple: true, default: [] },
     'timeout-minutes': { type: 'string', default: '20' },
     fsync: { type: 'string', default: 'optimized' },
-    runner: { type: 'string', default: 'tsx' },
     repeat: { type: 'string', default: '1' },
   },
   strict: true,
@@ -96,34 +94,16 @@ if (FSYNC !== 'optimized' && FSYNC !== 'never') throw new Error('--fsync must be
 const REPEAT = Math.max(1, Number(flags.repeat) || 1);
 const TIMEOUT_MS = Number(flags['timeout-minutes']) * 60_000;
 const wants = (tool: Tool): boolean => !ONLY || ONLY === tool;
-const RUNNER = flags.runner as 'tsx' | 'compiled';
-if (RUNNER !== 'tsx' && RUNNER !== 'compiled') throw new Error('--runner must be tsx or compiled');
-const COMPILED = join(OUT, 'compiled');
 
 /**
- * `--runner compiled` (a diagnostic): transpile src/ to plain JavaScript once with esbuild (no bundling, same
- * module layout, as tsc would), then run it with plain node. Shows how much of the time and memory is tsx's.
+ * Node's arguments of `npm run cli` (package.json: the launcher scripts/cli.mjs with its node flags), so the
+ * benchmark measures the copier exactly as users start it.
  */
-async function compileSources(): Promise<void> {
-  const { stdout } = await run('find', ['src', '-name', '*.ts', '!', '-name', '*.d.ts'], { cwd: ROOT });
-  const files = stdout.trim().split('\n').filter(Boolean);
-  await rm(COMPILED, { recursive: true, force: true });
-  await run(join(ROOT, 'node_modules', '.bin', 'esbuild'), [...files, '--outdir=' + join(COMPILED, 'src'), '--outbase=src', '--format=esm', '--platform=node', '--target=node20', '--log-level=warning'], { cwd: ROOT });
-  await writeFile(join(COMPILED, 'package.json'), '{"type":"module"}\n');
-}
-
-/** Node's arguments of `npm run cli` (package.json), so the benchmark measures the copier exactly as users start it. */
 function cliNodeArguments(): string[] {
   const script = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { cli: string } }).scripts.cli;
   const [program, ...args] = script.trim().split(/\s+/);
   if (program !== 'node') throw new Error(`package.json scripts.cli should start with node, not ${JSON.stringify(script)}`);
   return args;
-}
-
-function copierCommand(): string[] {
-  const cli = cliNodeArguments();
-  const nodeFlags = cli.filter((arg) => arg.startsWith('--max') || arg.startsWith('--stack'));
-  return RUNNER === 'compiled' ? [...nodeFlags, join(COMPILED, 'src', 'cli', 'main.js')] : cli;
 }
 
 function log(line: string): void {
@@ -203,7 +183,7 @@ async function runOurs(
   if (flags.profile) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', join(OUT, 'prof', `${scenario}-${Date.now()}`));
   const args = [
     ...nodeArgs,
-    ...copierCommand(),
+    ...cliNodeArguments(),
     'copy',
     '--from',
     imapUrl(sourceUser, srcPort),
@@ -396,9 +376,12 @@ function targets(results: RunResult[]): TargetResult[] {
   return out;
 }
 
+/**
+ * Runs `copy --help` once, untimed: besides telling whether this build has `copy`, it lets the launcher transpile
+ * src/ if it changed, so every timed run is a warm start, as users get it from the second run on.
+ */
 async function copierAvailable(): Promise<boolean> {
-  if (RUNNER === 'compiled') await compileSources();
-  const r = await measure(process.execPath, [...copierCommand(), 'copy', '--help'], { cwd: ROOT, timeoutMs: 60_000 });
+  const r = await measure(process.execPath, [...cliNodeArguments(), 'copy', '--help'], { cwd: ROOT, timeoutMs: 60_000 });
   return r.exitCode === 0 || /--json/.test(r.stdout + r.stderr);
 }
 
@@ -500,7 +483,7 @@ async function main(): Promise<void> {
     `machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB; node ${info.node}; Dovecot ${info.dovecot}; ${info.mbsync}; commit ${info.commit}`,
     `load average at start: ${(info.loadAverage as number[]).join(' ')}; at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
     `Dovecot mail_fsync ${FSYNC} on both; proxy: ${DELAY} ms each way on both sides (${2 * DELAY} ms round trip per side); peak RSS = VmHWM of the copying process; MB = 10^6 bytes`,
-    `seconds = wall time of the whole process (startup included); own s = what the copier reports; CPU s = user+system time of the copying process; srv CPU = CPU time of both Dovecots during the run; our copier run as ${RUNNER === 'tsx' ? `node ${cliNodeArguments().join(' ')}` : 'plain node on esbuild-transpiled src/ (diagnostic)'}`,
+    `seconds = wall time of the whole process (startup included); own s = what the copier reports; CPU s = user+system time of the copying process; srv CPU = CPU time of both Dovecots during the run; our copier run as node ${cliNodeArguments().join(' ')}`,
     '',
     table(results),
     '',
@@ -517,7 +500,7 @@ async function main(): Promise<void> {
       {
         date: started.toISOString(),
         machine: info,
-        options: { messages: MESSAGES, repeat: REPEAT, fsync: FSYNC, large: flags['skip-large'] ? null : LARGE, delayMs: DELAY, only: ONLY ?? null, runner: RUNNER, copierArgs: flags['copier-arg'] },
+        options: { messages: MESSAGES, repeat: REPEAT, fsync: FSYNC, large: flags['skip-large'] ? null : LARGE, delayMs: DELAY, only: ONLY ?? null, copierArgs: flags['copier-arg'] },
         targets: checks,
         results: results.map(({ verification, ...r }) => ({ ...r, verification: { ...verification, folders: verification.folders } })),
       },

@@ -1,5 +1,3 @@
 #!/usr/bin/env node
-// The package bin: runs the TypeScript CLI through tsx, so a checkout works right after `npm ci`.
-import { register } from 'tsx/esm/api';
-register();
-await import('../src/cli/main.ts');
+// The package bin: the launcher transpiles src/ with esbuild when it changed, then runs the CLI as plain JavaScript.
+import '../scripts/cli.mjs';

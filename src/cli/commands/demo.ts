@@ -3,7 +3,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseCommandArgs } from '../command-args.js';
 
@@ -28,10 +27,13 @@ const sandboxLineSchema = z.object({
   mailboxes: z.array(z.object({ address: z.string(), platform: z.string(), service: z.string(), messages: z.number() })),
 });
 
-/** Runs `sandbox` as a child process and resolves with its JSON line, or rejects with what it said on stderr. */
+/**
+ * Runs `sandbox` as a child process and resolves with its JSON line, or rejects with what it said on stderr. The
+ * child is this CLI started the way this process was (same node, node flags and script: the launcher
+ * scripts/cli.mjs, the package bin, or src/cli/main.ts under tsx in the tests).
+ */
 function startSandbox(dataDir: string): Promise<{ line: z.infer<typeof sandboxLineSchema>; stop: () => Promise<void> }> {
-  const main = fileURLToPath(new URL('../main.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main, 'sandbox'], {
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], 'sandbox'], {
     env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
