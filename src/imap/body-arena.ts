@@ -9,11 +9,12 @@
  * allocated once and reused, so memory stays flat.
  *
  * Slots are handed out in order and freed in any order; the space of a freed slot is reused once every older
- * slot is freed too. A body that does not fit (ring full, or bigger than the ring) is returned as is: the
- * arena never blocks and never fails, it only saves memory when it can.
+ * slot is freed too. A body that does not fit (ring full, or bigger than the ring) gets a Buffer of its own:
+ * the arena never blocks and never fails, it only saves memory when it can. Either way the bytes are copied,
+ * so the source may be a view into a buffer that is reused right after.
  */
 export interface ArenaSlot {
-  /** The body: a view into the ring, or the original Buffer when it did not fit. */
+  /** The body: a view into the ring, or a Buffer of its own when it did not fit. */
   readonly bytes: Buffer;
   /** Gives the space back; the bytes must no longer be read or written to a socket afterwards. Idempotent. */
   release(): void;
@@ -25,7 +26,8 @@ interface Entry {
   released: boolean;
 }
 
-const UNPOOLED = (bytes: Buffer): ArenaSlot => ({ bytes, release: () => undefined });
+/** A copy outside any arena. */
+export const ownCopy = (source: Buffer): ArenaSlot => ({ bytes: Buffer.from(source), release: () => undefined });
 
 export class BodyArena {
   private memory: Buffer | undefined;
@@ -40,12 +42,12 @@ export class BodyArena {
     return this.liveBytes;
   }
 
-  /** Copies `source` into the ring when there is room, else returns it unchanged. */
+  /** Copies `source` into the ring when there is room, else into a Buffer of its own. */
   copy(source: Buffer): ArenaSlot {
     const size = source.length;
-    if (size === 0 || size > this.capacity) return UNPOOLED(source);
+    if (size === 0 || size > this.capacity) return ownCopy(source);
     const start = this.place(size);
-    if (start === undefined) return UNPOOLED(source);
+    if (start === undefined) return ownCopy(source);
     this.memory ??= Buffer.allocUnsafeSlow(this.capacity);
     source.copy(this.memory, start);
     const entry: Entry = { start, end: start + size, released: false };

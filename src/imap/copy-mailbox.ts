@@ -5,7 +5,7 @@ import { openAppendSession as defaultOpenAppendSession } from './append/open-app
 import { describeEndpoint, type ImapEndpoint } from './endpoint.js';
 import { BodyArena } from './body-arena.js';
 import { controlConnection, CopyLane, folderConnection, type Reconnecting } from './copy-lane.js';
-import type { FolderSession } from './fetch/folder-session.js';
+import { FETCH_BUFFER_BYTES, type FolderSession } from './fetch/folder-session.js';
 import { bytesOf, derivePlan, planFolder, prepareDestination, summarisePlan, type CopyPlanSummary, type DerivedPlan, type FolderPlan, type ListingConnections } from './copy-plan.js';
 import { isConnectionLoss, ReconnectBudgetExhausted } from './copy-errors.js';
 import { FlagPolicy } from './flag-policy.js';
@@ -110,8 +110,9 @@ class CopyRun {
       this.lanes.push(
         new CopyLane(id, options.from, options.to, options.dryRun ? undefined : options.openAppendSession ?? defaultOpenAppendSession, { batchSize: this.limits.batchMessages, maxInFlightBytes: this.limits.inFlightBytes }, this.scanners[id % this.scanners.length]!),
       );
-      // In flight plus the batch being filled; a body that finds no room is held as fetched.
-      this.arenas.push(new BodyArena(this.limits.inFlightBytes + this.limits.batchBytes));
+      // In flight, the batch being filled and what the fetch holds ahead of it; a body that finds no room gets
+      // a Buffer of its own.
+      this.arenas.push(new BodyArena(this.limits.inFlightBytes + this.limits.batchBytes + FETCH_BUFFER_BYTES));
     }
   }
 

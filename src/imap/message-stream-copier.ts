@@ -1,6 +1,6 @@
 import type { FolderSession } from './fetch/folder-session.js';
 import type { AppendItem, AppendOutcome, AppendSession } from './append/append-session.js';
-import type { ArenaSlot, BodyArena } from './body-arena.js';
+import { ownCopy, type ArenaSlot, type BodyArena } from './body-arena.js';
 import type { FlagPolicy } from './flag-policy.js';
 import type { FetchedMessage } from './fetch/fetch-response.js';
 import type { ScannedMessage } from './folder-scan.js';
@@ -129,32 +129,35 @@ export async function streamCopy(request: StreamCopyRequest): Promise<StreamCopy
 
   const scanned = new Map(request.messages.map((message) => [message.uid, message]));
   const wanted = (message: FetchedMessage) => message.uid !== undefined && scanned.has(message.uid) && message.body !== undefined;
+  const arena = request.arena;
+  const keepBody = arena ? (view: Buffer) => arena.copy(view) : ownCopy;
   await request.source.select(request.sourcePath, { readOnly: true });
   try {
     for (const uids of chunkUids([...scanned.keys()].sort((a, b) => a - b), UIDS_PER_FETCH)) {
-      for await (const message of request.source.fetch(toSequenceSet(uids), 'UID FLAGS INTERNALDATE BODY.PEEK[]', wanted)) {
-        if (appendError) throw appendError;
+      for await (const message of request.source.fetch(toSequenceSet(uids), 'UID FLAGS INTERNALDATE BODY.PEEK[]', wanted, keepBody)) {
+        const slot = message.body!;
+        if (appendError) {
+          slot.release();
+          throw appendError;
+        }
         request.signal?.throwIfAborted();
         const uid = message.uid!;
-        const body = message.body!;
         const known = scanned.get(uid)!;
-        if (body.length === 0 && known.size > 0) {
+        if (slot.bytes.length === 0 && known.size > 0) {
           request.onRefused(uid, 'the source server returned no body for this message');
           continue;
         }
         // The scan's RFC822.SIZE, not the literal's length: the destination's scan hashes that same size.
-        if (known.identity === '') known.identity = messageIdentity(headerBlock(body), known.size);
-        // Copied out of the received chunk at once, so the chunk (and the messages after this one) can be freed.
-        const slot = request.arena ? request.arena.copy(body) : undefined;
+        if (known.identity === '') known.identity = messageIdentity(headerBlock(slot.bytes), known.size);
         const item: AppendItem = {
-          raw: slot ? slot.bytes : Buffer.from(body),
+          raw: slot.bytes,
           flags: request.policy.filter(message.flags ?? []),
           internalDate: message.internalDate ?? new Date(),
         };
         if (batch.items.length > 0 && batch.bytes + item.raw.length > limits.batchBytes) dispatch();
         batch.uids.push(uid);
         batch.items.push(item);
-        if (slot) batch.slots.push(slot);
+        batch.slots.push(slot);
         batch.bytes += item.raw.length;
         if (batch.items.length >= limits.batchMessages) dispatch();
         await waitForRoom();

@@ -4,6 +4,7 @@ import { ImapCommandFailed } from '../wire/imap-errors.js';
 import { mailboxArgument } from '../wire/imap-syntax.js';
 import type { ImapResponse } from '../wire/imap-response.js';
 import type { ImapWireConnection } from '../wire/imap-wire-connection.js';
+import { ownCopy, type ArenaSlot } from '../body-arena.js';
 import { parseFetchResponse, type FetchedMessage } from './fetch-response.js';
 
 export interface SelectedFolder {
@@ -14,6 +15,14 @@ export interface SelectedFolder {
   permanentFlags?: string[];
 }
 
+/** A fetched message as the consumer gets it: the body kept where the fetch's `keepBody` put it. */
+export interface StreamedMessage extends Omit<FetchedMessage, 'body'> {
+  body?: ArenaSlot;
+}
+
+/** Copies a body out of the receive buffer (which is reused as soon as the response is parsed). */
+export type KeepBody = (view: Buffer) => ArenaSlot;
+
 export interface FolderSessionOptions {
   greetingTimeoutMs?: number;
   loginTimeoutMs?: number;
@@ -22,7 +31,7 @@ export interface FolderSessionOptions {
 }
 
 /** Fetched data held before the consumer takes it; above this the socket stops being read (TCP backpressure). */
-const MAX_BUFFERED_BYTES = 2 * 1024 * 1024;
+export const FETCH_BUFFER_BYTES = 2 * 1024 * 1024;
 /** What a fetched message costs besides its literals (objects, flags), so header-only scans stay bounded too. */
 const PER_MESSAGE_OVERHEAD = 256;
 
@@ -64,28 +73,34 @@ export class FolderSession {
   /**
    * `UID FETCH set (items)` on the selected folder, yielding each message as its response arrives. Unsolicited
    * FETCH responses (another session changed flags) are skipped: only those carrying `wanted` are yielded.
-   * Stopping the iteration early is safe: the rest of the response is read and dropped.
+   * Bodies are copied out with `keepBody` (e.g. into a BodyArena) the moment they are parsed; the consumer
+   * releases each slot when done with it. Stopping the iteration early is safe: the rest of the response is read
+   * and dropped, and bodies not yet taken are released.
    */
-  async *fetch(uidSet: string, items: string, wanted: (message: FetchedMessage) => boolean): AsyncGenerator<FetchedMessage> {
-    const queue: FetchedMessage[] = [];
+  async *fetch(uidSet: string, items: string, wanted: (message: FetchedMessage) => boolean, keepBody: KeepBody = ownCopy): AsyncGenerator<StreamedMessage> {
+    const queue: StreamedMessage[] = [];
     let head = 0;
     let bufferedBytes = 0;
     let paused = false;
     let finished = false;
     let failure: unknown;
     let wake: (() => void) | undefined;
-    const stop = this.connection.onUntagged((response) => {
-      let message: FetchedMessage | undefined;
+    const stop = this.connection.onUntagged((_, raw) => {
+      let fetched: FetchedMessage | undefined;
       try {
-        message = parseFetchResponse(response.raw);
+        fetched = parseFetchResponse(raw);
       } catch (error) {
         failure ??= error;
         return;
       }
-      if (!message || !wanted(message)) return;
+      if (!fetched || !wanted(fetched)) return;
+      const { body, headerFields, ...rest } = fetched;
+      const message: StreamedMessage = rest;
+      if (body) message.body = keepBody(body);
+      if (headerFields) message.headerFields = Buffer.from(headerFields);
       queue.push(message);
       bufferedBytes += cost(message);
-      if (!paused && bufferedBytes >= MAX_BUFFERED_BYTES) {
+      if (!paused && bufferedBytes >= FETCH_BUFFER_BYTES) {
         paused = true;
         this.connection.pause();
       }
@@ -107,9 +122,9 @@ export class FolderSession {
       for (;;) {
         while (head < queue.length) {
           const message = queue[head]!;
-          queue[head++] = undefined as unknown as FetchedMessage;
+          queue[head++] = undefined as unknown as StreamedMessage;
           bufferedBytes -= cost(message);
-          if (paused && bufferedBytes < MAX_BUFFERED_BYTES / 2) {
+          if (paused && bufferedBytes < FETCH_BUFFER_BYTES / 2) {
             paused = false;
             this.connection.resume();
           }
@@ -125,6 +140,7 @@ export class FolderSession {
       if (failure) throw failure;
     } finally {
       stop();
+      for (let i = head; i < queue.length; i++) queue[i]?.body?.release();
       if (paused) this.connection.resume();
     }
   }
@@ -153,8 +169,8 @@ export class FolderSession {
   }
 }
 
-function cost(message: FetchedMessage): number {
-  return PER_MESSAGE_OVERHEAD + (message.body?.length ?? 0) + (message.headerFields?.length ?? 0);
+function cost(message: StreamedMessage): number {
+  return PER_MESSAGE_OVERHEAD + (message.body?.bytes.length ?? 0) + (message.headerFields?.length ?? 0);
 }
 
 /** EXISTS, UIDVALIDITY and PERMANENTFLAGS from the untagged responses of a SELECT/EXAMINE. */

@@ -9,8 +9,6 @@ export interface ImapResponse {
   code?: string;
   /** Human-readable text after the status and code (or the whole first line for other responses). */
   text: string;
-  /** The whole response as received, literals included (FETCH data is parsed from it, see fetch-response.ts). */
-  raw: Buffer;
 }
 
 const STATUS_WORDS = new Set(['OK', 'NO', 'BAD', 'BYE', 'PREAUTH']);
@@ -19,14 +17,14 @@ export function parseResponse(raw: Buffer): ImapResponse {
   // Only the first line is text: what follows a literal announcement (a message body) is not decoded.
   const firstLineEnd = raw.indexOf('\r\n', 0, 'latin1');
   const line = raw.toString('utf8', 0, firstLineEnd < 0 ? raw.length : firstLineEnd);
-  if (line.startsWith('+')) return { kind: 'continuation', text: line.slice(1).trimStart(), raw };
+  if (line.startsWith('+')) return { kind: 'continuation', text: line.slice(1).trimStart() };
   const firstSpace = line.indexOf(' ');
   const head = firstSpace < 0 ? line : line.slice(0, firstSpace);
   const rest = firstSpace < 0 ? '' : line.slice(firstSpace + 1);
   const kind = head === '*' ? 'untagged' : 'tagged';
   const secondSpace = rest.indexOf(' ');
   const word = (secondSpace < 0 ? rest : rest.slice(0, secondSpace)).toUpperCase();
-  const response: ImapResponse = { kind, text: rest, raw };
+  const response: ImapResponse = { kind, text: rest };
   if (kind === 'tagged') response.tag = head;
   if (!STATUS_WORDS.has(word)) {
     response.status = word;

@@ -1,8 +1,10 @@
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
-import { connect as connectTls, rootCertificates, type TLSSocket } from 'node:tls';
+import { connect as connectTls, rootCertificates, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { ImapConnectionLost, ImapProtocolError } from './imap-errors.js';
 import { parseResponse, type ImapResponse } from './imap-response.js';
 import { ResponseReader } from './response-reader.js';
+
+const READ_BUFFER_BYTES = 64 * 1024;
 
 /** In a command's segments: stop writing until the server sends a `+` continuation request. */
 export const AWAIT_CONTINUATION: unique symbol = Symbol('await continuation');
@@ -40,7 +42,7 @@ export class ImapWireConnection {
   private readonly lostSignal: Promise<void>;
   private signalLost!: () => void;
   private byeText: string | undefined;
-  private readonly untaggedListeners = new Set<(response: ImapResponse) => void>();
+  private readonly untaggedListeners = new Set<(response: ImapResponse, raw: Buffer) => void>();
   private greetingSettlers: { resolve(r: ImapResponse): void; reject(e: Error): void } | undefined;
   readonly greeting: Promise<ImapResponse>;
   private responseTimeoutMs = 0;
@@ -50,20 +52,34 @@ export class ImapWireConnection {
     socket: Socket | TLSSocket,
     readonly address: WireAddress,
     private secureTransport: boolean,
+    dataEvents: boolean,
   ) {
     this.socket = socket;
     this.lostSignal = new Promise((resolve) => (this.signalLost = resolve));
     this.greeting = new Promise((resolve, reject) => (this.greetingSettlers = { resolve, reject }));
     this.greeting.catch(() => undefined);
-    this.bind(socket);
+    this.bind(socket, dataEvents);
   }
 
   /** Opens TCP (and TLS when `tls`), resolving once the transport is up; the greeting follows in `greeting`. */
   static async open(address: WireAddress, tls: boolean): Promise<ImapWireConnection> {
     const where = `${address.host}:${address.port}`;
+    // Reads land in one reused buffer (the reader copies what it keeps), not in a fresh 64 KiB Buffer per read:
+    // a copy moves hundreds of MB, and that garbage is what made the process grow with the mailbox.
+    let opened: ImapWireConnection | undefined;
+    const early: Buffer[] = [];
+    const onread = {
+      buffer: Buffer.allocUnsafeSlow(READ_BUFFER_BYTES),
+      callback: (bytes: number, buffer: Uint8Array) => {
+        const chunk = Buffer.from(buffer.buffer, buffer.byteOffset, bytes);
+        if (opened) opened.receive(chunk);
+        else early.push(Buffer.from(chunk));
+        return true;
+      },
+    };
     const socket = tls
-      ? connectTls({ port: address.port, ...tlsOptions(address) })
-      : connectTcp({ host: address.host, port: address.port });
+      ? connectTls({ port: address.port, ...tlsOptions(address), onread } as ConnectionOptions)
+      : connectTcp({ host: address.host, port: address.port, onread });
     await new Promise<void>((resolve, reject) => {
       const fail = (error: Error) => {
         socket.destroy();
@@ -78,7 +94,9 @@ export class ImapWireConnection {
     });
     socket.setKeepAlive(true, 30_000);
     socket.setNoDelay(true);
-    return new ImapWireConnection(socket, address, tls);
+    opened = new ImapWireConnection(socket, address, tls, false);
+    for (const chunk of early) opened.receive(chunk);
+    return opened;
   }
 
   get secure(): boolean {
@@ -124,7 +142,8 @@ export class ImapWireConnection {
     this.socket.resume();
   }
 
-  onUntagged(listener: (response: ImapResponse) => void): () => void {
+  /** `raw` (the response's bytes, literals included) is valid only during the call: copy what you keep. */
+  onUntagged(listener: (response: ImapResponse, raw: Buffer) => void): () => void {
     this.untaggedListeners.add(listener);
     return () => this.untaggedListeners.delete(listener);
   }
@@ -185,7 +204,8 @@ export class ImapWireConnection {
     this.socket = tls;
     this.secureTransport = true;
     this.reader = new ResponseReader();
-    this.bind(tls);
+    // Wrapping an existing socket ignores `onread`: this one delivers 'data' events.
+    this.bind(tls, true);
   }
 
   /** Closes the socket now; pending commands reject with ImapConnectionLost. */
@@ -194,8 +214,8 @@ export class ImapWireConnection {
     this.socket.destroy();
   }
 
-  private bind(socket: Socket | TLSSocket): void {
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+  private bind(socket: Socket | TLSSocket, dataEvents: boolean): void {
+    if (dataEvents) socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', (error: Error) => this.destroy(error));
     socket.on('close', () => this.markLost());
     socket.on('timeout', () => {
@@ -207,20 +227,17 @@ export class ImapWireConnection {
   }
 
   private receive(chunk: Buffer): void {
-    let raws: Buffer[];
+    if (this.lostError) return;
     try {
-      raws = this.reader.push(chunk);
+      this.reader.push(chunk, (raw) => {
+        if (!this.lostError) this.dispatch(parseResponse(raw), raw);
+      });
     } catch (error) {
-      this.destroy(new ImapProtocolError(`${this.where}: ${(error as Error).message}`));
-      return;
-    }
-    for (const raw of raws) {
-      if (this.lostError) return;
-      this.dispatch(parseResponse(raw));
+      this.destroy(error instanceof ImapProtocolError ? error : new ImapProtocolError(`${this.where}: ${(error as Error).message}`));
     }
   }
 
-  private dispatch(response: ImapResponse): void {
+  private dispatch(response: ImapResponse, raw: Buffer): void {
     if (this.greetingSettlers) {
       const { resolve } = this.greetingSettlers;
       this.greetingSettlers = undefined;
@@ -246,7 +263,7 @@ export class ImapWireConnection {
       command.resolve(response);
       return;
     }
-    for (const listener of this.untaggedListeners) listener(response);
+    for (const listener of this.untaggedListeners) listener(response, raw);
     if (response.status === 'BYE' && !this.loggingOut) {
       // No tagged response will follow a BYE: do not wait for the server to close the socket.
       this.byeText = response.text;
