@@ -16,6 +16,8 @@
 export interface ArenaSlot {
   /** The body: a view into the ring, or a Buffer of its own when it did not fit. */
   readonly bytes: Buffer;
+  /** True when the ring had no room: the reader is ahead of the writer and should pause. */
+  readonly overflow: boolean;
   /** Gives the space back; the bytes must no longer be read or written to a socket afterwards. Idempotent. */
   release(): void;
 }
@@ -27,7 +29,9 @@ interface Entry {
 }
 
 /** A copy outside any arena. */
-export const ownCopy = (source: Buffer): ArenaSlot => ({ bytes: Buffer.from(source), release: () => undefined });
+export const ownCopy = (source: Buffer): ArenaSlot => ({ bytes: Buffer.from(source), overflow: false, release: () => undefined });
+
+const overflowCopy = (source: Buffer): ArenaSlot => ({ bytes: Buffer.from(source), overflow: true, release: () => undefined });
 
 export class BodyArena {
   private memory: Buffer | undefined;
@@ -47,7 +51,7 @@ export class BodyArena {
     const size = source.length;
     if (size === 0 || size > this.capacity) return ownCopy(source);
     const start = this.place(size);
-    if (start === undefined) return ownCopy(source);
+    if (start === undefined) return overflowCopy(source);
     this.memory ??= Buffer.allocUnsafeSlow(this.capacity);
     source.copy(this.memory, start);
     const entry: Entry = { start, end: start + size, released: false };
@@ -55,6 +59,7 @@ export class BodyArena {
     this.liveBytes += size;
     return {
       bytes: this.memory.subarray(start, start + size),
+      overflow: false,
       release: () => this.release(entry),
     };
   }

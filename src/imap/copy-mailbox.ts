@@ -34,7 +34,7 @@ export interface CopyMailboxOptions {
   openAppendSession?: OpenAppendSession;
   /** How many dropped connections a run survives (default 16). */
   maxReconnects?: number;
-  /** Total bytes fetched but not yet acknowledged, across all lanes (default 16 MiB). */
+  /** Total bytes fetched but not yet acknowledged, across all lanes (default 8 MiB, at least 2 MiB per lane). */
   maxInFlightBytes?: number;
 }
 
@@ -48,7 +48,7 @@ export const MAX_CONNECTIONS = 8;
 const MAX_DESTINATION_CONNECTIONS = 9;
 const MAX_SCAN_CONNECTIONS = 4;
 const DEFAULT_CONNECTIONS = 4;
-const DEFAULT_IN_FLIGHT_BYTES = 16 * 1024 * 1024;
+const DEFAULT_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
 /** Rounds for messages refused with a temporary error before they are reported as failures. */
 const TRANSIENT_ROUNDS = 2;
 /** Source UIDs listed per folder mismatch. */
@@ -110,9 +110,9 @@ class CopyRun {
       this.lanes.push(
         new CopyLane(id, options.from, options.to, options.dryRun ? undefined : options.openAppendSession ?? defaultOpenAppendSession, { batchSize: this.limits.batchMessages, maxInFlightBytes: this.limits.inFlightBytes }, this.scanners[id % this.scanners.length]!),
       );
-      // In flight, the batch being filled and what the fetch holds ahead of it; a body that finds no room gets
-      // a Buffer of its own.
-      this.arenas.push(new BodyArena(this.limits.inFlightBytes + this.limits.batchBytes + FETCH_BUFFER_BYTES));
+      // In flight (which may overshoot by one batch), the batch being filled and what the fetch holds ahead of
+      // it; a body that finds no room gets a Buffer of its own.
+      this.arenas.push(new BodyArena(this.limits.inFlightBytes + 2 * this.limits.batchBytes + FETCH_BUFFER_BYTES));
     }
   }
 

@@ -100,7 +100,8 @@ export class FolderSession {
       if (headerFields) message.headerFields = Buffer.from(headerFields);
       queue.push(message);
       bufferedBytes += cost(message);
-      if (!paused && bufferedBytes >= FETCH_BUFFER_BYTES) {
+      // Also when the body store overflowed: the consumer's writes are behind, reading on only makes garbage.
+      if (!paused && (bufferedBytes >= FETCH_BUFFER_BYTES || message.body?.overflow)) {
         paused = true;
         this.connection.pause();
       }
@@ -124,15 +125,16 @@ export class FolderSession {
           const message = queue[head]!;
           queue[head++] = undefined as unknown as StreamedMessage;
           bufferedBytes -= cost(message);
-          if (paused && bufferedBytes < FETCH_BUFFER_BYTES / 2) {
-            paused = false;
-            this.connection.resume();
-          }
           yield message;
         }
         queue.length = 0;
         head = 0;
         if (finished) break;
+        // The consumer has taken everything and asks for more: it has made room.
+        if (paused) {
+          paused = false;
+          this.connection.resume();
+        }
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
       }

@@ -1,5 +1,6 @@
 const KiB = 1024;
 const MiB = 1024 * KiB;
+const KEEP_GROWN_BYTES = 8 * MiB;
 
 /**
  * Splits the server's byte stream into IMAP responses: one CRLF-terminated line, or several when a line ends
@@ -79,7 +80,9 @@ export class ResponseReader {
   private compact(consumed: number): void {
     if (consumed === 0) return;
     const remaining = this.filled - consumed;
-    if (this.assembly.length > 4 * this.initialBytes && remaining <= this.initialBytes && this.needed <= this.initialBytes) {
+    // Kept at its high-water mark for ordinary attachments (re-growing per message would be garbage again),
+    // given back after an unusually large one.
+    if (this.assembly.length > KEEP_GROWN_BYTES && remaining <= this.initialBytes && this.needed <= this.initialBytes) {
       const smaller = Buffer.allocUnsafeSlow(this.initialBytes);
       this.assembly.copy(smaller, 0, consumed, this.filled);
       this.assembly = smaller;

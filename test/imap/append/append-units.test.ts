@@ -30,7 +30,7 @@ describe('ResponseReader', () => {
     }
   });
 
-  it('grows for a literal bigger than its buffer, keeps every byte, and shrinks back afterwards', () => {
+  it('grows for a literal bigger than its buffer and keeps every byte', () => {
     const body = Buffer.alloc(5000);
     for (let i = 0; i < body.length; i++) body[i] = (i * 7) % 256;
     const stream = Buffer.concat([Buffer.from(`* 1 FETCH (UID 1 BODY[] {${body.length}}\r\n`), body, Buffer.from(')\r\n* 2 EXISTS\r\n')]);
