@@ -4,7 +4,7 @@ import { ConfigError } from '../config/config.js';
 /**
  * `migrate-mailbox COMMAND ...`: each command lives in its own module under ./commands and exports
  * `run(argv: string[]): Promise<number>` (the exit code) and `summary` (one line for the help). Imports are
- * spelled out so each command loads only what it needs, and the bundler (scripts/build.mjs) can see them.
+ * spelled out so each command loads only what it needs, and the launcher (scripts/cli.mjs) transpiles them.
  */
 interface CommandModule {
   summary: string;
