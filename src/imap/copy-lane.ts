@@ -1,9 +1,6 @@
-import type { ImapFlow } from 'imapflow';
-import type { Logger } from 'pino';
 import type { ImapEndpoint } from './endpoint.js';
 import type { AppendSession, AppendSessionOptions, OpenAppendSession } from './append/append-session.js';
 import { FolderSession } from './fetch/folder-session.js';
-import { closeImap, connectImap } from './imap-client.js';
 
 interface Closable {
   readonly usable: boolean;
@@ -83,23 +80,6 @@ export function folderConnection(endpoint: ImapEndpoint, what: string): Reconnec
     open: () => FolderSession.open(endpoint),
     close: (session) => session.close(),
     destroy: (session) => session.destroy(),
-  });
-}
-
-/** An imapflow client for listing, CREATE, SUBSCRIBE and the quota: the few commands that are not per message. */
-export function controlConnection(endpoint: ImapEndpoint, what: string, logger?: Logger): Reconnecting<ImapFlow> {
-  return new Reconnecting(what, {
-    open: async () => {
-      const client = await connectImap(endpoint, logger);
-      // Primes imapflow's folder cache (namespace, delimiter) before the first command that needs it.
-      await client.list({ listOnly: true }).catch((error: unknown) => {
-        client.close();
-        throw error;
-      });
-      return client;
-    },
-    close: (client) => closeImap(client),
-    destroy: (client) => client.close(),
   });
 }
 

@@ -4,7 +4,7 @@ import type { OpenAppendSession } from './append/append-session.js';
 import { openAppendSession as defaultOpenAppendSession } from './append/open-append-session.js';
 import { describeEndpoint, type ImapEndpoint } from './endpoint.js';
 import { BodyArena } from './body-arena.js';
-import { controlConnection, CopyLane, folderConnection, type Reconnecting } from './copy-lane.js';
+import { CopyLane, folderConnection, type Reconnecting } from './copy-lane.js';
 import { FETCH_BUFFER_BYTES, type FolderSession } from './fetch/folder-session.js';
 import { bytesOf, derivePlan, planFolder, prepareDestination, summarisePlan, type CopyPlanSummary, type DerivedPlan, type FolderPlan, type ListingConnections } from './copy-plan.js';
 import { isConnectionLoss, ReconnectBudgetExhausted } from './copy-errors.js';
@@ -41,8 +41,8 @@ export interface CopyMailboxOptions {
 /**
  * Dovecot (and most servers) allow 10 connections per user and address. Each lane uses one connection at the
  * source and an append session at the destination; destination scans use up to 4 more, fewer as lanes grow,
- * so the destination never sees more than 9 (room for the user's own client). The listing connection on each
- * side is closed before the lanes start appending.
+ * so the destination never sees more than 9 (room for the user's own client). Listing, CREATE and the quota
+ * go over the first lane's source connection and the first scan connection.
  */
 export const MAX_CONNECTIONS = 8;
 const MAX_DESTINATION_CONNECTIONS = 9;
@@ -85,7 +85,7 @@ class CopyRun {
   private readonly arenas: BodyArena[] = [];
   /** Destination connections for scans and STORE, shared by the lanes. */
   private readonly scanners: Array<Reconnecting<FolderSession>> = [];
-  /** imapflow on both sides, for LIST, CREATE, SUBSCRIBE and the quota; closed once the destination is prepared. */
+  /** For LIST, CREATE, SUBSCRIBE and the quota: the first lane's source connection and the first scanner. */
   private readonly listing: ListingConnections;
   private readonly progress: ProgressTracker;
 
@@ -98,10 +98,6 @@ class CopyRun {
     this.connections = Math.min(MAX_CONNECTIONS, Math.max(1, Math.floor(options.connections ?? DEFAULT_CONNECTIONS)));
     const scanConnections = Math.max(1, Math.min(MAX_SCAN_CONNECTIONS, this.connections, MAX_DESTINATION_CONNECTIONS - this.connections));
     for (let i = 0; i < scanConnections; i++) this.scanners.push(folderConnection(options.to, `destination scan connection ${i + 1}`));
-    this.listing = {
-      source: controlConnection(options.from, 'source listing connection', options.logger),
-      destination: controlConnection(options.to, 'destination listing connection', options.logger),
-    };
     this.progress = new ProgressTracker(options.onProgress, options.progressIntervalMs ?? 250);
     this.budget = new ReconnectBudget(options.maxReconnects ?? 16, (attempts, cause) => new ReconnectBudgetExhausted(attempts, { cause }));
     const inFlightBytes = Math.max(2 * 1024 * 1024, Math.floor((options.maxInFlightBytes ?? DEFAULT_IN_FLIGHT_BYTES) / this.connections));
@@ -114,6 +110,7 @@ class CopyRun {
       // it; a body that finds no room gets a Buffer of its own.
       this.arenas.push(new BodyArena(this.limits.inFlightBytes + 2 * this.limits.batchBytes + FETCH_BUFFER_BYTES));
     }
+    this.listing = { source: this.lanes[0]!.source, destination: this.scanners[0]! };
   }
 
   async plan(): Promise<CopyPlanSummary> {
@@ -128,8 +125,6 @@ class CopyRun {
       if (this.options.dryRun) return this.outcome(plan.folders.map((folder) => ({ plan: folder, appended: 0, touched: false })), []);
       assertFits(plan.quota, summary.bytesToCopy);
       await this.withReconnect(async () => prepareDestination(await this.listing.destination.get(), plan.mappings));
-      // Frees the connection slot for the lanes' append sessions (servers allow about 10 per user).
-      await this.listing.destination.close();
 
       this.progress.setTotals(summary.toCopy, summary.bytesToCopy);
       this.progress.enter('copying');
@@ -173,13 +168,11 @@ class CopyRun {
 
   private async derive(): Promise<DerivedPlan> {
     this.progress.enter('scanning');
-    const plan = await this.withReconnect(() => derivePlan(this.lanes, this.listing, { exclude: this.options.exclude, onFolder: (folder) => this.progress.enter('scanning', folder) }));
-    await this.listing.source.close();
-    return plan;
+    return this.withReconnect(() => derivePlan(this.lanes, this.listing, { exclude: this.options.exclude, onFolder: (folder) => this.progress.enter('scanning', folder) }));
   }
 
   private everyConnection(): Array<{ close(): Promise<void>; destroy(): void }> {
-    return [...this.lanes, ...this.scanners, this.listing.source, this.listing.destination];
+    return [...this.lanes, ...this.scanners];
   }
 
   /**
@@ -193,7 +186,7 @@ class CopyRun {
       } catch (error) {
         this.options.signal?.throwIfAborted();
         const involved = options.resetLanes ? this.lanes.flatMap((lane) => lane.clients) : [];
-        if (!isConnectionLoss(error, [...this.scanners, this.listing.source, this.listing.destination, ...involved])) throw error;
+        if (!isConnectionLoss(error, [...this.scanners, ...involved])) throw error;
         this.log('warn', { err: error, attempt: this.budget.attempts + 1 }, 'connection lost, reconnecting');
         await this.budget.spend(error, this.options.signal);
         if (options.resetLanes) await Promise.all(this.lanes.map((lane) => lane.reset()));

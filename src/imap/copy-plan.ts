@@ -1,4 +1,3 @@
-import type { ImapFlow } from 'imapflow';
 import { mapFolders, type FolderMapping, type SpecialUse } from './folder-mapping.js';
 import { listAccountFolders } from './folder-listing.js';
 import { isIdentified, scanFolder, type FolderScan, type ScannedMessage } from './folder-scan.js';
@@ -6,7 +5,9 @@ import { diffByIdentity } from './identity-diff.js';
 import { readStorageQuota, type QuotaState } from './quota-check.js';
 import type { CopyLane, Reconnecting } from './copy-lane.js';
 import { runOnWorkers } from './task-pool.js';
-import { encodeMailboxName } from './utf7.js';
+import { mailboxArgument } from './wire/imap-syntax.js';
+import { ImapCommandFailed } from './wire/imap-errors.js';
+import type { FolderSession } from './fetch/folder-session.js';
 
 /** One source folder with its scans on both sides and what is left to copy. */
 export interface FolderPlan {
@@ -30,10 +31,10 @@ export function planFolder(mapping: FolderMapping, source: FolderScan, destinati
   return { mapping, source, destination, missing, matched };
 }
 
-/** The imapflow connections that list both accounts (the destination's also reads the quota). */
+/** The connections that list both accounts (the destination's also reads the quota and creates folders). */
 export interface ListingConnections {
-  source: Reconnecting<ImapFlow>;
-  destination: Reconnecting<ImapFlow>;
+  source: Reconnecting<FolderSession>;
+  destination: Reconnecting<FolderSession>;
 }
 
 /**
@@ -128,30 +129,22 @@ export function summarisePlan(plan: DerivedPlan): CopyPlanSummary {
 }
 
 /** Creates the destination folders the plan needs (parents first) and copies subscriptions. */
-export async function prepareDestination(client: ImapFlow, mappings: FolderMapping[]): Promise<void> {
+export async function prepareDestination(session: FolderSession, mappings: FolderMapping[]): Promise<void> {
   const toCreate = mappings.filter((mapping) => mapping.create).sort((a, b) => a.to.length - b.to.length);
   for (const mapping of toCreate) {
+    const name = mailboxArgument(mapping.to);
+    // CREATE-SPECIAL-USE (RFC 6154) gives the folder its attribute; a server refusing it still gets a plain CREATE.
     if (mapping.createSpecialUse) {
-      const created = await createWithSpecialUse(client, mapping.to, mapping.createSpecialUse).catch(() => false);
+      const created = await session.command(`CREATE ${name} (USE (${mapping.createSpecialUse}))`).then(() => true, () => false);
       if (created) continue;
     }
-    await client.mailboxCreate(mapping.to).catch((error: { serverResponseCode?: string; responseText?: string }) => {
-      if (error.serverResponseCode === 'ALREADYEXISTS' || /exists/i.test(error.responseText ?? '')) return;
-      throw new Error(`cannot create the destination folder ${JSON.stringify(mapping.to)}: ${error.responseText ?? String(error)}`, { cause: error });
+    await session.command(`CREATE ${name}`).catch((error: unknown) => {
+      if (error instanceof ImapCommandFailed && (error.code?.toUpperCase() === 'ALREADYEXISTS' || /exists/i.test(error.serverText))) return;
+      const detail = error instanceof ImapCommandFailed ? error.serverText : (error as Error).message;
+      throw new Error(`cannot create the destination folder ${JSON.stringify(mapping.to)}: ${detail}`, { cause: error });
     });
   }
   for (const mapping of mappings.filter((candidate) => candidate.subscribe)) {
-    await client.mailboxSubscribe(mapping.to).catch(() => undefined);
+    await session.command(`SUBSCRIBE ${mailboxArgument(mapping.to)}`).catch(() => undefined);
   }
-}
-
-/** `CREATE name (USE (\Sent))` (RFC 6154 CREATE-SPECIAL-USE); imapflow's mailboxCreate cannot send the USE list. */
-async function createWithSpecialUse(client: ImapFlow, path: string, use: SpecialUse): Promise<boolean> {
-  const exec = (client as unknown as { exec?: (command: string, attributes: unknown[]) => Promise<unknown> }).exec;
-  if (typeof exec !== 'function') return false;
-  await exec.call(client, 'CREATE', [
-    { type: 'STRING', value: encodeMailboxName(path) },
-    [{ type: 'ATOM', value: 'USE' }, [{ type: 'ATOM', value: use }]],
-  ]);
-  return true;
 }

@@ -1,29 +1,69 @@
-import type { ImapFlow } from 'imapflow';
-import { asSpecialUse, type AccountFolders } from './folder-mapping.js';
+import type { FolderSession } from './fetch/folder-session.js';
+import { asSpecialUse, type AccountFolders, type ListedFolder } from './folder-mapping.js';
+import { parseListResponse, parseNamespaceResponse, parseStatusResponse, type ListedMailbox, type Namespace } from './listing/list-responses.js';
+import { specialUseFromName } from './listing/special-use-names.js';
+
+/** XLIST (pre-RFC 6154) names for what SPECIAL-USE calls \Junk. */
+const XLIST_ALIASES: Record<string, string> = { '\\spam': '\\Junk' };
 
 /**
- * Lists an account's personal namespace. Special-use attributes are trusted when the server reports them
- * (SPECIAL-USE/XLIST); imapflow's guess from well-known names is used only for servers without either.
+ * Lists an account's personal namespace: NAMESPACE for the prefix and separator, one LIST (with the
+ * special-use attributes and, when asked and offered, the message counts in the same round trip: LIST-STATUS)
+ * and one LSUB for the subscriptions. Special-use attributes are trusted when the server reports them
+ * (SPECIAL-USE, or XLIST on old servers); otherwise they are guessed from well-known names in several languages.
  */
-export async function listAccountFolders(client: ImapFlow, options: { counts?: boolean } = {}): Promise<AccountFolders> {
-  // Counts only in the same round trip (LIST-STATUS): without it imapflow would send one STATUS per folder.
-  const counts = options.counts === true && client.capabilities.has('LIST-STATUS');
-  const listed = await client.list(counts ? { statusQuery: { messages: true } } : undefined);
-  const serverReportsUse = client.capabilities.has('SPECIAL-USE') || client.capabilities.has('XLIST');
-  const prefix = client.namespace?.prefix ?? '';
-  const delimiter = client.namespace?.delimiter ?? listed.find((folder) => folder.delimiter)?.delimiter ?? '/';
-  return {
-    prefix,
-    delimiter,
-    canCreateSpecialUse: client.capabilities.has('CREATE-SPECIAL-USE'),
-    folders: listed
-      .filter((folder) => folder.path.toUpperCase() === 'INBOX' || !prefix || folder.path.startsWith(prefix))
-      .map((folder) => ({
-        path: folder.path,
-        flags: [...folder.flags],
-        specialUse: serverReportsUse && folder.specialUseSource === 'name' ? undefined : asSpecialUse(folder.specialUse),
-        subscribed: folder.subscribed,
-        ...(typeof folder.status?.messages === 'number' ? { messages: folder.status.messages } : {}),
-      })),
-  };
+export async function listAccountFolders(session: FolderSession, options: { counts?: boolean } = {}): Promise<AccountFolders> {
+  const has = (capability: string) => session.capabilities.has(capability);
+  const namespace = has('NAMESPACE') ? await readNamespace(session) : undefined;
+  const counts = options.counts === true && has('LIST-STATUS');
+  const reportsUse = has('SPECIAL-USE') || has('XLIST');
+  const returns = [has('SPECIAL-USE') && has('LIST-EXTENDED') ? 'SPECIAL-USE' : '', counts ? 'STATUS (MESSAGES)' : ''].filter(Boolean);
+  const verb = !has('SPECIAL-USE') && has('XLIST') ? 'XLIST' : 'LIST';
+
+  const listed: ListedMailbox[] = [];
+  const messages = new Map<string, number>();
+  await session.command(`${verb} "" "*"${returns.length > 0 ? ` RETURN (${returns.join(' ')})` : ''}`, (_, raw) => {
+    const mailbox = parseListResponse(raw);
+    if (mailbox && mailbox.path !== '') listed.push(mailbox);
+    const status = parseStatusResponse(raw);
+    if (status?.messages !== undefined) messages.set(status.wireName, status.messages);
+  });
+  const subscribed = new Set<string>();
+  await session.command('LSUB "" "*"', (_, raw) => {
+    const mailbox = parseListResponse(raw);
+    if (mailbox) subscribed.add(mailbox.wireName);
+  });
+
+  const prefix = namespace?.prefix ?? '';
+  const delimiter = namespace?.delimiter ?? listed.find((mailbox) => mailbox.delimiter)?.delimiter ?? '/';
+  const folders: ListedFolder[] = listed
+    .filter((mailbox) => mailbox.path === 'INBOX' || !prefix || mailbox.path.startsWith(prefix))
+    .map((mailbox) => {
+      const specialUse = reportsUse ? reportedUse(mailbox.attributes) : specialUseFromName(mailbox.path, prefix, delimiter);
+      const count = messages.get(mailbox.wireName);
+      return {
+        path: mailbox.path,
+        flags: mailbox.attributes,
+        ...(specialUse ? { specialUse } : {}),
+        subscribed: subscribed.has(mailbox.wireName) || mailbox.attributes.some((attribute) => attribute.toLowerCase() === '\\subscribed'),
+        ...(count !== undefined ? { messages: count } : {}),
+      };
+    });
+  return { prefix, delimiter, canCreateSpecialUse: has('CREATE-SPECIAL-USE'), folders };
+}
+
+async function readNamespace(session: FolderSession): Promise<Namespace | undefined> {
+  let personal: Namespace | undefined;
+  await session.command('NAMESPACE', (_, raw) => {
+    personal ??= parseNamespaceResponse(raw);
+  });
+  return personal;
+}
+
+function reportedUse(attributes: readonly string[]) {
+  for (const attribute of attributes) {
+    const use = asSpecialUse(XLIST_ALIASES[attribute.toLowerCase()] ?? attribute);
+    if (use) return use;
+  }
+  return undefined;
 }

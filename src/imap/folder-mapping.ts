@@ -6,7 +6,7 @@ export function asSpecialUse(value: string | undefined): SpecialUse | undefined 
   return SPECIAL_USES.find((use) => use.toLowerCase() === value?.toLowerCase());
 }
 
-/** One folder as listed by an account (Unicode path, as imapflow decodes it). */
+/** One folder as listed by an account (Unicode path, decoded from modified UTF-7). */
 export interface ListedFolder {
   path: string;
   flags: readonly string[];

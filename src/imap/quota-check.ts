@@ -1,18 +1,22 @@
-import type { ImapFlow } from 'imapflow';
 import { QuotaExceededError } from './copy-errors.js';
+import type { FolderSession } from './fetch/folder-session.js';
+import { parseQuotaResponse, type StorageQuota } from './listing/list-responses.js';
 
-export interface QuotaState {
-  usage: number;
-  limit: number;
-}
+export type QuotaState = StorageQuota;
 
 /** The destination's storage quota (GETQUOTAROOT INBOX), in bytes, or undefined when the server has none. */
-export async function readStorageQuota(client: ImapFlow): Promise<QuotaState | undefined> {
-  if (!client.capabilities.has('QUOTA')) return undefined;
-  const quota = await client.getQuota('INBOX').catch(() => false as const);
-  const storage = quota ? quota.storage : undefined;
-  if (!storage || storage.limit === undefined) return undefined;
-  return { usage: storage.usage ?? 0, limit: storage.limit };
+export async function readStorageQuota(session: FolderSession): Promise<QuotaState | undefined> {
+  if (!session.capabilities.has('QUOTA')) return undefined;
+  let quota: QuotaState | undefined;
+  try {
+    await session.command('GETQUOTAROOT "INBOX"', (_, raw) => {
+      quota ??= parseQuotaResponse(raw);
+    });
+  } catch {
+    // A server that advertises QUOTA but refuses the command has no quota to respect.
+    return undefined;
+  }
+  return quota;
 }
 
 /** Throws QuotaExceededError when the bytes still to copy do not fit in the free space. */

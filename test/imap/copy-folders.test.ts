@@ -94,3 +94,35 @@ describe('copyMailbox across namespaces and languages', () => {
     expect(await readFolder(french, 'back@fr.example', 'INBOX.Brouillons')).toHaveLength(3);
   });
 });
+
+// Exchange's IMAP reports no special-use attributes: its folders are recognised by their (localised) names.
+describe('copyMailbox from a server without SPECIAL-USE', () => {
+  let exchangeLike: DovecotServer;
+  let destination: DovecotServer;
+
+  beforeAll(async () => {
+    [exchangeLike, destination] = await Promise.all([
+      startServer({ separator: '/', prefix: '', hideCapabilities: ['SPECIAL-USE'], specialUse: { sent: 'Éléments envoyés', drafts: 'Brouillons', trash: 'Éléments supprimés', junk: 'Courrier indésirable', archive: 'Archive' } }, [{ name: 'marie@ex.example' }]),
+      startServer({ separator: '.', prefix: 'INBOX.' }, [{ name: 'marie@pro.example' }]),
+    ]);
+    await exchangeLike.seed('marie@ex.example', 'Éléments envoyés', seedMessages(4, 'envoyé'));
+    await exchangeLike.seed('marie@ex.example', 'Courrier indésirable', seedMessages(2, 'spam'));
+    await exchangeLike.seed('marie@ex.example', 'Clients/Éléments envoyés', seedMessages(1, 'pas spécial'));
+  });
+  afterAll(async () => Promise.all([exchangeLike?.destroy(), destination?.destroy()]));
+
+  it('maps its folders by name onto the destination special-use folders, and only the top-level ones', async () => {
+    const { report } = await copyMailbox({ from: endpointOf(exchangeLike, 'marie@ex.example'), to: endpointOf(destination, 'marie@pro.example') });
+    expect(report.ok).toBe(true);
+    const pairs = Object.fromEntries(report.folders.map((f) => [f.from, f.to]));
+    expect(pairs).toMatchObject({
+      'Éléments envoyés': 'INBOX.Sent',
+      'Courrier indésirable': 'INBOX.Junk',
+      'Éléments supprimés': 'INBOX.Trash',
+      Brouillons: 'INBOX.Drafts',
+      'Clients/Éléments envoyés': 'INBOX.Clients.Éléments envoyés',
+    });
+    expect(await readFolder(destination, 'marie@pro.example', 'INBOX.Sent')).toHaveLength(4);
+    expect((await listFolders(destination, 'marie@pro.example')).map((f) => f.path)).not.toContain('INBOX.Éléments envoyés');
+  });
+});

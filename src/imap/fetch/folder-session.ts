@@ -1,4 +1,4 @@
-import type { ImapEndpoint } from '../endpoint.js';
+import { describeEndpoint, type ImapEndpoint } from '../endpoint.js';
 import { ImapHandshake } from '../wire/imap-handshake.js';
 import { ImapCommandFailed } from '../wire/imap-errors.js';
 import { mailboxArgument } from '../wire/imap-syntax.js';
@@ -42,15 +42,24 @@ const PER_MESSAGE_OVERHEAD = 256;
  * memory.
  */
 export class FolderSession {
-  private constructor(private readonly connection: ImapWireConnection) {}
+  private constructor(
+    private readonly connection: ImapWireConnection,
+    /** Upper-cased, as the server lists them after login. */
+    readonly capabilities: ReadonlySet<string>,
+  ) {}
 
+  /** Connects and logs in; a failure says which account and what to check ("cannot log in to imaps://..."). */
   static async open(endpoint: ImapEndpoint, options: FolderSessionOptions = {}): Promise<FolderSession> {
-    const { connection } = await new ImapHandshake(endpoint, {
+    const { connection, capabilities } = await new ImapHandshake(endpoint, {
       greetingMs: options.greetingTimeoutMs ?? 15_000,
       loginMs: options.loginTimeoutMs ?? 30_000,
-    }).establish();
+    })
+      .establish()
+      .catch((error: Error) => {
+        throw new Error(`cannot log in to ${describeEndpoint(endpoint)}: ${error.message}`, { cause: error });
+      });
     connection.setResponseTimeout(options.responseTimeoutMs ?? 120_000);
-    return new FolderSession(connection);
+    return new FolderSession(connection, capabilities);
   }
 
   /** False once the connection is gone: every command then rejects with ImapConnectionLost. */
@@ -61,13 +70,21 @@ export class FolderSession {
   /** SELECT (read-write) or EXAMINE (read-only) `path` (its Unicode name). Throws ImapCommandFailed on NO/BAD. */
   async select(path: string, options: { readOnly: boolean }): Promise<SelectedFolder> {
     const folder: SelectedFolder = { path, exists: 0 };
-    const stop = this.connection.onUntagged((response) => readSelectData(response, folder));
-    try {
-      await this.run(`${options.readOnly ? 'EXAMINE' : 'SELECT'} ${mailboxArgument(path)}`);
-    } finally {
-      stop();
-    }
+    await this.command(`${options.readOnly ? 'EXAMINE' : 'SELECT'} ${mailboxArgument(path)}`, (response) => readSelectData(response, folder));
     return folder;
+  }
+
+  /**
+   * Any other command (LIST, CREATE, GETQUOTAROOT...): `onUntagged` sees the untagged responses that arrive
+   * until it completes (`raw` valid during the call only). Throws ImapCommandFailed on NO or BAD.
+   */
+  async command(line: string, onUntagged?: (response: ImapResponse, raw: Buffer) => void): Promise<ImapResponse> {
+    const stop = onUntagged ? this.connection.onUntagged(onUntagged) : undefined;
+    try {
+      return await this.run(line);
+    } finally {
+      stop?.();
+    }
   }
 
   /**

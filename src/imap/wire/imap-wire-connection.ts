@@ -344,7 +344,7 @@ function describeTlsFailure(error: Error, where: string): Error {
   if (/wrong version number|unknown protocol|packet length too long/i.test(error.message)) {
     hint = ': the port does not speak TLS; use imaps:// with port 993, or imap:// (STARTTLS) with port 143';
   } else if (/CERT|SELF_SIGNED|UNABLE_TO|ALTNAME|HOSTNAME/i.test(code + error.message)) {
-    hint = ': the server certificate is not trusted for this host; check the host name, or give its CA certificate';
+    hint = ': the server certificate is not trusted for this host; check the host name, or give its CA certificate (IMAP_CA_FILE)';
   } else if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT/.test(code)) {
     hint = ': check the host and port';
   }

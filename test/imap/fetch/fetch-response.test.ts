@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FetchSyntaxError, parseFetchResponse } from '../../../src/imap/fetch/fetch-response.js';
+import { parseFetchResponse } from '../../../src/imap/fetch/fetch-response.js';
+import { ImapSyntaxError } from '../../../src/imap/wire/response-cursor.js';
 import { parseInternalDate } from '../../../src/imap/wire/imap-syntax.js';
 
 const bytes = (...parts: Array<string | Buffer>) => Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'latin1') : part)));
@@ -33,7 +34,7 @@ describe('parseFetchResponse', () => {
   it('returns undefined for other responses and a clear error for a FETCH it cannot read', () => {
     expect(parseFetchResponse(bytes('* 4 EXISTS'))).toBeUndefined();
     expect(parseFetchResponse(bytes('* OK [UIDVALIDITY 3] ok'))).toBeUndefined();
-    expect(() => parseFetchResponse(bytes('* 1 FETCH (UID 4 BODY[] {99}\r\nshort)'))).toThrow(FetchSyntaxError);
+    expect(() => parseFetchResponse(bytes('* 1 FETCH (UID 4 BODY[] {99}\r\nshort)'))).toThrow(ImapSyntaxError);
     expect(() => parseFetchResponse(bytes('* 1 FETCH (UID 4 FLAGS (\\Seen)'))).toThrow(/ends before its closing parenthesis/);
     expect(() => parseFetchResponse(bytes('* 1 FETCH (UID x)'))).toThrow(/expected a number/);
     expect(() => parseFetchResponse(bytes('* 1 FETCH (INTERNALDATE "yesterday")'))).toThrow(/INTERNALDATE/);

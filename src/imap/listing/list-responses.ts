@@ -1,0 +1,81 @@
+import { decodeMailboxName } from '../utf7.js';
+import { ResponseCursor, SPACE } from '../wire/response-cursor.js';
+
+/** One `* LIST` (or `* XLIST`, `* LSUB`) response. */
+export interface ListedMailbox {
+  /** Unicode name (decoded from modified UTF-7); `INBOX` in any case becomes `INBOX`. */
+  path: string;
+  /** As the server sent it, to match STATUS and LSUB responses. */
+  wireName: string;
+  attributes: string[];
+  delimiter?: string;
+}
+
+export interface Namespace {
+  prefix: string;
+  delimiter?: string;
+}
+
+export interface StorageQuota {
+  /** Bytes. */
+  usage: number;
+  limit: number;
+}
+
+function cursorAfter(raw: Buffer, pattern: RegExp): ResponseCursor | undefined {
+  const head = pattern.exec(raw.toString('latin1', 0, Math.min(raw.length, 24)));
+  return head ? new ResponseCursor(raw, head[0].length) : undefined;
+}
+
+/** `* LIST (\HasNoChildren \Sent) "." "INBOX.Sent"`; also XLIST and LSUB. Undefined for other responses. */
+export function parseListResponse(raw: Buffer): ListedMailbox | undefined {
+  const cursor = cursorAfter(raw, /^\* (?:X?LIST|LSUB) /i);
+  if (!cursor) return undefined;
+  const attributes = cursor.atomList();
+  cursor.expect(SPACE);
+  const delimiter = cursor.nstring()?.toString('latin1');
+  cursor.expect(SPACE);
+  const wireName = cursor.astring().toString('utf8');
+  const decoded = decodeMailboxName(wireName);
+  return { path: decoded.toUpperCase() === 'INBOX' ? 'INBOX' : decoded, wireName, attributes, ...(delimiter ? { delimiter } : {}) };
+}
+
+/** `* STATUS "INBOX.Sent" (MESSAGES 3 UIDNEXT 9)`: the wire name and the MESSAGES count. */
+export function parseStatusResponse(raw: Buffer): { wireName: string; messages?: number } | undefined {
+  const cursor = cursorAfter(raw, /^\* STATUS /i);
+  if (!cursor) return undefined;
+  const wireName = cursor.astring().toString('utf8');
+  cursor.skipSpaces();
+  const items = cursor.atomList();
+  const at = items.findIndex((item) => item.toUpperCase() === 'MESSAGES');
+  const messages = at >= 0 ? Number(items[at + 1]) : undefined;
+  return { wireName, ...(messages !== undefined && Number.isFinite(messages) ? { messages } : {}) };
+}
+
+/** The first personal namespace of `* NAMESPACE (("INBOX." ".")) NIL NIL`, or undefined when there is none. */
+export function parseNamespaceResponse(raw: Buffer): Namespace | undefined {
+  const cursor = cursorAfter(raw, /^\* NAMESPACE /i);
+  if (!cursor || !cursor.at(0x28 /* ( */)) return undefined;
+  cursor.expect(0x28);
+  cursor.skipSpaces();
+  cursor.expect(0x28);
+  const prefix = decodeMailboxName(cursor.astring().toString('utf8'));
+  cursor.expect(SPACE);
+  const delimiter = cursor.nstring()?.toString('latin1');
+  return { prefix, ...(delimiter ? { delimiter } : {}) };
+}
+
+/** `* QUOTA "User quota" (STORAGE 10 512 MESSAGE 3 1000)`: STORAGE in bytes (the server counts KiB). */
+export function parseQuotaResponse(raw: Buffer): StorageQuota | undefined {
+  const cursor = cursorAfter(raw, /^\* QUOTA /i);
+  if (!cursor) return undefined;
+  cursor.astring();
+  cursor.skipSpaces();
+  const items = cursor.atomList();
+  const at = items.findIndex((item) => item.toUpperCase() === 'STORAGE');
+  if (at < 0) return undefined;
+  const usage = Number(items[at + 1]);
+  const limit = Number(items[at + 2]);
+  if (!Number.isFinite(usage) || !Number.isFinite(limit)) return undefined;
+  return { usage: usage * 1024, limit: limit * 1024 };
+}
