@@ -29,16 +29,17 @@ export async function syncFlags(
     byFlags.set(key, group);
   }
   if (byFlags.size === 0) return 0;
-  await destination.select(path, { readOnly: false });
-  let changed = 0;
-  for (const { flags, uids } of byFlags.values()) {
-    const list = flagList(flags);
-    // The policy let through only what the folder accepts; a flag that is not an atom cannot be stored anyway.
-    if ('invalid' in list) continue;
-    for (const chunk of chunkUids(uids.sort((a, b) => a - b), UIDS_PER_STORE)) {
-      await destination.replaceFlags(toSequenceSet(chunk), list.list);
+  return destination.inFolder(path, { readOnly: false }, async () => {
+    let changed = 0;
+    for (const { flags, uids } of byFlags.values()) {
+      const list = flagList(flags);
+      // The policy let through only what the folder accepts; a flag that is not an atom cannot be stored anyway.
+      if ('invalid' in list) continue;
+      for (const chunk of chunkUids(uids.sort((a, b) => a - b), UIDS_PER_STORE)) {
+        await destination.replaceFlags(toSequenceSet(chunk), list.list);
+      }
+      changed += uids.length;
     }
-    changed += uids.length;
-  }
-  return changed;
+    return changed;
+  });
 }

@@ -31,22 +31,25 @@ export function isIdentified(scan: FolderScan): boolean {
  */
 export async function scanFolder(session: FolderSession, path: string, options: { readOnly: boolean; identities?: boolean }): Promise<FolderScan> {
   const identities = options.identities ?? true;
-  const folder = await session.select(path, { readOnly: options.readOnly });
-  const messages: ScannedMessage[] = [];
-  let bytes = 0;
-  if (folder.exists > 0) {
-    const items = `UID FLAGS RFC822.SIZE${identities ? ` BODY.PEEK[HEADER.FIELDS (${IDENTITY_HEADERS.join(' ').toUpperCase()})]` : ''}`;
-    const wanted = identities ? (message: FetchedMessage) => message.uid !== undefined && message.size !== undefined && message.headerFields !== undefined : (message: FetchedMessage) => message.uid !== undefined && message.size !== undefined;
-    for await (const message of session.fetch('1:*', items, wanted)) {
-      const size = message.size!;
-      bytes += size;
-      messages.push({
-        uid: message.uid!,
-        size,
-        flags: message.flags ?? [],
-        identity: identities ? messageIdentity(message.headerFields!, size) : '',
-      });
+  return session.inFolder(path, { readOnly: options.readOnly }, async (folder) => {
+    const messages: ScannedMessage[] = [];
+    let bytes = 0;
+    if (folder.exists > 0) {
+      const items = `UID FLAGS RFC822.SIZE${identities ? ` BODY.PEEK[HEADER.FIELDS (${IDENTITY_HEADERS.join(' ').toUpperCase()})]` : ''}`;
+      const wanted = identities
+        ? (message: FetchedMessage) => message.uid !== undefined && message.size !== undefined && message.headerFields !== undefined
+        : (message: FetchedMessage) => message.uid !== undefined && message.size !== undefined;
+      for await (const message of session.fetch('1:*', items, wanted)) {
+        const size = message.size!;
+        bytes += size;
+        messages.push({
+          uid: message.uid!,
+          size,
+          flags: message.flags ?? [],
+          identity: identities ? messageIdentity(message.headerFields!, size) : '',
+        });
+      }
     }
-  }
-  return { messages, permanentFlags: folder.permanentFlags, bytes };
+    return { messages, permanentFlags: folder.permanentFlags, bytes };
+  });
 }

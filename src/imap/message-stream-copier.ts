@@ -131,43 +131,44 @@ export async function streamCopy(request: StreamCopyRequest): Promise<StreamCopy
   const wanted = (message: FetchedMessage) => message.uid !== undefined && scanned.has(message.uid) && message.body !== undefined;
   const arena = request.arena;
   const keepBody = arena ? (view: Buffer) => arena.copy(view) : ownCopy;
-  await request.source.select(request.sourcePath, { readOnly: true });
-  try {
-    for (const uids of chunkUids([...scanned.keys()].sort((a, b) => a - b), UIDS_PER_FETCH)) {
-      for await (const message of request.source.fetch(toSequenceSet(uids), 'UID FLAGS INTERNALDATE BODY.PEEK[]', wanted, keepBody)) {
-        const slot = message.body!;
-        if (appendError) {
-          slot.release();
-          throw appendError;
+  await request.source.inFolder(request.sourcePath, { readOnly: true }, async () => {
+    try {
+      for (const uids of chunkUids([...scanned.keys()].sort((a, b) => a - b), UIDS_PER_FETCH)) {
+        for await (const message of request.source.fetch(toSequenceSet(uids), 'UID FLAGS INTERNALDATE BODY.PEEK[]', wanted, keepBody)) {
+          const slot = message.body!;
+          if (appendError) {
+            slot.release();
+            throw appendError;
+          }
+          request.signal?.throwIfAborted();
+          const uid = message.uid!;
+          const known = scanned.get(uid)!;
+          if (slot.bytes.length === 0 && known.size > 0) {
+            request.onRefused(uid, 'the source server returned no body for this message');
+            continue;
+          }
+          // The scan's RFC822.SIZE, not the literal's length: the destination's scan hashes that same size.
+          if (known.identity === '') known.identity = messageIdentity(headerBlock(slot.bytes), known.size);
+          const item: AppendItem = {
+            raw: slot.bytes,
+            flags: request.policy.filter(message.flags ?? []),
+            internalDate: message.internalDate ?? new Date(),
+          };
+          if (batch.items.length > 0 && batch.bytes + item.raw.length > limits.batchBytes) dispatch();
+          batch.uids.push(uid);
+          batch.items.push(item);
+          batch.slots.push(slot);
+          batch.bytes += item.raw.length;
+          if (batch.items.length >= limits.batchMessages) dispatch();
+          await waitForRoom();
         }
-        request.signal?.throwIfAborted();
-        const uid = message.uid!;
-        const known = scanned.get(uid)!;
-        if (slot.bytes.length === 0 && known.size > 0) {
-          request.onRefused(uid, 'the source server returned no body for this message');
-          continue;
-        }
-        // The scan's RFC822.SIZE, not the literal's length: the destination's scan hashes that same size.
-        if (known.identity === '') known.identity = messageIdentity(headerBlock(slot.bytes), known.size);
-        const item: AppendItem = {
-          raw: slot.bytes,
-          flags: request.policy.filter(message.flags ?? []),
-          internalDate: message.internalDate ?? new Date(),
-        };
-        if (batch.items.length > 0 && batch.bytes + item.raw.length > limits.batchBytes) dispatch();
-        batch.uids.push(uid);
-        batch.items.push(item);
-        batch.slots.push(slot);
-        batch.bytes += item.raw.length;
-        if (batch.items.length >= limits.batchMessages) dispatch();
-        await waitForRoom();
       }
+      dispatch();
+    } finally {
+      // Let batches already written settle, so the counts are right and no rejection goes unobserved.
+      await Promise.allSettled([...inFlight]);
     }
-    dispatch();
-  } finally {
-    // Let batches already written settle, so the counts are right and no rejection goes unobserved.
-    await Promise.allSettled([...inFlight]);
-  }
+  });
   if (appendError) throw appendError;
   return { appended, transient };
 }

@@ -125,4 +125,12 @@ describe('copyMailbox from a server without SPECIAL-USE', () => {
     expect(await readFolder(destination, 'marie@pro.example', 'INBOX.Sent')).toHaveLength(4);
     expect((await listFolders(destination, 'marie@pro.example')).map((f) => f.path)).not.toContain('INBOX.Éléments envoyés');
   });
+
+  it('a re-run with 8 connections (lanes sharing a destination scan connection) copies only the new mail', async () => {
+    await exchangeLike.seed('marie@ex.example', 'INBOX', seedMessages(3, 'nouveau'));
+    const { report } = await copyMailbox({ from: endpointOf(exchangeLike, 'marie@ex.example'), to: endpointOf(destination, 'marie@pro.example'), connections: 8 });
+    expect(report).toMatchObject({ ok: true, messages: { total: 10, copied: 3, skipped: 7, failed: 0 } });
+    expect(await readFolder(destination, 'marie@pro.example', 'INBOX.Sent')).toHaveLength(4);
+    expect(await readFolder(destination, 'marie@pro.example', 'INBOX.Clients.Éléments envoyés')).toHaveLength(1);
+  });
 });

@@ -42,6 +42,9 @@ const PER_MESSAGE_OVERHEAD = 256;
  * memory.
  */
 export class FolderSession {
+  /** Settles when the current inFolder() user is done. */
+  private turn: Promise<void> = Promise.resolve();
+
   private constructor(
     private readonly connection: ImapWireConnection,
     /** Upper-cased, as the server lists them after login. */
@@ -67,8 +70,24 @@ export class FolderSession {
     return !this.connection.lost;
   }
 
-  /** SELECT (read-write) or EXAMINE (read-only) `path` (its Unicode name). Throws ImapCommandFailed on NO/BAD. */
-  async select(path: string, options: { readOnly: boolean }): Promise<SelectedFolder> {
+  /**
+   * Runs `work` with `path` selected (SELECT, or EXAMINE when read-only), alone on this connection: copy lanes
+   * that share a connection take turns, so one lane's FETCH never runs in another lane's folder.
+   * Throws ImapCommandFailed when the folder cannot be selected.
+   */
+  async inFolder<T>(path: string, options: { readOnly: boolean }, work: (folder: SelectedFolder) => Promise<T>): Promise<T> {
+    const previous = this.turn;
+    let done!: () => void;
+    this.turn = new Promise<void>((resolve) => (done = resolve));
+    await previous;
+    try {
+      return await work(await this.select(path, options));
+    } finally {
+      done();
+    }
+  }
+
+  private async select(path: string, options: { readOnly: boolean }): Promise<SelectedFolder> {
     const folder: SelectedFolder = { path, exists: 0 };
     await this.command(`${options.readOnly ? 'EXAMINE' : 'SELECT'} ${mailboxArgument(path)}`, (response) => readSelectData(response, folder));
     return folder;
@@ -88,7 +107,7 @@ export class FolderSession {
   }
 
   /**
-   * `UID FETCH set (items)` on the selected folder, yielding each message as its response arrives. Unsolicited
+   * `UID FETCH set (items)` on the selected folder (call it inside inFolder()), yielding each message as its response arrives. Unsolicited
    * FETCH responses (another session changed flags) are skipped: only those carrying `wanted` are yielded.
    * Bodies are copied out with `keepBody` (e.g. into a BodyArena) the moment they are parsed; the consumer
    * releases each slot when done with it. Stopping the iteration early is safe: the rest of the response is read
@@ -164,7 +183,7 @@ export class FolderSession {
     }
   }
 
-  /** `UID STORE set FLAGS.SILENT (flags)` on the selected folder: replaces the flags of those messages. */
+  /** `UID STORE set FLAGS.SILENT (flags)` on the selected folder (inside inFolder()): replaces their flags. */
   async replaceFlags(uidSet: string, flagList: string): Promise<void> {
     await this.run(`UID STORE ${uidSet} FLAGS.SILENT ${flagList}`);
   }

@@ -26,25 +26,24 @@ describe('FolderSession against Dovecot', () => {
   it('selects a folder, streams its messages with exact bytes, dates and flags, and replaces flags', async () => {
     const session = await FolderSession.open(endpointOf(server, 'reader'));
     try {
-      const folder = await session.select('INBOX', { readOnly: false });
-      expect(folder.exists).toBe(3);
-      expect(folder.uidValidity).toBeGreaterThan(0);
-      expect(folder.permanentFlags).toEqual(expect.arrayContaining(['\\Seen', '\\Flagged', '\\*']));
-
-      const fetched = [];
-      for await (const message of session.fetch('1:*', 'UID FLAGS INTERNALDATE BODY.PEEK[]', (m) => m.body !== undefined)) {
-        fetched.push({ uid: message.uid!, flags: message.flags!, date: message.internalDate!.toISOString(), body: message.body!.bytes });
-      }
       const stored = await readFolder(server, 'reader', 'INBOX');
-      expect(fetched.map((m) => m.uid)).toEqual(stored.map((m) => m.uid));
-      fetched.forEach((message, i) => {
-        expect(Buffer.compare(message.body, stored[i]!.raw)).toBe(0);
-        expect(message.date).toBe(stored[i]!.internalDate);
-        expect([...message.flags].sort()).toEqual(stored[i]!.flags);
+      await session.inFolder('INBOX', { readOnly: false }, async (folder) => {
+        expect(folder.exists).toBe(3);
+        expect(folder.uidValidity).toBeGreaterThan(0);
+        expect(folder.permanentFlags).toEqual(expect.arrayContaining(['\\Seen', '\\Flagged', '\\*']));
+        const fetched = [];
+        for await (const message of session.fetch('1:*', 'UID FLAGS INTERNALDATE BODY.PEEK[]', (m) => m.body !== undefined)) {
+          fetched.push({ uid: message.uid!, flags: message.flags!, date: message.internalDate!.toISOString(), body: message.body!.bytes });
+        }
+        expect(fetched.map((m) => m.uid)).toEqual(stored.map((m) => m.uid));
+        fetched.forEach((message, i) => {
+          expect(Buffer.compare(message.body, stored[i]!.raw)).toBe(0);
+          expect(message.date).toBe(stored[i]!.internalDate);
+          expect([...message.flags].sort()).toEqual(stored[i]!.flags);
+        });
+        expect(fetched[0]!.date).toBe('2021-03-04T05:06:07.000Z');
+        await session.replaceFlags(`${stored[1]!.uid}`, '(\\Answered Later)');
       });
-      expect(fetched[0]!.date).toBe('2021-03-04T05:06:07.000Z');
-
-      await session.replaceFlags(`${stored[1]!.uid}`, '(\\Answered Later)');
       expect((await readFolder(server, 'reader', 'INBOX'))[1]!.flags).toEqual(['Later', '\\Answered']);
     } finally {
       await session.close();
@@ -54,21 +53,45 @@ describe('FolderSession against Dovecot', () => {
   it('stops reading the socket while the consumer is behind, so memory stays bounded', async () => {
     const session = await FolderSession.open(endpointOf(server, 'reader'));
     try {
-      await session.select('INBOX.Été', { readOnly: true });
-      global.gc?.();
-      const before = process.memoryUsage().arrayBuffers;
-      let peak = 0;
-      let count = 0;
-      for await (const message of session.fetch('1:*', 'UID BODY.PEEK[]', (m) => m.body !== undefined)) {
-        if (count++ === 0) {
-          // A consumer stuck on its first message: without backpressure all 60 MiB would arrive meanwhile.
-          await new Promise((resolve) => setTimeout(resolve, 1500));
+      await session.inFolder('INBOX.Été', { readOnly: true }, async () => {
+        global.gc?.();
+        const before = process.memoryUsage().arrayBuffers;
+        let peak = 0;
+        let count = 0;
+        for await (const message of session.fetch('1:*', 'UID BODY.PEEK[]', (m) => m.body !== undefined)) {
+          if (count++ === 0) {
+            // A consumer stuck on its first message: without backpressure all 60 MiB would arrive meanwhile.
+            await new Promise((resolve) => setTimeout(resolve, 1500));
+          }
+          peak = Math.max(peak, process.memoryUsage().arrayBuffers - before);
+          expect(message.body!.bytes.length).toBeGreaterThan(MiB);
         }
-        peak = Math.max(peak, process.memoryUsage().arrayBuffers - before);
-        expect(message.body!.bytes.length).toBeGreaterThan(MiB);
-      }
-      expect(count).toBe(BIG);
-      expect(peak).toBeLessThan(30 * MiB);
+        expect(count).toBe(BIG);
+        expect(peak).toBeLessThan(30 * MiB);
+      });
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('gives lanes sharing the connection one folder at a time', async () => {
+    const session = await FolderSession.open(endpointOf(server, 'reader'));
+    try {
+      const uidsOf = (path: string) =>
+        session.inFolder(path, { readOnly: true }, async (folder) => {
+          const uids: number[] = [];
+          // Yield to the event loop between messages so the other lane gets every chance to interleave.
+          for await (const message of session.fetch('1:*', 'UID RFC822.SIZE', (m) => m.size !== undefined)) {
+            uids.push(message.uid!);
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+          return { exists: folder.exists, uids };
+        });
+      const [inbox, big, inboxAgain] = await Promise.all([uidsOf('INBOX'), uidsOf('INBOX.Été'), uidsOf('INBOX')]);
+      expect(inbox.uids).toHaveLength(inbox.exists);
+      expect(inbox.exists).toBe(3);
+      expect(big.uids).toHaveLength(BIG);
+      expect(inboxAgain).toEqual(inbox);
     } finally {
       await session.close();
     }
@@ -77,18 +100,21 @@ describe('FolderSession against Dovecot', () => {
   it('can stop a fetch early and go on using the connection; a refused command leaves it usable', async () => {
     const session = await FolderSession.open(endpointOf(server, 'reader'));
     try {
-      await session.select('INBOX.Été', { readOnly: true });
-      let taken = 0;
-      for await (const message of session.fetch('1:*', 'UID BODY.PEEK[]', (m) => m.body !== undefined)) {
-        expect(message.uid).toBeGreaterThan(0);
-        if (++taken === 2) break;
-      }
-      await expect(session.select('Nowhere', { readOnly: true })).rejects.toBeInstanceOf(ImapCommandFailed);
+      await session.inFolder('INBOX.Été', { readOnly: true }, async () => {
+        let taken = 0;
+        for await (const message of session.fetch('1:*', 'UID BODY.PEEK[]', (m) => m.body !== undefined)) {
+          expect(message.uid).toBeGreaterThan(0);
+          if (++taken === 2) break;
+        }
+      });
+      await expect(session.inFolder('Nowhere', { readOnly: true }, async () => undefined)).rejects.toBeInstanceOf(ImapCommandFailed);
       expect(session.usable).toBe(true);
-      const folder = await session.select('INBOX', { readOnly: true });
-      const uids: number[] = [];
-      for await (const message of session.fetch('1:*', 'UID RFC822.SIZE', (m) => m.size !== undefined)) uids.push(message.uid!);
-      expect(uids).toHaveLength(folder.exists);
+      const counted = await session.inFolder('INBOX', { readOnly: true }, async (folder) => {
+        const uids: number[] = [];
+        for await (const message of session.fetch('1:*', 'UID RFC822.SIZE', (m) => m.size !== undefined)) uids.push(message.uid!);
+        return { uids, exists: folder.exists };
+      });
+      expect(counted.uids).toHaveLength(counted.exists);
     } finally {
       await session.close();
     }
