@@ -30,8 +30,39 @@ export interface MigrationService {
   /** Validates every row first; starts nothing when any row is bad. */
   submitBatch(csv: string, requester: Actor, options: { preapproved?: boolean; origin?: RequestOrigin }): Promise<BatchSubmitResult>;
 
-  /** Step, progress and outcome events of every job, from whichever worker runs it. */
-  subscribe(listener: (event: MigrationEvent) => void): () => void;
+  /**
+   * Step, progress and outcome events of every job, from whichever worker runs it. With `options.group`, the
+   * subscribers of that group split the events across processes (see SubscribeOptions).
+   */
+  subscribe(listener: (event: MigrationEvent) => void, options?: SubscribeOptions): () => void;
+
+  /**
+   * A batch as stored with its jobs: its mailboxes, requester, origin (where its summary lives) and the decision
+   * taken on the whole batch. Optional: a single-process service may leave it out (callers then keep batches in memory).
+   */
+  batch?(batchId: string): Promise<BatchInfo | undefined>;
+  /**
+   * Stores, with the batch, where its summary was posted (`origin.threadTs` = the summary's ts, the thread of every
+   * mailbox of the batch) and/or the decision taken on the whole batch (the first one stored wins).
+   */
+  updateBatch?(batchId: string, change: { origin?: RequestOrigin; decision?: DecisionResult }): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  /**
+   * Subscribers sharing a group name (e.g. every Slack bot process on one Redis) split the events between them:
+   * all events of one job, or of one batch, go to one live subscriber of the group, in order; another one takes
+   * over when it unsubscribes or dies. Without a group, a subscriber sees every event.
+   */
+  group?: string;
+}
+
+export interface BatchInfo {
+  batchId: string;
+  jobIds: string[];
+  requester: Actor;
+  origin?: RequestOrigin;
+  decision?: DecisionResult;
 }
 
 export interface Actor {
@@ -146,7 +177,7 @@ export type MigrationEvent =
   | { type: 'submitted'; jobId: string; status: MigrationStatus }
   | { type: 'decided'; jobId: string; decision: DecisionResult }
   | { type: 'step'; jobId: string; step: StepRecord; origin?: RequestOrigin }
-  | { type: 'progress'; jobId: string; progress: CopyProgress; origin?: RequestOrigin }
+  | { type: 'progress'; jobId: string; progress: CopyProgress; origin?: RequestOrigin; /** The step copying (copy, delta). */ step?: StepName }
   | { type: 'finished'; jobId: string; report: MigrationReport; origin?: RequestOrigin; requester: Actor }
   | { type: 'failed'; jobId: string; error: string; step: StepName; undoAvailable: boolean; origin?: RequestOrigin }
   | { type: 'batch'; batchId: string; rows: { jobId: string; address: string; state: MigrationStatus['state'] }[]; origin?: RequestOrigin };

@@ -12,6 +12,7 @@ import { EventBus, newRedis } from './events.js';
 import type {
   AccountChoice,
   Actor,
+  BatchInfo,
   BatchSubmitResult,
   Decision,
   DecisionResult,
@@ -23,6 +24,7 @@ import type {
   RequestOrigin,
   ServiceChoice,
   SubmitResult,
+  SubscribeOptions,
 } from './migration-service.js';
 import { preflight } from './preflight.js';
 import { DEFAULT_QUEUE_NAME, DEFAULT_TUNING, Keys, type QueueSettings, type QueueTuning } from './queue-names.js';
@@ -182,6 +184,7 @@ export class BullMigrationService implements MigrationService {
     for (const jobId of JSON.parse(raw) as string[]) results.push(await this.decide(jobId, decision).catch(() => undefined));
     const first = results.find((r) => r?.changed) ?? results.find(Boolean);
     if (!first) throw new PermanentError(`batch ${batchId} is no longer waiting for a decision`);
+    if (first.changed) await this.updateBatch(batchId, { decision: first });
     return first;
   }
 
@@ -404,10 +407,10 @@ export class BullMigrationService implements MigrationService {
     return { ok: true, batchId, jobIds };
   }
 
-  subscribe(listener: (event: MigrationEvent) => void): () => void {
+  subscribe(listener: (event: MigrationEvent) => void, options: SubscribeOptions = {}): () => void {
     let unsubscribe: (() => void) | undefined;
     let cancelled = false;
-    void this.bus.subscribe(listener).then((off) => {
+    void this.bus.subscribe(listener, options).then((off) => {
       if (cancelled) off();
       else unsubscribe = off;
     });
@@ -418,8 +421,31 @@ export class BullMigrationService implements MigrationService {
   }
 
   /** subscribe(), resolving once events published from now on will be received. */
-  async subscribeReady(listener: (event: MigrationEvent) => void): Promise<() => void> {
-    return this.bus.subscribe(listener);
+  async subscribeReady(listener: (event: MigrationEvent) => void, options: SubscribeOptions = {}): Promise<() => void> {
+    return this.bus.subscribe(listener, options);
+  }
+
+  async batch(batchId: string): Promise<BatchInfo | undefined> {
+    const fields = await this.redis.hgetall(this.keys.batch(batchId));
+    if (!fields.jobIds) return undefined;
+    const parse = <T>(raw: string | undefined): T | undefined => (raw ? (JSON.parse(raw) as T | null) ?? undefined : undefined);
+    const origin = parse<BatchInfo['origin']>(fields.origin);
+    const decision = parse<BatchInfo['decision']>(fields.decision);
+    return { batchId, jobIds: JSON.parse(fields.jobIds) as string[], requester: parse<Actor>(fields.requester) ?? { kind: 'cli', id: 'unknown' }, ...(origin ? { origin } : {}), ...(decision ? { decision } : {}) };
+  }
+
+  /**
+   * The origin is merged into the stored one, which the worker puts on every batch event: a bot that never saw
+   * the batch (restarted, or another replica) finds the summary from the event or from here.
+   */
+  async updateBatch(batchId: string, change: { origin?: RequestOrigin; decision?: DecisionResult }): Promise<void> {
+    const key = this.keys.batch(batchId);
+    if (!(await this.redis.hexists(key, 'jobIds'))) throw new PermanentError(`no batch ${batchId}`);
+    if (change.origin) {
+      const stored = JSON.parse((await this.redis.hget(key, 'origin')) ?? 'null') as RequestOrigin | null;
+      await this.redis.hset(key, 'origin', JSON.stringify({ ...stored, ...change.origin }));
+    }
+    if (change.decision) await this.redis.hsetnx(key, 'decision', JSON.stringify({ ...change.decision, changed: false }));
   }
 
   /** The batch summary: one row per mailbox with its state. */

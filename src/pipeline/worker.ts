@@ -149,7 +149,8 @@ export class MigrationWorker {
       onProgress: (progress: CopyProgress) => {
         if (!progressGate(progress.phase === 'done')) return;
         void job.updateProgress(progress as unknown as object).catch(() => undefined);
-        void this.publish({ type: 'progress', jobId, progress, origin: data.request.origin });
+        // the step names itself, so that whichever bot tells this job titles the progress without having seen it start
+        void this.publish({ type: 'progress', jobId, progress, ...(current ? { step: current } : {}), origin: data.request.origin });
       },
     };
 

@@ -15,8 +15,9 @@ export interface BatchThread extends ThreadRef {
 }
 
 /**
- * Threads this bot process posted. The durable link is the job's `origin` (channel + thread ts, kept by the
- * pipeline); this map fills the gap for batches, whose summary is posted after the pipeline accepted them.
+ * What this bot process knows of threads, as a cache. The durable links are kept by the pipeline in Redis: a job's
+ * `origin` (channel + thread ts), and for a batch, whose summary is posted after the pipeline accepted it, the
+ * batch's origin and decision (`MigrationService.updateBatch`), so that any bot process can update it.
  */
 export class ThreadRegistry {
   private readonly jobs = new Map<string, ThreadRef & { batchId?: string }>();

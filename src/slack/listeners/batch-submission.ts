@@ -118,11 +118,10 @@ async function postSummary(
     channel: metadata.channel,
     ...batchSummaryMessage({ batchId: outcome.batchId, requester: userId, rows }),
   });
-  deps.registry.rememberBatch({
-    batchId: outcome.batchId,
-    channel: posted.channel ?? metadata.channel,
-    ts: posted.ts!,
-    requester: { kind: 'slack', id: userId },
-    jobIds: outcome.jobIds,
+  const channel = posted.channel ?? metadata.channel;
+  deps.registry.rememberBatch({ batchId: outcome.batchId, channel, ts: posted.ts!, requester: { kind: 'slack', id: userId }, jobIds: outcome.jobIds });
+  // kept with the batch as well, so that any bot process (another replica, or this one restarted) updates the summary
+  await deps.service.updateBatch?.(outcome.batchId, { origin: { channel, threadTs: posted.ts! } }).catch((error: unknown) => {
+    deps.logger.error({ batchId: outcome.batchId, err: errorText(error) }, 'cannot store where the batch summary is; only this process will update it');
   });
 }

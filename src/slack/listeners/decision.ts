@@ -1,4 +1,5 @@
 import type { App, BlockAction, ButtonAction, webApi } from '@slack/bolt';
+import type { DecisionResult } from '../../pipeline/migration-service.js';
 import { ACTION } from '../ids.js';
 import type { SlackDeps } from '../deps.js';
 import { errorText } from '../deps.js';
@@ -88,8 +89,11 @@ export function register(app: App, deps: SlackDeps): void {
       inFlight.add(key);
       try {
         const known = deps.registry.batch(batchId);
-        let jobIds = known?.jobIds;
-        let requester = known?.requester.kind === 'slack' ? known.requester.id : undefined;
+        // this process's memory, else the batch as stored with its jobs (posted by another or an earlier bot)
+        const stored = known ? undefined : await deps.service.batch?.(batchId);
+        const batch = known ?? stored;
+        let jobIds = batch?.jobIds;
+        let requester = batch?.requester.kind === 'slack' ? batch.requester.id : undefined;
         if (!jobIds) {
           const all = (await deps.service.status({})).filter((s) => s.origin?.batchId === batchId);
           jobIds = all.map((s) => s.jobId);
@@ -104,17 +108,24 @@ export function register(app: App, deps: SlackDeps): void {
           await ephemeral(client, channel, userId, allowed.reason);
           return;
         }
-        const results = [];
+        const results: DecisionResult[] = [];
         for (const jobId of jobIds) {
-          results.push(await deps.service.decide(jobId, { approve, by: { kind: 'slack', id: userId } }));
+          const result = await deps.service.decide(jobId, { approve, by: { kind: 'slack', id: userId } });
           deps.registry.markDecided(jobId);
+          if (result.changed && !results.some((r) => r.changed)) {
+            // stored at once: the summary redrawn by whichever bot gets the batch's events shows who decided
+            if (known) known.decision = result;
+            await deps.service.updateBatch?.(batchId, { decision: result }).catch((error: unknown) => {
+              deps.logger.warn({ batchId, err: errorText(error) }, 'cannot store the batch decision; other bot processes will not show who decided');
+            });
+          }
+          results.push(result);
         }
         const first = results.find((r) => r.changed);
         if (!first) {
           await ephemeral(client, channel, userId, 'This batch was already decided: nothing changed.');
           return;
         }
-        if (known) known.decision = first;
         if (channel && messageTs) {
           const statuses = await Promise.all(jobIds.map((jobId) => deps.service.status({ jobId }).then((s) => s[0])));
           const rows = jobIds.map((jobId, i) => ({ jobId, address: statuses[i]?.plan.source.address ?? jobId, state: statuses[i]?.state ?? ('queued' as const) }));

@@ -24,13 +24,22 @@ export interface ThreadNotifierOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** A live message's content: ready, or drawn when it is sent (so that it shows the state of that moment). */
+type LiveContent = SlackMessage | (() => Promise<SlackMessage>);
+
 interface LiveMessage {
   ts?: string;
   lastSentAt: number;
   /** The newest content not yet sent. */
-  pending?: SlackMessage;
+  pending?: LiveContent;
   timer?: NodeJS.Timeout;
 }
+
+/**
+ * Every bot process on one Redis subscribes in this group: the pipeline hands each job's (and each batch's) events
+ * to one of them, so each reply is posted once and one process keeps each live message (see EventBus).
+ */
+export const NOTIFIER_GROUP = 'slack-threads';
 
 /**
  * Tells each migration's story in its request thread: one reply per finished step, one live progress message
@@ -57,7 +66,7 @@ export class ThreadNotifier {
   }
 
   start(): () => void {
-    this.unsubscribe ??= this.options.service.subscribe((event) => this.handle(event));
+    this.unsubscribe ??= this.options.service.subscribe((event) => this.handle(event), { group: NOTIFIER_GROUP });
     return () => this.stop();
   }
 
@@ -91,6 +100,7 @@ export class ThreadNotifier {
         });
         return;
       case 'progress':
+        if (event.step) this.runningStep.set(event.jobId, event.step);
         this.progress(event.jobId, event.progress, event.origin);
         return;
       case 'finished':
@@ -159,8 +169,11 @@ export class ThreadNotifier {
       }
     }
     if (source?.batchId) {
-      const batch = this.options.registry.batch(source.batchId);
-      if (batch) return { channel: batch.channel, ts: batch.ts, batchId: source.batchId };
+      const { thread } = await this.batchThread(source.batchId, source);
+      if (thread) {
+        this.options.registry.rememberJob(jobId, thread, source.batchId);
+        return { ...thread, batchId: source.batchId };
+      }
     }
     if (source?.threadTs) {
       const thread = { channel: source.channel, ts: source.threadTs, ...(source.batchId ? { batchId: source.batchId } : {}) };
@@ -207,7 +220,7 @@ export class ThreadNotifier {
     });
   }
 
-  private updateLive(key: string, message: SlackMessage, thread: () => Promise<ThreadRef | undefined>, parentIsLive = false): void {
+  private updateLive(key: string, message: LiveContent, thread: () => Promise<ThreadRef | undefined>, parentIsLive = false): void {
     const live = this.live.get(key) ?? { lastSentAt: Number.NEGATIVE_INFINITY };
     this.live.set(key, live);
     live.pending = message;
@@ -237,12 +250,13 @@ export class ThreadNotifier {
       }
       return;
     }
-    const message = live.pending;
+    const content = live.pending;
     live.pending = undefined;
     live.lastSentAt = this.now();
     try {
       const where = await thread();
       if (!where) return;
+      const message = typeof content === 'function' ? await content() : content;
       if (parentIsLive) {
         // the batch summary is the thread's parent message itself
         await this.call(() => this.options.client.chat.update({ channel: where.channel, ts: where.ts, ...message }), false);
@@ -265,8 +279,9 @@ export class ThreadNotifier {
     if (live.pending && live.ts) {
       const jobThread = this.options.registry.job(key);
       if (jobThread) {
-        const message = live.pending;
+        const content = live.pending;
         live.pending = undefined;
+        const message = typeof content === 'function' ? await content() : content;
         await this.call(() => this.options.client.chat.update({ channel: jobThread.channel, ts: live.ts!, ...message }), false);
       }
     }
@@ -280,18 +295,30 @@ export class ThreadNotifier {
   }
 
   private batch(batchId: string, rows: BatchRow[], origin?: RequestOrigin): void {
+    // drawn when sent: a decision taken meanwhile (in any bot process) shows instead of the buttons
+    const draw = async () => {
+      const { requester, decision } = await this.batchThread(batchId, origin);
+      return batchSummaryMessage({ batchId, requester: requester ?? 'unknown', rows, ...(decision ? { decision } : {}) });
+    };
+    this.updateLive(`batch:${batchId}`, draw, async () => (await this.batchThread(batchId, origin)).thread, true);
+  }
+
+  /**
+   * A batch's summary (its thread) and what it shows besides its rows. The batch as stored with its jobs is the
+   * reference, so that a bot that did not post the summary (restarted, or another replica) keeps it up to date;
+   * this process's memory covers a service that stores no batches, and an event's origin comes last.
+   */
+  private async batchThread(batchId: string, origin?: RequestOrigin): Promise<{ thread?: ThreadRef; requester?: string; decision?: DecisionResult }> {
     const known = this.options.registry.batch(batchId);
-    const requester = known?.requester.id ?? 'unknown';
-    this.updateLive(
-      `batch:${batchId}`,
-      batchSummaryMessage({ batchId, requester, rows, ...(known?.decision ? { decision: known.decision } : {}) }),
-      async () => {
-        const batch = this.options.registry.batch(batchId);
-        if (batch) return batch;
-        return origin?.threadTs ? { channel: origin.channel, ts: origin.threadTs } : undefined;
-      },
-      true,
-    );
+    const stored = await this.options.service.batch?.(batchId).catch((error: unknown) => {
+      this.options.logger.warn({ batchId, err: errorText(error) }, 'cannot read the batch; using what this process knows');
+      return undefined;
+    });
+    const where = known ?? (stored?.origin?.threadTs ? stored.origin : origin?.threadTs ? origin : undefined);
+    const thread = !where ? undefined : 'ts' in where ? { channel: where.channel, ts: where.ts } : { channel: where.channel, ts: where.threadTs! };
+    const requester = (stored?.requester ?? known?.requester)?.id;
+    const decision = stored?.decision ?? known?.decision;
+    return { ...(thread ? { thread } : {}), ...(requester ? { requester } : {}), ...(decision ? { decision } : {}) };
   }
 
   /** Re-draws a single request's message (the thread parent) from the job's status. */
