@@ -8,9 +8,12 @@ import type { JobData, MigrationJobData, MigrationResult, StoredDecision } from 
 
 /** The status of one migration job, from BullMQ's state, the job's checkpoint and the decision key. */
 export async function readStatus(queue: Queue<JobData>, redis: Redis, keys: Keys, jobId: string): Promise<MigrationStatus | undefined> {
+  // State first, then the job: read the other way round, a job completing in between looks completed without
+  // its return value (a rejected request then showed as done under load).
+  const bullState = await queue.getJobState(jobId);
   const job = (await queue.getJob(jobId)) as Job<MigrationJobData> | undefined;
   if (!job || job.data?.kind !== 'migration') return undefined;
-  return statusOf(job, await job.getState(), await redis.get(keys.decision(jobId)));
+  return statusOf(job, bullState, await redis.get(keys.decision(jobId)));
 }
 
 export function statusOf(job: Job<MigrationJobData>, bullState: string, decisionRaw: string | null): MigrationStatus {
