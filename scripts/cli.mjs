@@ -13,6 +13,13 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameS
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+
+// V8 grows the old generation by a large factor after each full collection, so a copy that promotes many
+// short-lived objects (bodies waiting for the destination's answer) carried ~30 MB of garbage: peak RSS at
+// 20,000 messages went from 151-158 MB to 122-125 MB with this, at no measurable cost in time. Set here rather
+// than on node's command line so the package bin gets it too.
+setFlagsFromString('--heap-growing-percent=20');
 
 /** Bump when the build options below change, so builds made with the old ones are not reused. */
 const BUILD_FORMAT = 1;
