@@ -416,7 +416,9 @@ ${quotaPlugin}
       }
       const raw = typeof message.raw === 'string' ? Buffer.from(message.raw) : message.raw;
       const sortedLetters = [...letters].sort().join('');
-      const name = `${Date.now()}.M${count}P${unique}.seed,S=${raw.length}:2,${sortedLetters}`;
+      // S= and W= (physical and CRLF sizes) as Dovecot's own deliveries name files: without W= every RFC822.SIZE
+      // would make the server read the whole message.
+      const name = `${Date.now()}.M${count}P${unique}.seed,S=${raw.length},W=${crlfSize(raw)}:2,${sortedLetters}`;
       const path = join(dir, 'cur', name);
       await writeFile(path, raw);
       const date = message.internalDate ?? new Date();
@@ -453,4 +455,13 @@ ${quotaPlugin}
     await this.stop();
     if (!this.options.dir) await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The message's size with every bare LF counted as CRLF (IMAP's RFC822.SIZE). */
+function crlfSize(raw: Buffer): number {
+  let size = raw.length;
+  for (let at = raw.indexOf(0x0a); at >= 0; at = raw.indexOf(0x0a, at + 1)) {
+    if (at === 0 || raw[at - 1] !== 0x0d) size++;
+  }
+  return size;
 }

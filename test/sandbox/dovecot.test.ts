@@ -10,7 +10,7 @@ describe('DovecotServer (test support)', () => {
     await server.seed('john.smith@mydomain.ovh', 'INBOX', [
       { raw: 'Subject: hello\r\n\r\nbody\r\n', flags: ['\\Seen', 'Work'], internalDate: new Date('2020-01-02T03:04:05Z') },
     ]);
-    await server.seed('john.smith@mydomain.ovh', 'INBOX.Éléments envoyés', [{ raw: 'Subject: sent\r\n\r\nx\r\n' }]);
+    await server.seed('john.smith@mydomain.ovh', 'INBOX.Éléments envoyés', [{ raw: 'Subject: sent\r\n\r\nx\r\n' }, { raw: 'Subject: bare LFs\n\nline 1\nline 2\r\n' }]);
   });
   afterAll(async () => server?.destroy());
 
@@ -30,6 +30,20 @@ describe('DovecotServer (test support)', () => {
     expect([...messages[0].flags!].filter((f) => f !== '\\Recent').sort()).toEqual(['Work', '\\Seen']);
     expect((messages[0].internalDate as Date).toISOString()).toBe('2020-01-02T03:04:05.000Z');
     await client.logout();
+  });
+
+  it('names seeded files with both sizes, so RFC822.SIZE is exact (CRLF) without reading the message', async () => {
+    const client = new ImapFlow({ host: server.host, port: server.port, secure: false, auth: { user: 'john.smith@mydomain.ovh', pass: 'secret-1' }, logger: false, doSTARTTLS: false });
+    await client.connect();
+    const lock = await client.getMailboxLock('INBOX.Éléments envoyés');
+    const sizes: Array<[number, number]> = [];
+    for await (const m of client.fetch('1:*', { size: true, source: true })) sizes.push([m.size!, m.source!.length]);
+    lock.release();
+    await client.logout();
+    expect(sizes).toEqual([
+      [20, 20],
+      [37, 37],
+    ]);
   });
 
   it('renames a user with their mail, and refuses the old login', async () => {
