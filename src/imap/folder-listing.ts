@@ -15,10 +15,11 @@ const XLIST_ALIASES: Record<string, string> = { '\\spam': '\\Junk' };
 export async function listAccountFolders(session: FolderSession, options: { counts?: boolean } = {}): Promise<AccountFolders> {
   const has = (capability: string) => session.capabilities.has(capability);
   const namespace = has('NAMESPACE') ? await readNamespace(session) : undefined;
-  const counts = options.counts === true && has('LIST-STATUS');
+  const counts = options.counts === true && has('LIST-STATUS') && has('LIST-EXTENDED');
   const reportsUse = has('SPECIAL-USE') || has('XLIST');
-  const returns = [has('SPECIAL-USE') && has('LIST-EXTENDED') ? 'SPECIAL-USE' : '', counts ? 'STATUS (MESSAGES)' : ''].filter(Boolean);
   const verb = !has('SPECIAL-USE') && has('XLIST') ? 'XLIST' : 'LIST';
+  // RETURN options are LIST-EXTENDED syntax: XLIST takes none.
+  const returns = verb === 'XLIST' ? [] : [has('SPECIAL-USE') && has('LIST-EXTENDED') ? 'SPECIAL-USE' : '', counts ? 'STATUS (MESSAGES)' : ''].filter(Boolean);
 
   const listed: ListedMailbox[] = [];
   const messages = new Map<string, number>();
