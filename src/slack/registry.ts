@@ -22,7 +22,6 @@ export interface BatchThread extends ThreadRef {
 export class ThreadRegistry {
   private readonly jobs = new Map<string, ThreadRef & { batchId?: string }>();
   private readonly batches = new Map<string, BatchThread>();
-  private readonly decided = new Set<string>();
 
   rememberJob(jobId: string, thread: ThreadRef, batchId?: string): void {
     this.jobs.set(jobId, { ...thread, ...(batchId ? { batchId } : {}) });
@@ -31,15 +30,6 @@ export class ThreadRegistry {
   rememberBatch(batch: BatchThread): void {
     this.batches.set(batch.batchId, batch);
     for (const jobId of batch.jobIds) this.rememberJob(jobId, batch, batch.batchId);
-  }
-
-  /** Someone decided (Slack button or CLI), and the request message shows it. */
-  markDecided(jobId: string): void {
-    this.decided.add(jobId);
-  }
-
-  wasDecided(jobId: string): boolean {
-    return this.decided.has(jobId);
   }
 
   job(jobId: string): (ThreadRef & { batchId?: string }) | undefined {

@@ -182,4 +182,44 @@ describe('several bot processes on one Redis', () => {
     expect(fake.thread(channel, ts)).toHaveLength(2);
     expect(fake.callsOf('chat.postMessage').length - posts).toBe(3);
   }, 40_000);
+
+  it('a bot restarted after a rejection keeps who rejected on the request message', async () => {
+    const { settings, service: pipeline } = await parts.pipeline({ worker: false });
+    const before = await startBot(settings);
+    const channel = 'C-REQUESTS';
+    const posts = fake.callsOf('chat.postMessage').length;
+    const submitted = await before.h.interact(
+      viewSubmission({
+        callbackId: CALLBACK.request,
+        privateMetadata: JSON.stringify({ channel, commandChannel: channel }),
+        values: {
+          [BLOCK.source]: { [ACTION.source]: { selected_option: { value: 'jane.doe@mydomain.ovh' } } },
+          [BLOCK.destination]: { [ACTION.destination]: { selected_option: { value: 'mxplan-sb33333-1' } } },
+        },
+      }),
+    );
+    expect(await submitted.text()).toBe('');
+    const ts = fake.callsOf('chat.postMessage')[posts]!.response.ts as string;
+    const request = fake.message(channel, ts)!;
+    const jobId = request.blocks!.find((b) => b.type === 'actions').elements[0].value as string;
+
+    // rejected on the first bot, which then goes away before the worker ran the job
+    await before.h.interact(buttonClick({ actionId: ACTION.reject, value: jobId, user: 'U-APPROVER', channel, message: request }));
+    expect(JSON.stringify(fake.message(channel, ts)!.blocks)).toContain('Rejected by <@U-APPROVER>');
+    await before.stop();
+
+    // a new bot process (no memory of the decision) gets the job's end from the worker
+    const after = await startBot(settings);
+    const worker = await MigrationWorker.start({ ...settings, deps: parts.deps, concurrency: 1 });
+    closers.push(() => worker.close(true));
+    await waitFor(() => fake.thread(channel, ts).find((m) => (m.text ?? '').startsWith('Approval: failed')), 15_000, 'the approval step reply');
+    await waitFor(async () => (await pipeline.status({ jobId }))[0]?.state === 'rejected', 15_000, 'rejected state');
+    await new Promise((r) => setTimeout(r, 500));
+    await after.h.slack.notifier.idle();
+
+    const blocks = JSON.stringify(fake.message(channel, ts)!.blocks);
+    expect(blocks).toContain('Rejected by <@U-APPROVER>');
+    expect(blocks).not.toContain('Closed');
+    expect(fake.message(channel, ts)!.blocks!.some((b) => b.type === 'actions')).toBe(false);
+  }, 40_000);
 });

@@ -51,7 +51,6 @@ export function register(app: App, deps: SlackDeps): void {
           return;
         }
         const result = await deps.service.decide(jobId, { approve, by: { kind: 'slack', id: userId } });
-        deps.registry.markDecided(jobId);
         if (!result.changed) {
           const who = result.by.kind === 'slack' ? `<@${result.by.id}>` : result.by.id;
           await ephemeral(client, channel, userId, `Already ${result.state} by ${who} on ${slackDate(result.at)}: nothing changed.`);
@@ -111,7 +110,6 @@ export function register(app: App, deps: SlackDeps): void {
         const results: DecisionResult[] = [];
         for (const jobId of jobIds) {
           const result = await deps.service.decide(jobId, { approve, by: { kind: 'slack', id: userId } });
-          deps.registry.markDecided(jobId);
           if (result.changed && !results.some((r) => r.changed)) {
             // stored at once: the summary redrawn by whichever bot gets the batch's events shows who decided
             if (known) known.decision = result;

@@ -125,7 +125,6 @@ export class ThreadNotifier {
         });
         return;
       case 'decided':
-        this.options.registry.markDecided(event.jobId);
         // Slack decisions update the request message in the action listener; the others (CLI) are drawn here.
         if (event.decision.changed && event.decision.by.kind !== 'slack') {
           this.enqueue(event.jobId, () => this.redrawRequest(event.jobId, { decision: event.decision }));
@@ -340,8 +339,11 @@ export class ThreadNotifier {
     const [status] = await this.options.service.status({ jobId }).catch(() => []);
     const approval = status?.steps.find((s) => s.name === 'approval');
     if (status?.state === 'rejected' || approval?.status === 'failed') {
-      // rejected, or no decision in time: nothing ran, there is no report; an undecided request loses its buttons
-      if (!this.options.registry.wasDecided(jobId) && !thread.batchId) {
+      // rejected, or no decision in time: nothing ran, there is no report. A decision is already on the request
+      // message (drawn when taken); the pipeline's approval step tells which it was, whichever bot posted it.
+      // An undecided request loses its buttons.
+      const decided = approval?.detail?.startsWith('rejected by ') ?? false;
+      if (!decided && !thread.batchId) {
         await this.redrawRequest(jobId, { closed: `:no_entry: Closed: ${approval?.detail ?? 'rejected'}` });
       }
       return;
