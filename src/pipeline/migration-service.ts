@@ -161,6 +161,8 @@ export interface MigrationStatus {
   progress?: CopyProgress;
   requester: Actor;
   origin?: RequestOrigin;
+  /** The approval decision, once someone took it (absent while waiting, and when the request expired). */
+  decision?: DecisionResult;
   undoAvailable: boolean;
 }
 

@@ -52,6 +52,7 @@ export function statusOf(job: Job<MigrationJobData>, bullState: string, decision
     progress,
     requester: data.request.requester,
     origin: data.request.origin,
+    ...(decision ? { decision: { changed: false, state: decision.approve ? 'approved' : 'rejected', by: decision.by, at: decision.at } as const } : {}),
     undoAvailable: (state === 'failed' || state === 'cancelled') && isUndoAvailable(checkpoint),
   };
 }

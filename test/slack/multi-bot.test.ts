@@ -222,4 +222,37 @@ describe('several bot processes on one Redis', () => {
     expect(blocks).not.toContain('Closed');
     expect(fake.message(channel, ts)!.blocks!.some((b) => b.type === 'actions')).toBe(false);
   }, 40_000);
+
+  it('a request rejected from the CLI while no bot ran shows who rejected it once a bot sees its end', async () => {
+    const { settings, service: pipeline } = await parts.pipeline({ worker: false });
+    const before = await startBot(settings);
+    const channel = 'C-REQUESTS';
+    const posts = fake.callsOf('chat.postMessage').length;
+    await before.h.interact(
+      viewSubmission({
+        callbackId: CALLBACK.request,
+        privateMetadata: JSON.stringify({ channel, commandChannel: channel }),
+        values: {
+          [BLOCK.source]: { [ACTION.source]: { selected_option: { value: 'john.smith@mydomain.ovh' } } },
+          [BLOCK.destination]: { [ACTION.destination]: { selected_option: { value: 'mxplan-sb33333-1' } } },
+        },
+      }),
+    );
+    const ts = fake.callsOf('chat.postMessage')[posts]!.response.ts as string;
+    const jobId = fake.message(channel, ts)!.blocks!.find((b) => b.type === 'actions').elements[0].value as string;
+    await before.stop();
+
+    // no bot running: the decision event reaches nobody
+    await pipeline.decide(jobId, { approve: false, by: { kind: 'cli', id: 'alice' } });
+    const after = await startBot(settings);
+    const worker = await MigrationWorker.start({ ...settings, deps: parts.deps, concurrency: 1 });
+    closers.push(() => worker.close(true));
+    await waitFor(async () => (await pipeline.status({ jobId }))[0]?.state === 'rejected', 15_000, 'rejected state');
+    await waitFor(() => !fake.message(channel, ts)!.blocks!.some((b) => b.type === 'actions'), 15_000, 'the buttons gone');
+    await after.h.slack.notifier.idle();
+
+    const blocks = JSON.stringify(fake.message(channel, ts)!.blocks);
+    expect(blocks).toMatch(/Rejected by .*alice/);
+    expect(blocks).not.toContain('Closed');
+  }, 40_000);
 });

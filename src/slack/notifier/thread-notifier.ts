@@ -339,12 +339,10 @@ export class ThreadNotifier {
     const [status] = await this.options.service.status({ jobId }).catch(() => []);
     const approval = status?.steps.find((s) => s.name === 'approval');
     if (status?.state === 'rejected' || approval?.status === 'failed') {
-      // rejected, or no decision in time: nothing ran, there is no report. A decision is already on the request
-      // message (drawn when taken); the pipeline's approval step tells which it was, whichever bot posted it.
-      // An undecided request loses its buttons.
-      const decided = approval?.detail?.startsWith('rejected by ') ?? false;
-      if (!decided && !thread.batchId) {
-        await this.redrawRequest(jobId, { closed: `:no_entry: Closed: ${approval?.detail ?? 'rejected'}` });
+      // Rejected, or no decision in time: nothing ran, there is no report. The request message is drawn from the
+      // stored decision, whichever bot (or none, for a CLI decision) saw it taken; an undecided one loses its buttons.
+      if (!thread.batchId) {
+        await this.redrawRequest(jobId, status?.decision ? { decision: status.decision } : { closed: `:no_entry: Closed: ${approval?.detail ?? 'rejected'}` });
       }
       return;
     }
