@@ -61,6 +61,25 @@ describe('several bot processes on one Redis', () => {
     return new EventBus(redis, settings.connection, new Keys(settings.prefix, DEFAULT_QUEUE_NAME).events());
   }
 
+  /** Submits the request modal on `bot` and returns the request message's ts and job id. */
+  async function requestFromModal(bot: Harness<BullMigrationService>, channel: string, source: string): Promise<{ ts: string; jobId: string }> {
+    const posts = fake.callsOf('chat.postMessage').length;
+    const submitted = await bot.interact(
+      viewSubmission({
+        callbackId: CALLBACK.request,
+        privateMetadata: JSON.stringify({ channel, commandChannel: channel }),
+        values: {
+          [BLOCK.source]: { [ACTION.source]: { selected_option: { value: source } } },
+          [BLOCK.destination]: { [ACTION.destination]: { selected_option: { value: 'mxplan-sb33333-1' } } },
+        },
+      }),
+    );
+    expect(await submitted.text()).toBe('');
+    const ts = fake.callsOf('chat.postMessage')[posts]!.response.ts as string;
+    const jobId = fake.message(channel, ts)!.blocks!.find((b) => b.type === 'actions').elements[0].value as string;
+    return { ts, jobId };
+  }
+
   function progress(i: number, of: number): MigrationEvent & { type: 'progress' } {
     return {
       type: 'progress',
@@ -187,21 +206,8 @@ describe('several bot processes on one Redis', () => {
     const { settings, service: pipeline } = await parts.pipeline({ worker: false });
     const before = await startBot(settings);
     const channel = 'C-REQUESTS';
-    const posts = fake.callsOf('chat.postMessage').length;
-    const submitted = await before.h.interact(
-      viewSubmission({
-        callbackId: CALLBACK.request,
-        privateMetadata: JSON.stringify({ channel, commandChannel: channel }),
-        values: {
-          [BLOCK.source]: { [ACTION.source]: { selected_option: { value: 'jane.doe@mydomain.ovh' } } },
-          [BLOCK.destination]: { [ACTION.destination]: { selected_option: { value: 'mxplan-sb33333-1' } } },
-        },
-      }),
-    );
-    expect(await submitted.text()).toBe('');
-    const ts = fake.callsOf('chat.postMessage')[posts]!.response.ts as string;
+    const { ts, jobId } = await requestFromModal(before.h, channel, 'jane.doe@mydomain.ovh');
     const request = fake.message(channel, ts)!;
-    const jobId = request.blocks!.find((b) => b.type === 'actions').elements[0].value as string;
 
     // rejected on the first bot, which then goes away before the worker ran the job
     await before.h.interact(buttonClick({ actionId: ACTION.reject, value: jobId, user: 'U-APPROVER', channel, message: request }));
@@ -227,19 +233,7 @@ describe('several bot processes on one Redis', () => {
     const { settings, service: pipeline } = await parts.pipeline({ worker: false });
     const before = await startBot(settings);
     const channel = 'C-REQUESTS';
-    const posts = fake.callsOf('chat.postMessage').length;
-    await before.h.interact(
-      viewSubmission({
-        callbackId: CALLBACK.request,
-        privateMetadata: JSON.stringify({ channel, commandChannel: channel }),
-        values: {
-          [BLOCK.source]: { [ACTION.source]: { selected_option: { value: 'john.smith@mydomain.ovh' } } },
-          [BLOCK.destination]: { [ACTION.destination]: { selected_option: { value: 'mxplan-sb33333-1' } } },
-        },
-      }),
-    );
-    const ts = fake.callsOf('chat.postMessage')[posts]!.response.ts as string;
-    const jobId = fake.message(channel, ts)!.blocks!.find((b) => b.type === 'actions').elements[0].value as string;
+    const { ts, jobId } = await requestFromModal(before.h, channel, 'john.smith@mydomain.ovh');
     await before.stop();
 
     // no bot running: the decision event reaches nobody
