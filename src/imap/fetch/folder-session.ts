@@ -107,8 +107,9 @@ export class FolderSession {
   }
 
   /**
-   * `UID FETCH set (items)` on the selected folder (call it inside inFolder()), yielding each message as its response arrives. Unsolicited
-   * FETCH responses (another session changed flags) are skipped: only those carrying `wanted` are yielded.
+   * `UID FETCH set (items)` on the selected folder (call it inside inFolder()), yielding each message as its
+   * response arrives. Unsolicited FETCH responses (another session changed flags) are skipped: only those
+   * carrying `wanted` are yielded.
    * Bodies are copied out with `keepBody` (e.g. into a BodyArena) the moment they are parsed; the consumer
    * releases each slot when done with it. Stopping the iteration early is safe: the rest of the response is read
    * and dropped, and bodies not yet taken are released.
@@ -143,18 +144,14 @@ export class FolderSession {
       }
       wake?.();
     });
-    const command = `UID FETCH ${uidSet} (${items})`;
-    const done = this.connection.simple(command).then(
-      (response) => {
-        if (response.status !== 'OK') failure ??= new ImapCommandFailed(command, response.status ?? '?', response.text, response.code);
-      },
-      (error: unknown) => {
+    const done = this.run(`UID FETCH ${uidSet} (${items})`)
+      .catch((error: unknown) => {
         failure ??= error;
-      },
-    ).finally(() => {
-      finished = true;
-      wake?.();
-    });
+      })
+      .finally(() => {
+        finished = true;
+        wake?.();
+      });
     try {
       for (;;) {
         while (head < queue.length) {
@@ -202,9 +199,15 @@ export class FolderSession {
 
   private async run(command: string): Promise<ImapResponse> {
     const response = await this.connection.simple(command);
-    if (response.status !== 'OK') throw new ImapCommandFailed(command.split(' ')[0]!, response.status ?? '?', response.text, response.code);
+    if (response.status !== 'OK') throw new ImapCommandFailed(commandName(command), response.status ?? '?', response.text, response.code);
     return response;
   }
+}
+
+/** `SELECT`, `UID FETCH`: the verb, without arguments that may be thousands of UIDs long. */
+function commandName(command: string): string {
+  const [first, second] = command.split(' ');
+  return first!.toUpperCase() === 'UID' && second ? `${first} ${second}` : first!;
 }
 
 function cost(message: StreamedMessage): number {
