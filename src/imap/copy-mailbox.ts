@@ -6,7 +6,7 @@ import { describeEndpoint, type ImapEndpoint } from './endpoint.js';
 import { BodyArena } from './body-arena.js';
 import { CopyLane, folderConnection, type Reconnecting } from './copy-lane.js';
 import { FETCH_BUFFER_BYTES, type FolderSession } from './fetch/folder-session.js';
-import { bytesOf, derivePlan, planFolder, prepareDestination, summarisePlan, type CopyPlanSummary, type DerivedPlan, type FolderPlan, type ListingConnections } from './copy-plan.js';
+import { bytesOf, derivePlan, planFolder, prepareDestination, summarisePlan, type CopyPlanSummary, type DerivedPlan, type FolderPlan } from './copy-plan.js';
 import { isConnectionLoss, ReconnectBudgetExhausted } from './copy-errors.js';
 import { FlagPolicy } from './flag-policy.js';
 import { isIdentified, scanFolder } from './folder-scan.js';
@@ -85,8 +85,6 @@ class CopyRun {
   private readonly arenas: BodyArena[] = [];
   /** Destination connections for scans and STORE, shared by the lanes. */
   private readonly scanners: Array<Reconnecting<FolderSession>> = [];
-  /** For LIST, CREATE, SUBSCRIBE and the quota: the first lane's source connection and the first scanner. */
-  private readonly listing: ListingConnections;
   private readonly progress: ProgressTracker;
 
   private readonly budget: ReconnectBudget;
@@ -110,7 +108,6 @@ class CopyRun {
       // it; a body that finds no room gets a Buffer of its own.
       this.arenas.push(new BodyArena(this.limits.inFlightBytes + 2 * this.limits.batchBytes + FETCH_BUFFER_BYTES));
     }
-    this.listing = { source: this.lanes[0]!.source, destination: this.scanners[0]! };
   }
 
   async plan(): Promise<CopyPlanSummary> {
@@ -124,7 +121,7 @@ class CopyRun {
       this.log('info', { folders: plan.folders.length, messages: summary.messages, toCopy: summary.toCopy, bytesToCopy: summary.bytesToCopy }, 'copy plan');
       if (this.options.dryRun) return this.outcome(plan.folders.map((folder) => ({ plan: folder, appended: 0, touched: false })), []);
       assertFits(plan.quota, summary.bytesToCopy);
-      await this.withReconnect(async () => prepareDestination(await this.listing.destination.get(), plan.mappings));
+      await this.withReconnect(async () => prepareDestination(await this.lanes[0]!.destination.get(), plan.mappings));
 
       this.progress.setTotals(summary.toCopy, summary.bytesToCopy);
       this.progress.enter('copying');
@@ -168,7 +165,7 @@ class CopyRun {
 
   private async derive(): Promise<DerivedPlan> {
     this.progress.enter('scanning');
-    return this.withReconnect(() => derivePlan(this.lanes, this.listing, { exclude: this.options.exclude, onFolder: (folder) => this.progress.enter('scanning', folder) }));
+    return this.withReconnect(() => derivePlan(this.lanes, { exclude: this.options.exclude, onFolder: (folder) => this.progress.enter('scanning', folder) }));
   }
 
   private everyConnection(): Array<{ close(): Promise<void>; destroy(): void }> {

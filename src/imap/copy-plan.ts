@@ -3,7 +3,7 @@ import { listAccountFolders } from './folder-listing.js';
 import { isIdentified, scanFolder, type FolderScan, type ScannedMessage } from './folder-scan.js';
 import { diffByIdentity } from './identity-diff.js';
 import { readStorageQuota, type QuotaState } from './quota-check.js';
-import type { CopyLane, Reconnecting } from './copy-lane.js';
+import type { CopyLane } from './copy-lane.js';
 import { runOnWorkers } from './task-pool.js';
 import { mailboxArgument } from './wire/imap-syntax.js';
 import { ImapCommandFailed } from './wire/imap-errors.js';
@@ -31,22 +31,17 @@ export function planFolder(mapping: FolderMapping, source: FolderScan, destinati
   return { mapping, source, destination, missing, matched };
 }
 
-/** The connections that list both accounts (the destination's also reads the quota and creates folders). */
-export interface ListingConnections {
-  source: Reconnecting<FolderSession>;
-  destination: Reconnecting<FolderSession>;
-}
-
 /**
- * Lists both accounts, maps folders, and scans every selectable folder on both sides, spread over the lanes.
- * Reads only; writes nothing anywhere.
+ * Lists both accounts (over the first lane's connections; the destination's also reads the quota), maps
+ * folders, and scans every selectable folder on both sides, spread over the lanes. Reads only; writes nothing.
  */
-export async function derivePlan(lanes: CopyLane[], listing: ListingConnections, options: { exclude?: RegExp; onFolder?: (folder: string) => void }): Promise<DerivedPlan> {
+export async function derivePlan(lanes: CopyLane[], options: { exclude?: RegExp; onFolder?: (folder: string) => void }): Promise<DerivedPlan> {
   for (const lane of lanes) lane.source.warmUp();
+  const first = lanes[0]!;
   const [sourceFolders, destinationFolders, quota] = await Promise.all([
-    listing.source.get().then((client) => listAccountFolders(client)),
-    listing.destination.get().then((client) => listAccountFolders(client, { counts: true })),
-    listing.destination.get().then((client) => readStorageQuota(client)),
+    first.source.get().then((session) => listAccountFolders(session)),
+    first.destination.get().then((session) => listAccountFolders(session, { counts: true })),
+    first.destination.get().then((session) => readStorageQuota(session)),
   ]);
   const destinationCount = (path: string) => destinationFolders.folders.find((folder) => folder.path === path || (folder.path.toUpperCase() === 'INBOX' && path.toUpperCase() === 'INBOX'))?.messages;
   const mappings = mapFolders(sourceFolders, destinationFolders, { exclude: options.exclude });

@@ -39,7 +39,7 @@ export interface StreamCopyRequest {
   limits: StreamLimits;
   /**
    * Where bodies wait for the destination's answer (see BodyArena): reused from one call to the next, so only
-   * one streamCopy may use an arena at a time. Without it, the fetched Buffers themselves are held.
+   * one streamCopy may use an arena at a time. Without it, each body gets a Buffer of its own.
    */
   arena?: BodyArena;
   signal?: AbortSignal;
