@@ -54,6 +54,16 @@ export function slashCommand(input: { text?: string; user?: string; channel?: st
 
 let actionSeq = 0;
 
+/** What every interaction payload carries: workspace, app, verification token and the acting user. */
+function interactionEnvelope(userId: string, username: string): Record<string, unknown> {
+  return {
+    team: { id: 'T1', domain: 'test' },
+    user: { id: userId, username, team_id: 'T1' },
+    api_app_id: 'A1',
+    token: 'legacy-verification-token',
+  };
+}
+
 /** A button click on a message, as Slack sends it. */
 export function buttonClick(input: {
   actionId: string;
@@ -67,10 +77,7 @@ export function buttonClick(input: {
   const actionTs = input.actionTs ?? `${1_760_000_000 + ++actionSeq}.000${actionSeq}`;
   return {
     type: 'block_actions',
-    team: { id: 'T1', domain: 'test' },
-    user: { id: input.user, username: input.user, team_id: 'T1' },
-    api_app_id: 'A1',
-    token: 'legacy-verification-token',
+    ...interactionEnvelope(input.user, input.user),
     container: { type: 'message', message_ts: input.message.ts, channel_id: input.channel, is_ephemeral: false },
     trigger_id: `${actionSeq}.2.trigger`,
     channel: { id: input.channel, name: 'mail-migrations' },
@@ -90,10 +97,7 @@ export function viewSubmission(input: {
 }): Record<string, unknown> {
   return {
     type: 'view_submission',
-    team: { id: 'T1', domain: 'test' },
-    user: { id: input.user ?? 'U-REQUESTER', username: 'requester', team_id: 'T1' },
-    api_app_id: 'A1',
-    token: 'legacy-verification-token',
+    ...interactionEnvelope(input.user ?? 'U-REQUESTER', 'requester'),
     trigger_id: '9.3.trigger',
     view: {
       id: input.viewId ?? 'V-SUBMIT',
@@ -139,10 +143,7 @@ export function viewAction(input: {
   const actionTs = `${1_760_100_000 + ++actionSeq}.000${actionSeq}`;
   return {
     type: 'block_actions',
-    team: { id: 'T1', domain: 'test' },
-    user: { id: input.user ?? 'U-REQUESTER', username: 'requester', team_id: 'T1' },
-    api_app_id: 'A1',
-    token: 'legacy-verification-token',
+    ...interactionEnvelope(input.user ?? 'U-REQUESTER', 'requester'),
     container: { type: 'view', view_id: input.viewId ?? 'V1' },
     trigger_id: `${actionSeq}.4.trigger`,
     view: {
