@@ -1,12 +1,39 @@
 /**
- * A migration worker in its own process, for the kill -9 test: reads its settings from WORKER_CHILD (JSON, see
- * Harness.childConfig), prints "ready" once it takes jobs, and runs until killed.
+ * A migration worker in its own process, for the kill -9 tests: reads its settings from WORKER_CHILD (JSON, see
+ * Harness.childConfig), prints "ready" once it takes jobs, and runs until killed. With CRASH_AT it kills itself
+ * (SIGKILL, no clean-up of any kind) at that exact point, so a test does not depend on timing:
+ * - `copy`: right after the first messages of the copy are on the destination (progress reported per message).
  */
+import { copyMailbox } from '../../src/imap/copy-mailbox.js';
 import { createLogger } from '../../src/log/logger.js';
+import type { Copier } from '../../src/pipeline/types.js';
 import { MigrationWorker } from '../../src/pipeline/worker.js';
 import { buildDeps, type ChildConfig } from './harness.js';
 
 const config = JSON.parse(process.env.WORKER_CHILD!) as ChildConfig & { connection: { host: string; port: number }; prefix: string };
+const crashAt = process.env.CRASH_AT;
 const { deps } = buildDeps(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
-await MigrationWorker.start({ connection: config.connection, prefix: config.prefix, tuning: config.tuning, deps, concurrency: 1 });
+
+function crash(): never {
+  process.kill(process.pid, 'SIGKILL');
+  throw new Error('unreachable');
+}
+
+const crashingCopier: Copier = (options) =>
+  copyMailbox({
+    ...options,
+    progressIntervalMs: 0,
+    onProgress: (progress) => {
+      if (progress.phase === 'copying' && progress.messagesDone > 0) crash();
+      options.onProgress?.(progress);
+    },
+  });
+
+await MigrationWorker.start({
+  connection: config.connection,
+  prefix: config.prefix,
+  tuning: config.tuning,
+  deps: crashAt === 'copy' ? { ...deps, copier: crashingCopier } : deps,
+  concurrency: 1,
+});
 process.stdout.write('ready\n');
