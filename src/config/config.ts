@@ -53,6 +53,15 @@ export const configSchema = z.object({
   APPROVAL_TIMEOUT_HOURS: z.coerce.number().positive().default(168),
   /** Mailboxes of one CSV batch migrated at once. */
   BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(3),
+  /** Rows a batch CSV may have; a longer file is refused before anything starts. */
+  BATCH_MAX_ROWS: z.coerce.number().int().min(1).max(100_000).default(500),
+  /** How long OVH 5xx answers and network errors are retried, with backoff, before a job fails (minutes). */
+  OVH_RETRY_MINUTES: z.coerce.number().positive().max(24 * 60).default(30),
+  /**
+   * A worker holds each running job under a lock it renews; when it dies, another worker takes the job over
+   * once the lock expires: about this long (seconds).
+   */
+  JOB_LOCK_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
 
   /** 32 bytes, base64 or hex: encrypts the migration secrets kept in Redis (AES-256-GCM). */
   SECRETS_KEY: z
@@ -71,6 +80,10 @@ export const configSchema = z.object({
   SLACK_API_URL: z.string().url().optional(),
   /** Slack user ids (U...) and user-group ids (S...) allowed to approve. */
   APPROVERS: csv.default([]),
+  /** Slack user ids and user-group ids allowed to request migrations; default (unset): the approvers. */
+  REQUESTERS: csv.optional(),
+  /** Who receives the destination's initial password: the requester (default) or the approver who approved. */
+  HANDOVER_TO: z.enum(['requester', 'approver']).default('requester'),
   ALLOW_SELF_APPROVAL: booleanFlag.default(false),
   /** Channel where requests are posted; default: the channel where the command was typed. */
   SLACK_REQUESTS_CHANNEL: z.string().optional(),
