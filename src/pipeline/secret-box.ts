@@ -6,6 +6,9 @@ import { dirname } from 'node:path';
 /** An encrypted secret as stored in Redis: `v1.<iv>.<tag>.<ciphertext>`, base64url parts. */
 export type Sealed = string & { readonly __sealed: unique symbol };
 
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
 /**
  * AES-256-GCM for the migration secrets kept in job data (passwords set on the source and the destination).
  * The key lives in a private field: logging or serialising the box never shows it. Each secret is bound to
@@ -30,20 +33,25 @@ export class SecretBox {
   }
 
   seal(plaintext: string, aad = ''): Sealed {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.#key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(aad));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.') as Sealed;
   }
 
   open(sealed: Sealed | string, aad = ''): string {
-    const [version, iv, tag, body] = sealed.split('.');
-    if (version !== 'v1' || iv === undefined || tag === undefined || body === undefined) throw new Error('not a sealed secret');
-    const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64url'));
-    decipher.setAAD(Buffer.from(aad));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    const [version, iv, tag, body, extra] = sealed.split('.');
+    if (version !== 'v1' || iv === undefined || tag === undefined || body === undefined || extra !== undefined) throw new Error('not a sealed secret');
+    const ivBytes = Buffer.from(iv, 'base64url');
+    const tagBytes = Buffer.from(tag, 'base64url');
     try {
+      // GCM checks only as many tag bytes as it is given (Node accepts 4 to 16): a truncated tag would make a
+      // forgery 2^96 times easier. We seal with a 12-byte IV and a 16-byte tag, so anything else is not ours.
+      if (ivBytes.length !== IV_BYTES || tagBytes.length !== TAG_BYTES) throw new Error('bad length');
+      const decipher = createDecipheriv('aes-256-gcm', this.#key, ivBytes, { authTagLength: TAG_BYTES });
+      decipher.setAAD(Buffer.from(aad));
+      decipher.setAuthTag(tagBytes);
       return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
     } catch {
       throw new Error('cannot open a sealed secret: SECRETS_KEY differs from the one that sealed it, or the value was altered');
