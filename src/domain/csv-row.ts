@@ -108,11 +108,27 @@ export function validateCsv(
   if (errors.length) return { ok: false, errors };
   if (records.length === 0) return { ok: false, errors: [{ row: 2, message: 'the file has no mailbox rows' }] };
 
+  const normalised = records.map((record) => ({
+    row: record.row,
+    values: Object.fromEntries(Object.entries(record.values).map(([key, value]) => [key.trim().toLowerCase(), value])),
+  }));
+  // The same mailbox twice is one problem, named once with every line it is on (whatever else is wrong there),
+  // on the first line that repeats it; the first line stays to be checked further.
+  const linesBySource = new Map<string, number[]>();
+  for (const record of normalised) {
+    const key = sourceKey(record.values.source);
+    if (key !== undefined) linesBySource.set(key, [...(linesBySource.get(key) ?? []), record.row]);
+  }
+  const repeated = new Set<number>();
+  for (const [source, lines] of linesBySource) {
+    if (lines.length < 2) continue;
+    errors.push({ row: lines[1]!, message: `source: ${source} appears on lines ${listLines(lines)}: keep one` });
+    for (const line of lines.slice(1)) repeated.add(line);
+  }
+
   const rows: (CsvRow & { row: number })[] = [];
-  const seen = new Map<string, number>();
-  for (const record of records) {
-    const values = Object.fromEntries(Object.entries(record.values).map(([key, value]) => [key.trim().toLowerCase(), value]));
-    const result = csvRowSchema.safeParse(values);
+  for (const record of normalised) {
+    const result = csvRowSchema.safeParse(record.values);
     if (!result.success) {
       const messages = result.error.issues.map((issue) => {
         const column = issue.path.length ? String(issue.path[0]) : 'row';
@@ -122,14 +138,22 @@ export function validateCsv(
       errors.push({ row: record.row, message: messages.join('; ') });
       continue;
     }
-    const first = seen.get(result.data.source);
-    if (first !== undefined) {
-      errors.push({ row: record.row, message: `source: ${result.data.source} is already on row ${first}` });
-      continue;
-    }
-    seen.set(result.data.source, record.row);
-    rows.push({ ...result.data, row: record.row });
+    if (!repeated.has(record.row)) rows.push({ ...result.data, row: record.row });
   }
+  errors.sort((a, b) => a.row - b.row);
   // On failure the valid rows come too, so that callers can check them further and report everything at once.
   return errors.length ? { ok: false, errors, rows } : { ok: true, rows };
+}
+
+/** What makes two source cells the same mailbox: the normal address, or the trimmed lower-cased text when it is none. */
+function sourceKey(cell: string | undefined): string | undefined {
+  const text = (cell ?? '').trim();
+  if (text === '') return undefined;
+  const parsed = tryParseAddress(text);
+  return parsed.ok ? parsed.value.address : text.toLowerCase();
+}
+
+/** `3 and 7`, `3, 7 and 9`. */
+function listLines(lines: number[]): string {
+  return lines.length === 1 ? String(lines[0]) : `${lines.slice(0, -1).join(', ')} and ${lines[lines.length - 1]}`;
 }

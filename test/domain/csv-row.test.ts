@@ -32,7 +32,33 @@ describe('the batch CSV rows', () => {
     expect(result.errors[0]!.message).toMatch(/^source: /);
     expect(result.errors[1]!.message).toMatch(/destination_service: is empty; reset_source: must be yes or no/);
     expect(result.errors[2]!.message).toMatch(/temporary_name: .*stay on d\.fr/);
-    expect(result.errors[3]!.message).toBe('source: c@d.fr is already on row 5');
+    expect(result.errors[3]!.message).toBe('source: c@d.fr appears on lines 5 and 6: keep one');
+  });
+
+  it('names a source given twice once, with both lines, whatever the case and spaces', () => {
+    const row = (line: number, source: string, destination = 'pro-1') => ({ row: line, values: { source, destination_service: destination } });
+    const result = validateCsv(['source', 'destination_service'], [
+      row(2, 'anne@x.ovh'),
+      row(3, 'john@x.ovh'),
+      row(4, 'paul@x.ovh'),
+      row(5, 'zoe@x.ovh'),
+      row(6, 'Paul@X.ovh', ''),
+      row(7, '  JOHN@x.OVH '),
+      row(9, 'zoe@x.ovh'),
+      row(10, 'zoe@x.ovh'),
+    ]);
+    expect(result).toEqual({
+      ok: false,
+      errors: [
+        { row: 6, message: 'source: paul@x.ovh appears on lines 4 and 6: keep one' },
+        // The repeated line has its own problem too: that is a separate error.
+        { row: 6, message: 'destination_service: is empty' },
+        { row: 7, message: 'source: john@x.ovh appears on lines 3 and 7: keep one' },
+        { row: 9, message: 'source: zoe@x.ovh appears on lines 5, 9 and 10: keep one' },
+      ],
+      // The first of each stays to be checked further; the repeats are gone.
+      rows: [2, 3, 4, 5].map((line) => expect.objectContaining({ row: line })),
+    });
   });
 
   it('checks the header first', () => {

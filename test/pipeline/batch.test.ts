@@ -34,7 +34,7 @@ describe('batches from a CSV', () => {
     expect(byRow[5]).toMatch(/over the 10\.0 GiB/);
     expect(byRow[6]).toMatch(/built-in migration/);
     expect(byRow[7]).toMatch(/no e-mail service named "nowhere"/);
-    expect(byRow[8]).toMatch(/already on row 2/);
+    expect(byRow[8]).toMatch(/john.smith@mydomain.ovh appears on lines 2 and 8: keep one/);
     expect(byRow[9]).toMatch(/password: .*policy/);
     const counts = await service.queue.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed', 'waiting-children');
     expect(Object.values(counts).every((n) => n === 0)).toBe(true);
