@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../../config/config.js';
 import type { CopyOutcome, CopyProgress, CopyReport } from '../../domain/copy-report.js';
+import { terminalSafe as safe } from '../../domain/terminal-text.js';
 import { createLogger } from '../../log/logger.js';
 import { copyMailbox, MAX_CONNECTIONS, planCopy } from '../../imap/copy-mailbox.js';
 import type { CopyPlanSummary } from '../../imap/copy-plan.js';
@@ -103,7 +104,7 @@ export async function run(argv: string[]): Promise<number> {
     try {
       ca = readFileSync(config.IMAP_CA_FILE, 'utf8');
     } catch (error) {
-      process.stderr.write(`migrate-mailbox copy: cannot read IMAP_CA_FILE ${config.IMAP_CA_FILE}: ${(error as Error).message}\n`);
+      process.stderr.write(`migrate-mailbox copy: cannot read IMAP_CA_FILE ${safe(config.IMAP_CA_FILE)}: ${safe((error as Error).message)}\n`);
       return 2;
     }
   }
@@ -112,7 +113,7 @@ export async function run(argv: string[]): Promise<number> {
     args = parseArguments(argv, process.env, ca);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`migrate-mailbox copy: ${error.message} (see migrate-mailbox copy --help)\n`);
+    process.stderr.write(`migrate-mailbox copy: ${safe(error.message)} (see migrate-mailbox copy --help)\n`);
     return 2;
   }
   if (args === 'help') {
@@ -152,7 +153,8 @@ export async function run(argv: string[]): Promise<number> {
     bar?.stop();
     const interrupted = controller.signal.aborted;
     const message = interrupted ? 'interrupted; run the same command again to resume (nothing is copied twice)' : (error as Error).message;
-    process.stderr.write(`migrate-mailbox copy: ${message}\n`);
+    // Error messages quote servers (IMAP NO/BAD texts, greetings): no escape sequence reaches the terminal.
+    process.stderr.write(`migrate-mailbox copy: ${safe(message)}\n`);
     if (!interrupted) logger.error({ err: error }, 'copy failed');
     if (args.json) process.stdout.write(JSON.stringify(emptyReport(started)) + '\n');
     return interrupted ? 130 : 1;
@@ -186,14 +188,15 @@ function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+/** Human output: folder names, special-use flags and failure reasons come from the servers, so through `safe`. */
 function describePlan(plan: CopyPlanSummary): string {
   const lines = ['dry run: nothing was changed', ''];
-  const width = Math.max(6, ...plan.folders.map((folder) => folder.from.length));
+  const width = Math.max(6, ...plan.folders.map((folder) => safe(folder.from).length));
   for (const folder of plan.folders) {
     const notes = [folder.create ? 'new' : '', folder.specialUse ?? ''].filter(Boolean).join(', ');
-    lines.push(`  ${folder.from.padEnd(width)} -> ${folder.to}${notes ? ` (${notes})` : ''}: ${folder.messages} msgs ${mib(folder.bytes)}, to copy ${folder.toCopy} (${mib(folder.bytesToCopy)})`);
+    lines.push(`  ${safe(folder.from).padEnd(width)} -> ${safe(folder.to)}${notes ? ` (${safe(notes)})` : ''}: ${folder.messages} msgs ${mib(folder.bytes)}, to copy ${folder.toCopy} (${mib(folder.bytesToCopy)})`);
   }
-  for (const placeholder of plan.placeholders) lines.push(`  ${placeholder.from.padEnd(width)} -> ${placeholder.to} (no messages: hierarchy only)`);
+  for (const placeholder of plan.placeholders) lines.push(`  ${safe(placeholder.from).padEnd(width)} -> ${safe(placeholder.to)} (no messages: hierarchy only)`);
   lines.push('', `total: ${plan.messages} messages, ${mib(plan.bytes)}; to copy: ${plan.toCopy} messages, ${mib(plan.bytesToCopy)}`);
   if (plan.quota) lines.push(`destination quota: ${mib(plan.quota.usage)} used of ${mib(plan.quota.limit)}${plan.fits ? '' : ' — NOT ENOUGH ROOM: raise the quota or use --exclude'}`);
   return lines.join('\n') + '\n';
@@ -204,9 +207,9 @@ function describeOutcome({ report, failures, mismatches }: CopyOutcome): string 
   const lines = [
     `${report.ok ? 'done' : 'finished with problems'}: ${messages.copied} copied (${mib(report.bytes)}), ${messages.skipped} already there, ${messages.failed} failed, of ${messages.total} messages in ${report.folders.length} folders, ${report.seconds} s`,
   ];
-  for (const failure of failures.slice(0, 20)) lines.push(`  failed: ${failure.folder} UID ${failure.uid}: ${failure.reason}`);
+  for (const failure of failures.slice(0, 20)) lines.push(`  failed: ${safe(failure.folder)} UID ${failure.uid}: ${safe(failure.reason)}`);
   if (failures.length > 20) lines.push(`  ... and ${failures.length - 20} more failures`);
-  for (const mismatch of mismatches) lines.push(`  missing at the destination: ${mismatch.folder}: ${mismatch.missing} messages (source UIDs ${mismatch.missingUids.slice(0, 10).join(', ')}${mismatch.missing > 10 ? ', ...' : ''})`);
+  for (const mismatch of mismatches) lines.push(`  missing at the destination: ${safe(mismatch.folder)}: ${mismatch.missing} messages (source UIDs ${mismatch.missingUids.slice(0, 10).join(', ')}${mismatch.missing > 10 ? ', ...' : ''})`);
   if (!report.ok) lines.push('Run the same command again to retry what is missing.');
   return lines.join('\n') + '\n';
 }
@@ -230,7 +233,7 @@ class ProgressBar {
       done: mib(progress.bytesDone),
       size: mib(progress.bytesTotal),
       rate: mib(progress.rate),
-      folder: progress.folder ?? '',
+      folder: safe(progress.folder ?? ''),
     };
     if (!this.started) {
       this.bar.start(Math.max(progress.messagesTotal, 1), progress.messagesDone, payload);
