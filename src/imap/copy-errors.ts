@@ -1,7 +1,8 @@
-import { ImapConnectionLost } from './wire/imap-errors.js';
+import { ImapConnectionLost, ImapError } from './wire/imap-errors.js';
 
-/** The destination cannot hold what is left to copy; nothing was copied. */
-export class QuotaExceededError extends Error {
+/** The destination cannot hold what is left to copy; nothing was copied. Waiting will not make room. */
+export class QuotaExceededError extends ImapError {
+  readonly retryable = false;
   constructor(
     readonly bytesNeeded: number,
     readonly bytesFree: number,
@@ -15,8 +16,9 @@ export class QuotaExceededError extends Error {
   }
 }
 
-/** Connections kept dropping: the copy stopped after its reconnect budget; a new run resumes where it stopped. */
-export class ReconnectBudgetExhausted extends Error {
+/** Connections kept dropping: the copy stopped after its reconnect budget; a new run later resumes where it stopped. */
+export class ReconnectBudgetExhausted extends ImapError {
+  readonly retryable = true;
   constructor(attempts: number, options: { cause?: unknown }) {
     super(`lost the IMAP connection ${attempts} times, giving up; check both servers and run the same command again to resume (nothing is copied twice)`, options);
     this.name = 'ReconnectBudgetExhausted';

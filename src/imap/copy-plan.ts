@@ -134,9 +134,14 @@ export async function prepareDestination(session: FolderSession, mappings: Folde
       if (created) continue;
     }
     await session.command(`CREATE ${name}`).catch((error: unknown) => {
-      if (error instanceof ImapCommandFailed && (error.code?.toUpperCase() === 'ALREADYEXISTS' || /exists/i.test(error.serverText))) return;
-      const detail = error instanceof ImapCommandFailed ? error.serverText : (error as Error).message;
-      throw new Error(`cannot create the destination folder ${JSON.stringify(mapping.to)}: ${detail}`, { cause: error });
+      // Anything else (a dropped connection) goes up as it is, so the copier can tell and reconnect.
+      if (!(error instanceof ImapCommandFailed)) throw error;
+      if (error.code?.toUpperCase() === 'ALREADYEXISTS' || /exists/i.test(error.serverText)) return;
+      throw new ImapCommandFailed(error.command, error.status, error.serverText, error.code, {
+        message: `cannot create the destination folder ${JSON.stringify(mapping.to)}: ${error.serverText}`,
+        retryable: error.retryable,
+        cause: error,
+      });
     });
   }
   for (const mapping of mappings.filter((candidate) => candidate.subscribe)) {

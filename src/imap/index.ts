@@ -2,6 +2,20 @@
 export { copyMailbox, planCopy, MAX_CONNECTIONS, type CopyMailboxOptions } from './copy-mailbox.js';
 export type { CopyPlanSummary } from './copy-plan.js';
 export { QuotaExceededError, ReconnectBudgetExhausted } from './copy-errors.js';
+/** Every error copyMailbox throws (other than the caller's abort reason) says in `retryable` whether a later run may succeed. */
+export {
+  isRetryable,
+  ImapError,
+  ImapTimeout,
+  ImapAuthenticationFailed,
+  PlaintextLoginRefused,
+  StartTlsDowngradeRefused,
+  ImapProtocolError,
+  ImapConnectFailed,
+  ImapConnectionLost,
+  ImapCommandFailed,
+  InvalidMailboxName,
+} from './wire/imap-errors.js';
 export { mapFolders, type FolderMapping, type AccountFolders, type ListedFolder, type SpecialUse } from './folder-mapping.js';
 export { messageIdentity } from './message-identity.js';
 export { parseImapUrl, describeEndpoint, isLoopback, type ImapEndpoint } from './endpoint.js';

@@ -1,4 +1,4 @@
-import { describeEndpoint, type ImapEndpoint } from '../endpoint.js';
+import type { ImapEndpoint } from '../endpoint.js';
 import { ImapHandshake } from '../wire/imap-handshake.js';
 import { ImapCommandFailed } from '../wire/imap-errors.js';
 import { mailboxArgument } from '../wire/imap-syntax.js';
@@ -51,16 +51,15 @@ export class FolderSession {
     readonly capabilities: ReadonlySet<string>,
   ) {}
 
-  /** Connects and logs in; a failure says which account and what to check ("cannot log in to imaps://..."). */
+  /**
+   * Connects and logs in. A failure is the handshake's own typed error (see ImapHandshake.establish): it names the
+   * account, says what to check and whether a retry can help; it is not wrapped, so that verdict survives.
+   */
   static async open(endpoint: ImapEndpoint, options: FolderSessionOptions = {}): Promise<FolderSession> {
     const { connection, capabilities } = await new ImapHandshake(endpoint, {
       greetingMs: options.greetingTimeoutMs ?? 15_000,
       loginMs: options.loginTimeoutMs ?? 30_000,
-    })
-      .establish()
-      .catch((error: Error) => {
-        throw new Error(`cannot log in to ${describeEndpoint(endpoint)}: ${error.message}`, { cause: error });
-      });
+    }).establish();
     connection.setResponseTimeout(options.responseTimeoutMs ?? 120_000);
     return new FolderSession(connection, capabilities);
   }

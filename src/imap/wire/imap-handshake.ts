@@ -1,6 +1,16 @@
 import { describeEndpoint, isLoopback, type ImapEndpoint } from '../endpoint.js';
 import { AWAIT_CONTINUATION, ImapWireConnection, type CommandSegment } from './imap-wire-connection.js';
-import { ImapAuthenticationFailed, ImapProtocolError, ImapTimeout, PlaintextLoginRefused } from './imap-errors.js';
+import {
+  ImapAuthenticationFailed,
+  ImapCommandFailed,
+  ImapConnectFailed,
+  ImapConnectionLost,
+  ImapProtocolError,
+  ImapTimeout,
+  LOGIN_TRY_LATER_CODES,
+  PlaintextLoginRefused,
+  StartTlsDowngradeRefused,
+} from './imap-errors.js';
 import { codeName, parseCapabilities, type ImapResponse } from './imap-response.js';
 
 export interface HandshakeTimeouts {
@@ -30,16 +40,38 @@ export class ImapHandshake {
     private readonly timeouts: HandshakeTimeouts,
   ) {}
 
+  /** The plain-text policy: clear text only to loopback, or anywhere when the user allowed it (--allow-plaintext). */
+  static plaintextAllowed(endpoint: ImapEndpoint): boolean {
+    return endpoint.allowPlaintext === true || isLoopback(endpoint.host);
+  }
+
   /** Throws PlaintextLoginRefused when this endpoint would send a password in clear to a remote host. */
   static assertPlaintextAllowed(endpoint: ImapEndpoint, reason: string): void {
-    if (endpoint.allowPlaintext || isLoopback(endpoint.host)) return;
+    if (ImapHandshake.plaintextAllowed(endpoint)) return;
     throw new PlaintextLoginRefused(
       `refusing to send the password for ${describeEndpoint(endpoint)} unencrypted (${reason}); ` +
         'use imaps:// (port 993) or a server that offers STARTTLS, or allow plain text explicitly (--allow-plaintext)',
     );
   }
 
+  /**
+   * Errors say what to check and whether a retry can help (`retryable`): ImapTimeout, ImapConnectFailed,
+   * ImapAuthenticationFailed, ImapCommandFailed (a login the server defers), PlaintextLoginRefused,
+   * StartTlsDowngradeRefused, ImapProtocolError, ImapConnectionLost.
+   */
   async establish(): Promise<AuthenticatedConnection> {
+    try {
+      return await this.handshake();
+    } catch (error) {
+      // The transport only knows host:port; say which account it was for.
+      if (error instanceof ImapConnectFailed) {
+        throw new ImapConnectFailed(`cannot log in to ${describeEndpoint(this.endpoint)}: ${error.message}`, { cause: error.cause });
+      }
+      throw error;
+    }
+  }
+
+  private async handshake(): Promise<AuthenticatedConnection> {
     if (this.endpoint.security === 'plain') ImapHandshake.assertPlaintextAllowed(this.endpoint, 'security is plain');
     const where = describeEndpoint(this.endpoint);
     const connection = await withTimeout(
@@ -79,15 +111,31 @@ export class ImapHandshake {
     try {
       greeting = await connection.greeting;
     } catch (error) {
-      throw new ImapProtocolError(`${describeEndpoint(this.endpoint)} closed the connection before greeting: ${(error as Error).message}`, { cause: error });
+      // The server went away before a word: retryable, unless we cut it over garbage (the lost error says which).
+      const retryable = !(error instanceof ImapConnectionLost) || error.retryable;
+      throw new ImapProtocolError(`${describeEndpoint(this.endpoint)} closed the connection before greeting: ${(error as Error).message}`, { cause: error, retryable });
     }
     if (greeting.kind !== 'untagged' || !['OK', 'PREAUTH'].includes(greeting.status ?? '')) {
       connection.destroy();
-      const text = greeting.status === 'BYE' ? `refused the connection: ${greeting.text}` : `sent an unexpected greeting: ${greeting.text}`;
-      throw new ImapProtocolError(`${describeEndpoint(this.endpoint)} ${text}`);
+      // A BYE greeting is the server turning connections away for now (too many, shutting down): try later.
+      const bye = greeting.status === 'BYE';
+      const text = bye ? `refused the connection: ${greeting.text}` : `sent an unexpected greeting: ${greeting.text}`;
+      throw new ImapProtocolError(`${describeEndpoint(this.endpoint)} ${text}`, { retryable: bye });
+    }
+    const preauthenticated = greeting.status === 'PREAUTH';
+    if (preauthenticated && !connection.secure && !ImapHandshake.plaintextAllowed(this.endpoint)) {
+      // RFC 3501/9051 6.2.1: after PREAUTH, STARTTLS can no longer be negotiated. Someone in the middle answering
+      // PREAUTH strips TLS; hang up before writing a single byte.
+      connection.destroy();
+      throw new StartTlsDowngradeRefused(
+        `${describeEndpoint(this.endpoint)} greeted with PREAUTH on an unencrypted connection: the session would be ` +
+          'authenticated without TLS and STARTTLS can no longer be negotiated, which is how a machine in the middle ' +
+          'strips encryption; refused without sending anything. Use imaps:// on port 993 (implicit TLS); only if this server ' +
+          'really pre-authenticates plain connections on a network you trust, allow plain text explicitly (--allow-plaintext)',
+      );
     }
     const capabilities = codeName(greeting.code) === 'CAPABILITY' ? parseCapabilities(greeting.code!) : undefined;
-    return { connection, capabilities, preauthenticated: greeting.status === 'PREAUTH' };
+    return { connection, capabilities, preauthenticated };
   }
 
   private async login(connection: ImapWireConnection, announced: Set<string> | undefined, preauthenticated: boolean): Promise<Set<string>> {
@@ -104,9 +152,22 @@ export class ImapHandshake {
     if (capabilities.has('LOGINDISABLED')) {
       throw new ImapProtocolError(`${describeEndpoint(this.endpoint)} does not allow logging in on this connection (LOGINDISABLED): use TLS`);
     }
-    const response = await connection.command(this.credentials(capabilities));
+    const credentials = this.credentials(capabilities);
+    const response = await connection.command(credentials);
     if (response.status !== 'OK') {
       const where = describeEndpoint(this.endpoint);
+      const code = codeName(response.code);
+      if (code && LOGIN_TRY_LATER_CODES.has(code)) {
+        // Not the credentials: the server cannot log anyone in right now (its authentication service is down, or
+        // the user has too many connections open, Dovecot's [LIMIT]).
+        const verb = commandVerb(credentials);
+        throw new ImapCommandFailed(verb, response.status ?? '?', response.text, response.code, {
+          retryable: true,
+          message:
+            `IMAP login to ${where} was deferred by the server (${response.status} [${response.code}] ${response.text}): ` +
+            'it cannot log this account in right now (too many connections, or its authentication service is unavailable); retry later',
+        });
+      }
       throw new ImapAuthenticationFailed(
         `IMAP login to ${where} failed (${response.status}${response.code ? ` [${response.code}]` : ''} ${response.text}): ` +
           'check the user name (usually the full e-mail address), the password, and that IMAP access is enabled for this mailbox',
@@ -148,6 +209,12 @@ export class ImapHandshake {
     }
     return [Buffer.from('LOGIN ', 'latin1'), ...astring(user), Buffer.from(' ', 'latin1'), ...astring(password), Buffer.from('\r\n', 'latin1')];
   }
+}
+
+/** `AUTHENTICATE` or `LOGIN`, without the credentials. */
+function commandVerb(segments: CommandSegment[]): string {
+  const first = segments[0];
+  return Buffer.isBuffer(first) && first.toString('latin1').startsWith('AUTHENTICATE') ? 'AUTHENTICATE' : 'LOGIN';
 }
 
 /** A quoted string when it can be one, else a synchronising literal. */

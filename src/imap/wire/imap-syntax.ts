@@ -1,4 +1,5 @@
 import { encodeMailboxName } from '../utf7.js';
+import { InvalidMailboxName } from './imap-errors.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -27,7 +28,7 @@ export function parseInternalDate(text: string): Date | undefined {
 
 /** The mailbox as an IMAP astring on the wire: modified UTF-7, quoted and escaped. */
 export function mailboxArgument(name: string): string {
-  if (/[\r\n\0]/.test(name)) throw new TypeError(`mailbox name ${JSON.stringify(name)} contains a line break or NUL`);
+  if (/[\r\n\0]/.test(name)) throw new InvalidMailboxName(`mailbox name ${JSON.stringify(name)} contains a line break or NUL`);
   const wire = encodeMailboxName(name);
   return `"${wire.replace(/(["\\])/g, '\\$1')}"`;
 }

@@ -1,6 +1,6 @@
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls, rootCertificates, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import { ImapConnectionLost, ImapProtocolError } from './imap-errors.js';
+import { ImapConnectFailed, ImapConnectionLost, ImapProtocolError } from './imap-errors.js';
 import { parseResponse, type ImapResponse } from './imap-response.js';
 import { ResponseReader } from './response-reader.js';
 
@@ -61,7 +61,10 @@ export class ImapWireConnection {
     this.bind(socket, dataEvents);
   }
 
-  /** Opens TCP (and TLS when `tls`), resolving once the transport is up; the greeting follows in `greeting`. */
+  /**
+   * Opens TCP (and TLS when `tls`), resolving once the transport is up; the greeting follows in `greeting`.
+   * Rejects with ImapConnectFailed (retryable for network trouble, not for TLS that cannot be trusted).
+   */
   static async open(address: WireAddress, tls: boolean): Promise<ImapWireConnection> {
     const where = `${address.host}:${address.port}`;
     // Reads land in one reused buffer (the reader copies what it keeps), not in a fresh 64 KiB Buffer per read:
@@ -83,7 +86,7 @@ export class ImapWireConnection {
     await new Promise<void>((resolve, reject) => {
       const fail = (error: Error) => {
         socket.destroy();
-        reject(tls ? describeTlsFailure(error, where) : new Error(`cannot connect to ${where} (${error.message}): check the host and port`, { cause: error }));
+        reject(tls ? describeTlsFailure(error, where) : new ImapConnectFailed(`cannot connect to ${where} (${error.message}): check the host and port`, { cause: error }));
       };
       socket.once('error', fail);
       socket.once(tls ? 'secureConnect' : 'connect', () => {
@@ -338,7 +341,7 @@ function tlsOptions(address: WireAddress): { host: string; servername?: string; 
   };
 }
 
-function describeTlsFailure(error: Error, where: string): Error {
+function describeTlsFailure(error: Error, where: string): ImapConnectFailed {
   const code = (error as NodeJS.ErrnoException).code ?? '';
   let hint = '';
   if (/wrong version number|unknown protocol|packet length too long/i.test(error.message)) {
@@ -348,5 +351,5 @@ function describeTlsFailure(error: Error, where: string): Error {
   } else if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT/.test(code)) {
     hint = ': check the host and port';
   }
-  return new Error(`TLS connection to ${where} failed (${error.message})${hint}`, { cause: error });
+  return new ImapConnectFailed(`TLS connection to ${where} failed (${error.message})${hint}`, { cause: error });
 }

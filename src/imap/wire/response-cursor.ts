@@ -1,5 +1,7 @@
-/** A server response whose syntax this client cannot follow. */
-export class ImapSyntaxError extends Error {
+import { ImapProtocolError } from './imap-errors.js';
+
+/** A server response whose syntax this client cannot follow: protocol garbage, not retryable. */
+export class ImapSyntaxError extends ImapProtocolError {
   constructor(message: string) {
     super(message);
     this.name = 'ImapSyntaxError';

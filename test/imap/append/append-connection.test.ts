@@ -6,7 +6,7 @@ import { DovecotServer } from '../../../src/sandbox/dovecot.js';
 import { freePort } from '../../../src/sandbox/free-port.js';
 import { openAppendSession } from '../../../src/imap/append/open-append-session.js';
 import { ImapConnectionLost } from '../../../src/imap/wire/imap-errors.js';
-import { ImapAuthenticationFailed, ImapProtocolError, ImapTimeout, PlaintextLoginRefused } from '../../../src/imap/wire/imap-errors.js';
+import { ImapAuthenticationFailed, ImapConnectFailed, ImapProtocolError, ImapTimeout, isRetryable, PlaintextLoginRefused } from '../../../src/imap/wire/imap-errors.js';
 import { endpointOf, fetchAll, item } from './support.js';
 
 const USER = 'conn@example.org';
@@ -52,16 +52,17 @@ describe('connection security, login and loss', () => {
     expect(landed.map((m) => m.raw.toString()).filter((r) => /starttls-|tls-1/.test(r))).toHaveLength(3);
   });
 
-  it('refuses an untrusted certificate with a hint', async () => {
-    await expect(openAppendSession(endpointOf(server, USER, PASSWORD, { security: 'tls', port: server.tlsPort! }))).rejects.toThrow(
-      /TLS connection to 127\.0\.0\.1:\d+ failed .*certificate is not trusted/,
-    );
+  it('refuses an untrusted certificate with a hint, as final', async () => {
+    const error = await openAppendSession(endpointOf(server, USER, PASSWORD, { security: 'tls', port: server.tlsPort! })).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/^cannot log in to imaps:\/\/conn%40example\.org@127\.0\.0\.1:\d+: TLS connection to 127\.0\.0\.1:\d+ failed .*certificate is not trusted/);
+    expect(error).toBeInstanceOf(ImapConnectFailed);
+    expect(isRetryable(error)).toBe(false);
   });
 
-  it('says to check the port when TLS meets a plain-text port', async () => {
-    await expect(openAppendSession(endpointOf(server, USER, PASSWORD, { security: 'tls', ca: server.caCertificate }))).rejects.toThrow(
-      /does not speak TLS/,
-    );
+  it('says to check the port when TLS meets a plain-text port, as final', async () => {
+    const error = await openAppendSession(endpointOf(server, USER, PASSWORD, { security: 'tls', ca: server.caCertificate })).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/does not speak TLS/);
+    expect(isRetryable(error)).toBe(false);
   });
 
   it('times out, with a hint, when plain text meets an implicit-TLS port', async () => {
@@ -75,6 +76,7 @@ describe('connection security, login and loss', () => {
     expect(error).toBeInstanceOf(ImapAuthenticationFailed);
     expect((error as Error).message).toMatch(/login to imap:\/\/conn%40example\.org@127\.0\.0\.1:\d+ failed \(NO \[AUTHENTICATIONFAILED\].*check the user name/);
     expect((error as Error).message).not.toContain('wrong');
+    expect(isRetryable(error)).toBe(false);
   });
 
   it('rejects every pending append with ImapConnectionLost when the server kicks the user, without hanging', async () => {
@@ -103,6 +105,7 @@ describe('connection security, login and loss', () => {
     await Promise.all(outstanding);
     expect(failures.length).toBeGreaterThan(0);
     for (const failure of failures) expect(failure).toBeInstanceOf(ImapConnectionLost);
+    for (const failure of failures) expect(isRetryable(failure)).toBe(true);
     expect((failures[0] as Error).message).toMatch(/lost: /);
     await expect(session.append('kicked', [item('after')])).rejects.toBeInstanceOf(ImapConnectionLost);
     await session.close();
@@ -123,6 +126,7 @@ describe('login policy and misbehaving servers (no Dovecot)', () => {
     const error = await openAppendSession({ ...remote, security: 'plain' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PlaintextLoginRefused);
     expect((error as Error).message).toMatch(/unencrypted .*imaps:\/\/.*--allow-plaintext/);
+    expect(isRetryable(error)).toBe(false);
   });
 
   it('lets allowPlaintext through the check (then fails to connect, not to policy)', async () => {
@@ -132,11 +136,12 @@ describe('login policy and misbehaving servers (no Dovecot)', () => {
     await stopFake(fake);
   });
 
-  it('says to check the host and port when nothing listens', async () => {
+  it('says to check the host and port when nothing listens, as retryable', async () => {
     const port = await freePort();
-    await expect(openAppendSession({ ...remote, host: '127.0.0.1', port, security: 'plain' })).rejects.toThrow(
-      /cannot connect to 127\.0\.0\.1:\d+ \(connect ECONNREFUSED.*\): check the host and port/,
-    );
+    const error = await openAppendSession({ ...remote, host: '127.0.0.1', port, security: 'plain' }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/cannot connect to 127\.0\.0\.1:\d+ \(connect ECONNREFUSED.*\): check the host and port/);
+    expect(error).toBeInstanceOf(ImapConnectFailed);
+    expect(isRetryable(error)).toBe(true);
   });
 
   it('times out when the server never greets', async () => {
@@ -145,6 +150,7 @@ describe('login policy and misbehaving servers (no Dovecot)', () => {
     const error = await openAppendSession({ ...remote, host: '127.0.0.1', port: fake.port, security: 'plain' }, { greetingTimeoutMs: 300 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ImapTimeout);
     expect((error as Error).message).toMatch(/no IMAP greeting from .* within 0\.3 s: check the host and port/);
+    expect(isRetryable(error)).toBe(true);
     expect(Date.now() - started).toBeLessThan(2_000);
     await stopFake(fake);
   });
@@ -154,6 +160,7 @@ describe('login policy and misbehaving servers (no Dovecot)', () => {
     const error = await openAppendSession({ ...remote, host: '127.0.0.1', port: fake.port, security: 'plain' }, { loginTimeoutMs: 300 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ImapTimeout);
     expect((error as Error).message).toMatch(/login .* did not complete within 0\.3 s/);
+    expect(isRetryable(error)).toBe(true);
     await stopFake(fake);
   });
 
@@ -165,12 +172,16 @@ describe('login policy and misbehaving servers (no Dovecot)', () => {
     await stopFake(fake);
   });
 
-  it('refuses a LOGINDISABLED server and a connection closed before the greeting', async () => {
+  it('refuses a LOGINDISABLED server (final) and a connection closed before the greeting (retryable)', async () => {
     const disabled = await fakeServer((socket) => socket.write('* OK [CAPABILITY IMAP4rev1 LOGINDISABLED] hi\r\n'));
-    await expect(openAppendSession({ ...remote, host: '127.0.0.1', port: disabled.port, security: 'plain' })).rejects.toThrow(ImapProtocolError);
+    const refused = await openAppendSession({ ...remote, host: '127.0.0.1', port: disabled.port, security: 'plain' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ImapProtocolError);
+    expect(isRetryable(refused)).toBe(false);
     await stopFake(disabled);
     const closing = await fakeServer((socket) => socket.destroy());
-    await expect(openAppendSession({ ...remote, host: '127.0.0.1', port: closing.port, security: 'plain' })).rejects.toThrow(/before greeting/);
+    const closed = await openAppendSession({ ...remote, host: '127.0.0.1', port: closing.port, security: 'plain' }).catch((e: unknown) => e);
+    expect((closed as Error).message).toMatch(/before greeting/);
+    expect(isRetryable(closed)).toBe(true);
     await stopFake(closing);
   });
 
@@ -202,5 +213,6 @@ describe('login policy and misbehaving servers (no Dovecot)', () => {
     if (/EADDRNOTAVAIL|EAFNOSUPPORT|ENETUNREACH/.test(String(error))) return; // no IPv6 on this machine
     expect(error).toBeInstanceOf(PlaintextLoginRefused);
     expect((error as Error).message).toMatch(/does not offer STARTTLS/);
+    expect(isRetryable(error)).toBe(false);
   });
 });

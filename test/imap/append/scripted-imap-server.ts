@@ -13,6 +13,10 @@ export interface ReceivedCommand {
 export interface Script {
   /** Capabilities in the greeting and after login. */
   capabilities: string;
+  /** The greeting line (without CRLF) instead of `* OK [CAPABILITY ...]`, e.g. `* PREAUTH ...` or `* BYE ...`. */
+  greeting?: string;
+  /** A LOGIN or AUTHENTICATE arrived: answer it (or not). By default anyone is logged in. */
+  onLogin?(command: ReceivedCommand, socket: Socket): void | Promise<void>;
   /**
    * A synchronising literal was announced: return undefined to send `+`, or a tagged response line to refuse
    * the command there (the client must then not send the literal). May be async.
@@ -30,6 +34,8 @@ export class ScriptedImapServer {
   readonly received: ReceivedCommand[] = [];
   /** Bytes that arrived while a synchronising literal waited for `+` (must stay 0). */
   bytesBeforeContinuation = 0;
+  /** Every byte any client sent. */
+  bytesReceived = 0;
   private readonly sockets = new Set<Socket>();
   private constructor(
     private readonly server: Server,
@@ -48,7 +54,7 @@ export class ScriptedImapServer {
     this.sockets.add(socket);
     socket.on('error', () => undefined);
     socket.on('close', () => this.sockets.delete(socket));
-    socket.write(`* OK [CAPABILITY ${script.capabilities}] scripted server ready\r\n`);
+    socket.write(`${script.greeting ?? `* OK [CAPABILITY ${script.capabilities}] scripted server ready`}\r\n`);
     let buffer = Buffer.alloc(0);
     let current: ReceivedCommand | undefined;
     let needLiteral = 0;
@@ -97,12 +103,16 @@ export class ScriptedImapServer {
         const command = current;
         current = undefined;
         this.received.push(command);
-        if (/^(AUTHENTICATE|LOGIN) /i.test(command.text)) socket.write(`${command.tag} OK [CAPABILITY ${script.capabilities}] logged in\r\n`);
+        if (/^(AUTHENTICATE|LOGIN) /i.test(command.text)) {
+          if (script.onLogin) await script.onLogin(command, socket);
+          else socket.write(`${command.tag} OK [CAPABILITY ${script.capabilities}] logged in\r\n`);
+        }
         else if (/^LOGOUT/i.test(command.text)) socket.end(`* BYE bye\r\n${command.tag} OK bye\r\n`);
         else await script.onCommand(command, socket);
       }
     };
     socket.on('data', (chunk: Buffer) => {
+      this.bytesReceived += chunk.length;
       if (waitingForContinue) this.bytesBeforeContinuation += chunk.length;
       buffer = Buffer.concat([buffer, chunk]);
       busy = busy.then(process);
