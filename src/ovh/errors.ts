@@ -16,6 +16,8 @@ export interface OvhErrorDetails {
   method: string;
   /** The path as sent (parameters encoded), without the `/1.0` base path. */
   path: string;
+  /** How long OVH asked us to wait (`Retry-After`), in ms, when it said. */
+  retryAfterMs?: number;
 }
 
 export abstract class OvhError extends Error {
@@ -27,8 +29,13 @@ export abstract class OvhError extends Error {
   readonly path: string;
   /** One sentence: what a human should do next. */
   abstract readonly nextStep: string;
-  /** Whether repeating the same call later may succeed. */
+  /**
+   * Whether repeating the same call later may succeed: true for 429, 5xx and no answer at all (timeout, network),
+   * false for the 4xx refusals, which would be refused again.
+   */
   readonly retryable: boolean = false;
+  /** How long OVH asked us to wait before trying again (`Retry-After`), in ms; undefined when it did not say. */
+  readonly retryAfterMs?: number;
 
   constructor(details: OvhErrorDetails) {
     super(details.message);
@@ -39,6 +46,7 @@ export abstract class OvhError extends Error {
     this.queryId = details.queryId;
     this.method = details.method;
     this.path = details.path;
+    this.retryAfterMs = details.retryAfterMs;
   }
 
   /** `OVH GET /email/pro/x: 404 (Client::NotFound) message [query id ...]. Next step.` */
@@ -58,6 +66,8 @@ export abstract class OvhError extends Error {
       queryId: this.queryId,
       method: this.method,
       path: this.path,
+      retryable: this.retryable,
+      retryAfterMs: this.retryAfterMs,
       nextStep: this.nextStep,
     };
   }
@@ -106,13 +116,16 @@ export class OvhConflict extends OvhError {
   }
 }
 
-/** 429: too many requests. */
+/**
+ * 429: too many requests. OVH refused before doing anything, so any call (a POST too) may be repeated. The client
+ * waits out a `Retry-After` up to its `maxRetryAfterMs`; beyond that it throws this error with `retryAfterMs`, so
+ * the job queue can schedule its own retry at that time.
+ */
 export class OvhRateLimited extends OvhError {
   override readonly retryable = true;
-  /** Seconds OVH asked us to wait (`Retry-After`), when it said. */
-  retryAfterSeconds?: number;
   get nextStep(): string {
-    return `OVH is rate-limiting this application${this.retryAfterSeconds ? ` (retry after ${this.retryAfterSeconds} s)` : ''}: wait a minute and retry, or run fewer migrations at once`;
+    const wait = this.retryAfterMs !== undefined ? ` (it asked to wait ${Math.ceil(this.retryAfterMs / 1000)} s)` : '';
+    return `OVH is rate-limiting this application${wait}: retry after that, or run fewer migrations at once`;
   }
 }
 
@@ -193,7 +206,8 @@ export interface RawOvhError {
   status: number;
   body: unknown;
   queryId?: string;
-  retryAfterSeconds?: number;
+  /** `Retry-After`, in ms. */
+  retryAfterMs?: number;
   method: string;
   path: string;
 }
@@ -211,6 +225,7 @@ export function mapOvhError(raw: RawOvhError): OvhError {
     queryId: raw.queryId,
     method: raw.method,
     path: raw.path,
+    retryAfterMs: raw.retryAfterMs,
   };
   if (raw.status === 401 || raw.status === 403) return new OvhForbidden(details);
   if (raw.status === 404) return new OvhNotFound(details);
@@ -222,11 +237,7 @@ export function mapOvhError(raw: RawOvhError): OvhError {
     return new OvhBadRequest(details);
   }
   if (raw.status === 409) return new OvhConflict(details);
-  if (raw.status === 429) {
-    const error = new OvhRateLimited(details);
-    error.retryAfterSeconds = raw.retryAfterSeconds;
-    return error;
-  }
+  if (raw.status === 429) return new OvhRateLimited(details);
   if (raw.status >= 500) return new OvhServerError(details);
   return new OvhUnexpected(details);
 }

@@ -40,13 +40,21 @@ export interface OvhClientOptions {
   ca?: string | Buffer;
   /** Per attempt, milliseconds (default 30 s). */
   timeoutMs?: number;
-  /** Extra attempts for safe (GET) calls on 429, 5xx, timeouts and network errors (default 4). */
+  /**
+   * Extra attempts (default 4): for any method after a 429 (OVH refused it before doing anything); for safe (GET)
+   * calls only after a 5xx, a timeout or a network error (a POST may have taken effect).
+   */
   retries?: number;
   /** First backoff delay (default 500 ms), doubled each attempt, capped at `maxDelayMs` (default 20 s), with jitter. */
   baseDelayMs?: number;
   maxDelayMs?: number;
-  /** Longest `Retry-After` honoured before giving up on a retry (default 120 s). */
+  /**
+   * Longest `Retry-After` waited out here (default 120 s). A longer one is thrown at once as OvhRateLimited with
+   * `retryAfterMs`, for the job queue to retry at that time.
+   */
   maxRetryAfterMs?: number;
+  /** How the client waits between attempts (tests record the delays instead of waiting). */
+  sleep?: (ms: number) => Promise<void>;
   logger?: Logger;
 }
 
@@ -87,7 +95,7 @@ interface RawResponse {
   status: number;
   body: unknown;
   queryId?: string;
-  retryAfterSeconds?: number;
+  retryAfterMs?: number;
 }
 
 const SAFE_METHODS = new Set(['GET']);
@@ -105,6 +113,7 @@ export class OvhClient {
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly maxRetryAfterMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
   private readonly logger?: Logger;
   private timeDiff: Promise<number> | undefined;
 
@@ -129,6 +138,7 @@ export class OvhClient {
     this.baseDelayMs = options.baseDelayMs ?? 500;
     this.maxDelayMs = options.maxDelayMs ?? 20_000;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000;
+    this.sleep = options.sleep ?? sleep;
     this.logger = options.logger;
   }
 
@@ -159,8 +169,9 @@ export class OvhClient {
   }
 
   /**
-   * Calls a route: fills and URL-encodes its path parameters, signs, sends, retries safe calls, maps errors and
-   * parses the answer with `options.schema`.
+   * Calls a route: fills and URL-encodes its path parameters, signs, sends, retries what may be retried (see
+   * `retries`), maps errors and parses the answer with `options.schema`. Every OvhError thrown says whether a
+   * later retry may succeed (`retryable`) and, when OVH said, after how long (`retryAfterMs`).
    */
   async request<P extends string, T>(route: Route<P>, params: Record<PathParams<P>, string | number>, options: RequestOptions<T>): Promise<T> {
     const path = fillPath(route.path, params as Record<string, string | number>);
@@ -201,7 +212,6 @@ export class OvhClient {
         ? undefined
         : JSON.stringify(body).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
     const safe = SAFE_METHODS.has(method);
-    const maxAttempts = safe ? this.retries + 1 : 1;
     let resynced = false;
 
     for (let attempt = 1; ; attempt++) {
@@ -235,20 +245,29 @@ export class OvhClient {
         this.timeDiff = undefined;
         continue;
       }
-      if (!error.retryable || attempt >= maxAttempts) throw error;
+      if (!error.retryable) throw error;
+      // A 429 was refused before anything happened: any method may repeat. A 5xx or a missing answer may hide a
+      // change that did happen: only safe methods repeat; the error still says retryable for whoever decides.
+      const repeatable = error instanceof OvhRateLimited || safe;
+      if (!repeatable || attempt > this.retries) throw error;
       const delay = this.retryDelay(attempt, error);
+      // Retry-After beyond what we wait here: the error carries retryAfterMs for the job queue.
       if (delay === undefined) throw error;
-      this.logger?.warn({ method, path, status: error.status, attempt, delayMs: delay }, 'OVH API: retrying');
-      await sleep(delay);
+      this.logger?.warn({ method, path, status: error.status, attempt, delayMs: Math.round(delay) }, 'OVH API: retrying');
+      await this.sleep(delay);
     }
   }
 
-  /** Exponential backoff with full jitter, or OVH's Retry-After (plus a little jitter) when it gave one. */
+  /**
+   * OVH's Retry-After exactly, plus a little jitter (at most a tenth of it, at most 1 s) so clients told the same
+   * time do not come back together; undefined when it is longer than `maxRetryAfterMs`. Otherwise exponential
+   * backoff with jitter.
+   */
   private retryDelay(attempt: number, error: OvhError): number | undefined {
-    if (error instanceof OvhRateLimited && error.retryAfterSeconds !== undefined) {
-      const ms = error.retryAfterSeconds * 1000;
+    if (error instanceof OvhRateLimited && error.retryAfterMs !== undefined) {
+      const ms = error.retryAfterMs;
       if (ms > this.maxRetryAfterMs) return undefined;
-      return ms + Math.random() * Math.min(this.baseDelayMs, 1000);
+      return ms + Math.random() * Math.min(1000, ms / 10);
     }
     const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
     return ceiling / 2 + (Math.random() * ceiling) / 2;
@@ -285,7 +304,7 @@ export class OvhClient {
               status: response.statusCode ?? 0,
               body: parsed,
               queryId: header(response.headers['x-ovh-queryid']),
-              retryAfterSeconds: parseRetryAfter(header(response.headers['retry-after'])),
+              retryAfterMs: secondsToMs(parseRetryAfter(header(response.headers['retry-after']))),
             });
           });
         },
@@ -319,6 +338,10 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   const date = Date.parse(value);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+function secondsToMs(seconds: number | undefined): number | undefined {
+  return seconds === undefined ? undefined : Math.round(seconds * 1000);
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -78,20 +78,67 @@ describe('retries', { timeout: 90_000 }, () => {
     sim.faults.clear();
   });
 
-  it('never retries a POST, PUT or DELETE (not idempotent): 500 and 429 surface at once', async () => {
-    const platform = await factoryFor(sim)({ platform: 'emailpro', name: PRO });
-    const path = `/email/pro/${PRO}/account/alice@pro-domain.ovh/changePassword`;
-    sim.clearRequests();
-    sim.faults.add({ method: 'POST', path, status: 500, times: 1 });
-    await expect(platform.changePassword('alice@pro-domain.ovh', 'Other-Passw0rd')).rejects.toBeInstanceOf(OvhServerError);
-    expect(logged('POST', path)).toHaveLength(1);
+  /** A client that records the waits it is asked for instead of waiting. */
+  function recordingClient(overrides: Parameters<typeof clientFor>[1] = {}) {
+    const sleeps: number[] = [];
+    const recording = clientFor(sim, { sleep: async (ms) => void sleeps.push(ms), ...overrides });
+    return { client: recording, sleeps, platform: factoryFor(sim, {}, recording)({ platform: 'emailpro', name: PRO }) };
+  }
+  const CHANGE_PASSWORD = `/email/pro/${PRO}/account/alice@pro-domain.ovh/changePassword`;
 
-    sim.faults.add({ method: 'POST', path, status: 429, times: 1, retryAfterSeconds: 7 });
-    const limited = await platform.changePassword('alice@pro-domain.ovh', 'Other-Passw0rd').catch((e: unknown) => e);
-    expect(limited).toBeInstanceOf(OvhRateLimited);
-    expect((limited as OvhRateLimited).retryAfterSeconds).toBe(7);
-    expect(logged('POST', path)).toHaveLength(2);
-    expect(await imapLoginWorks(sim, 'alice@pro-domain.ovh', 'EmailPro-Pass-01')).toBe(true);
+  it('retries a POST answered 429 once, after exactly its Retry-After (plus a little jitter), and succeeds', async () => {
+    const { client: recording, sleeps, platform } = recordingClient();
+    try {
+      sim.clearRequests();
+      sim.faults.add({ method: 'POST', path: CHANGE_PASSWORD, status: 429, times: 1, retryAfterSeconds: 1 });
+      await (await platform).changePassword('alice@pro-domain.ovh', 'Alice-Passw0rd-2');
+      expect(logged('POST', CHANGE_PASSWORD).map((r) => r.status)).toEqual([429, 200]);
+      expect(sleeps).toHaveLength(1);
+      expect(sleeps[0]).toBeGreaterThanOrEqual(1000);
+      expect(sleeps[0]).toBeLessThanOrEqual(1100);
+      expect(await imapLoginWorks(sim, 'alice@pro-domain.ovh', 'Alice-Passw0rd-2')).toBe(true);
+    } finally {
+      recording.close();
+    }
+  });
+
+  it('throws a 429 whose Retry-After is beyond maxRetryAfterMs at once, carrying retryAfterMs for the job queue', async () => {
+    const { client: recording, sleeps, platform } = recordingClient({ maxRetryAfterMs: 5000 });
+    try {
+      sim.clearRequests();
+      sim.faults.add({ method: 'POST', path: CHANGE_PASSWORD, status: 429, times: 1, retryAfterSeconds: 7 });
+      const limited = await (await platform).changePassword('alice@pro-domain.ovh', 'Other-Passw0rd').catch((e: unknown) => e);
+      expect(limited).toBeInstanceOf(OvhRateLimited);
+      expect(limited).toMatchObject({ status: 429, retryable: true, retryAfterMs: 7000 });
+      expect(logged('POST', CHANGE_PASSWORD)).toHaveLength(1);
+      expect(sleeps).toEqual([]);
+
+      sim.faults.add({ method: 'GET', path: ACCOUNTS, status: 429, times: 1, retryAfterSeconds: 60 });
+      const listing = await recording.request(EMAIL_PRO.listAccounts, { service: PRO }, { schema: stringList }).catch((e: unknown) => e);
+      expect(listing).toMatchObject({ retryable: true, retryAfterMs: 60_000 });
+      expect(sleeps).toEqual([]);
+    } finally {
+      recording.close();
+    }
+  });
+
+  it('never retries a POST answered 5xx (it may have taken effect), yet says it is retryable and when', async () => {
+    const { client: recording, sleeps, platform } = recordingClient();
+    try {
+      sim.clearRequests();
+      sim.faults.add({ method: 'POST', path: CHANGE_PASSWORD, status: 503, times: 1, retryAfterSeconds: 2 });
+      const error = await (await platform).changePassword('alice@pro-domain.ovh', 'Other-Passw0rd').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OvhServerError);
+      expect(error).toMatchObject({ status: 503, retryable: true, retryAfterMs: 2000 });
+      expect(logged('POST', CHANGE_PASSWORD)).toHaveLength(1);
+      expect(sleeps).toEqual([]);
+      sim.faults.add({ method: 'POST', path: CHANGE_PASSWORD, status: 500, times: 1 });
+      await expect((await platform).changePassword('alice@pro-domain.ovh', 'Other-Passw0rd')).rejects.toMatchObject({ status: 500, retryable: true });
+      expect(logged('POST', CHANGE_PASSWORD)).toHaveLength(2);
+      expect(await imapLoginWorks(sim, 'alice@pro-domain.ovh', 'Other-Passw0rd')).toBe(false);
+    } finally {
+      recording.close();
+    }
   });
 
   it('does not retry a 404', async () => {

@@ -8,6 +8,7 @@ import {
   OvhRateLimited,
   OvhServerError,
   OvhTaskFailed,
+  OvhTimeout,
   OvhUnexpected,
   OvhWaitTimeout,
 } from '../../src/ovh/errors.js';
@@ -38,11 +39,32 @@ describe('mapOvhError', () => {
     expect(mapOvhError({ ...base, status: 500, body: null })).toBeInstanceOf(OvhServerError);
     expect(mapOvhError({ ...base, status: 503, body: 'oops' }).message).toBe('oops');
     expect(mapOvhError({ ...base, status: 460, body: { message: 'expired' } })).toBeInstanceOf(OvhUnexpected);
-    const limited = mapOvhError({ ...base, status: 429, body: { message: 'slow down' }, retryAfterSeconds: 3 });
+    const limited = mapOvhError({ ...base, status: 429, body: { message: 'slow down' }, retryAfterMs: 3000 });
     expect(limited).toBeInstanceOf(OvhRateLimited);
-    expect((limited as OvhRateLimited).retryAfterSeconds).toBe(3);
+    expect(limited.retryAfterMs).toBe(3000);
+    expect(limited.nextStep).toMatch(/asked to wait 3 s/);
     expect(limited.retryable).toBe(true);
     expect(notFound.retryable).toBe(false);
+  });
+
+  it('says by its type whether a retry may help: 429, 5xx and no answer yes, 4xx refusals no', () => {
+    const verdict = (status: number) => mapOvhError({ ...base, status, body: { message: 'x' } }).retryable;
+    expect(Object.fromEntries([400, 401, 403, 404, 409, 460, 429, 500, 502, 503].map((status) => [status, verdict(status)]))).toEqual({
+      400: false,
+      401: false,
+      403: false,
+      404: false,
+      409: false,
+      460: false,
+      429: true,
+      500: true,
+      502: true,
+      503: true,
+    });
+    expect(new OvhTimeout({ ...base, status: 0, message: 'no answer within 30000 ms' }).retryable).toBe(true);
+    // A 503 may say when to come back too.
+    expect(mapOvhError({ ...base, status: 503, body: null, retryAfterMs: 2000 }).retryAfterMs).toBe(2000);
+    expect(JSON.parse(JSON.stringify(mapOvhError({ ...base, status: 429, body: null, retryAfterMs: 5000 })))).toMatchObject({ retryable: true, retryAfterMs: 5000 });
   });
 
   it('describes itself in one line for humans and serialises for logs', () => {
