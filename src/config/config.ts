@@ -46,8 +46,7 @@ export const configSchema = z.object({
   IMAP_ENDPOINTS: z.string().optional(),
 
   // Pipeline (queue) tuning
-  /** Attempts per job for transient failures (OVH 429/5xx, network), with exponential backoff. */
-  JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
+  /** First delay before a transient failure (OVH 5xx, network) is retried, doubled each time up to 5 minutes. */
   JOB_BACKOFF_MS: z.coerce.number().int().min(10).default(5_000),
   /** How long a request waits for Approve/Reject before it expires. */
   APPROVAL_TIMEOUT_HOURS: z.coerce.number().positive().default(168),

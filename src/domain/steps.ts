@@ -46,19 +46,23 @@ export interface StepState {
   detail?: string;
   /** ISO time of the last change. */
   at?: string;
+  /** ISO time the step (last) started running. */
+  startedAt?: string;
+  /** ISO time it last reached done, skipped or failed. */
+  endedAt?: string;
+  /** Which run of the migration (1, then one more per retry) last changed it. */
+  run?: number;
 }
 
 export type StepStates = Partial<Record<StepName, StepState>>;
 
-/** Steps that change something at OVH; after the first of them, a failure leaves work to undo. */
-export const CHANGING_STEPS: readonly RunStepName[] = ['attach-domain', 'rename-source', 'create-destination', 'aliases'];
-
-/** The next step to run: the first run step neither done nor skipped; undefined when the run is complete. */
-export function nextStep(states: StepStates): RunStepName | undefined {
-  return RUN_STEPS.find((step) => {
-    const status = states[step]?.status;
-    return status !== 'done' && status !== 'skipped';
-  });
+/**
+ * The next step to run: the first run step neither done nor skipped, passing over steps that reported a failure
+ * without stopping the run (`softFailures`: verify found missing mail, an alias was refused); undefined when the
+ * run is complete. The worker runs what this says; status, the CLI and Slack show what it implies.
+ */
+export function nextStep(states: StepStates, softFailures: readonly StepName[] = []): RunStepName | undefined {
+  return RUN_STEPS.find((step) => !isFinished(step, states) && !softFailures.includes(step));
 }
 
 export function isFinished(step: StepName, states: StepStates): boolean {
@@ -67,46 +71,73 @@ export function isFinished(step: StepName, states: StepStates): boolean {
 }
 
 /** The steps in run order with their status (pending when never started), for reports. */
-export function stepList(states: StepStates): { name: StepName; status: StepStatus; detail?: string; at?: string }[] {
+export function stepList(states: StepStates): ({ name: StepName } & StepState)[] {
   const names: StepName[] = [...RUN_STEPS];
   for (const extra of ON_REQUEST_STEPS) if (states[extra]) names.push(extra);
   return names.map((name) => ({ name, status: 'pending', ...states[name] }));
 }
 
+/** A step's state after `status` at `at`: start and end times kept across its changes. */
+export function stepChange(previous: StepState | undefined, status: StepStatus, detail: string | undefined, at: string, run = 1): StepState {
+  const startedAt = status === 'running' ? at : previous?.startedAt;
+  const ended = status === 'done' || status === 'skipped' || status === 'failed';
+  return {
+    status,
+    ...(detail !== undefined ? { detail } : {}),
+    at,
+    ...(startedAt ? { startedAt } : {}),
+    ...(ended ? { endedAt: at } : {}),
+    run,
+  };
+}
+
 /**
- * Undo (rename the source back) is available once the rename is done and not yet undone, and the run did not
- * complete (after a complete run the destination holds the address: reset the source instead).
+ * Undo (free the destination, rename the source back) is available as soon as the rename was attempted (its
+ * intent is recorded before the OVH call, so a crash right after the call still counts), until it is undone, and
+ * only for a run that did not complete (after a complete run the destination holds the address: reset instead).
  */
-export function undoAvailable(states: StepStates, runComplete: boolean): boolean {
-  if (runComplete) return false;
-  if (states['rename-source']?.status !== 'done') return false;
-  return states.undo?.status !== 'done';
+export function undoAvailable(facts: { renameAttempted: boolean; undone: boolean; runComplete: boolean }): boolean {
+  return facts.renameAttempted && !facts.undone && !facts.runComplete;
 }
 
 /** The state of a migration as a whole. */
 export type MigrationState = 'awaiting-approval' | 'rejected' | 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
-export type MigrationEventName = 'approve' | 'reject' | 'start' | 'succeed' | 'fail' | 'requeue' | 'cancel' | 'retry';
+/** Where the queue has a job; `unknown` for anything else. */
+export type QueueState = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed' | 'unknown';
 
-const TRANSITIONS: Record<MigrationState, Partial<Record<MigrationEventName, MigrationState>>> = {
-  'awaiting-approval': { approve: 'queued', reject: 'rejected', cancel: 'cancelled' },
-  queued: { start: 'running', cancel: 'cancelled' },
-  running: { succeed: 'done', fail: 'failed', cancel: 'cancelled', requeue: 'queued' },
-  failed: { retry: 'queued' },
-  cancelled: { retry: 'queued' },
-  rejected: {},
-  done: {},
-};
-
-/** The state after `event`, or an error naming what is allowed from `from`. */
-export function transition(from: MigrationState, event: MigrationEventName): { ok: true; state: MigrationState } | { ok: false; error: string } {
-  const to = TRANSITIONS[from][event];
-  if (to) return { ok: true, state: to };
-  const allowed = Object.keys(TRANSITIONS[from]);
-  return {
-    ok: false,
-    error: `cannot ${event} a migration that is ${from}` + (allowed.length ? ` (possible: ${allowed.join(', ')})` : ' (it is final)'),
-  };
+/**
+ * The state of a migration, from where the queue has its job and what the job recorded. The one place that says
+ * it: status, the CLI and Slack all read it from here.
+ */
+export function migrationState(facts: {
+  queue: QueueState;
+  /** The stored approval decision, if any. */
+  decision?: 'approved' | 'rejected';
+  /** What the job returned, once completed. */
+  returned?: 'done' | 'rejected';
+  /** How a run that did not complete ended, as the worker recorded it. */
+  outcome?: 'cancelled' | 'failed';
+  steps: StepStates;
+}): MigrationState {
+  const started = Object.keys(facts.steps).some((step) => step !== 'preflight' && step !== 'approval');
+  switch (facts.queue) {
+    case 'completed':
+      return facts.returned ?? 'done';
+    case 'failed':
+      return facts.outcome === 'cancelled' ? 'cancelled' : 'failed';
+    case 'active':
+      // picked up, but not past its approval yet (e.g. waiting for a place in its batch): still queued
+      return started ? 'running' : 'queued';
+    case 'waiting':
+    case 'delayed':
+      // a job past its approval waits for a retry of a transient failure: still running
+      if (started) return 'running';
+      if (!facts.decision) return 'awaiting-approval';
+      return facts.decision === 'rejected' ? 'rejected' : 'queued';
+    default:
+      return 'queued';
+  }
 }
 
 export function isTerminal(state: MigrationState): boolean {

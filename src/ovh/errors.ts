@@ -155,6 +155,8 @@ export class OvhUnexpected extends OvhError {
 
 /** A task OVH ran for us ended in `error` or `cancelled`. */
 export class OvhTaskFailed extends Error {
+  /** Retrying runs into the same cause: a person has to look at the task first. */
+  readonly retryable = false;
   readonly nextStep: string;
   constructor(
     readonly taskId: number | string,
@@ -170,6 +172,8 @@ export class OvhTaskFailed extends Error {
 
 /** Waiting for a task or a state change took longer than allowed. */
 export class OvhWaitTimeout extends Error {
+  /** OVH was only slow: the step is safe to run again. */
+  readonly retryable = true;
   readonly nextStep: string;
   constructor(
     readonly what: string,
@@ -184,6 +188,7 @@ export class OvhWaitTimeout extends Error {
 
 /** The operation does not exist on this platform (e.g. renaming a legacy MX Plan account). */
 export class OvhUnsupported extends Error {
+  readonly retryable = false;
   constructor(
     message: string,
     readonly nextStep: string,
@@ -258,6 +263,7 @@ export type PreconditionReason =
 
 /** Refused before anything was changed on OVH: the request cannot work as asked. */
 export class OvhPreconditionFailed extends Error {
+  readonly retryable = false;
   constructor(
     readonly reason: PreconditionReason,
     message: string,

@@ -80,6 +80,7 @@ export type Credential = z.infer<typeof credentialSchema>;
 
 /** A successful answer that does not match the model we expect. */
 export class OvhResponseInvalid extends Error {
+  readonly retryable = false;
   readonly nextStep = 'OVH answered with an unexpected shape: the API may have changed; report it with this message';
   constructor(
     readonly method: string,

@@ -6,18 +6,46 @@
 
 /** A refusal or a state that retrying will not change; the message says what to do. */
 export class PermanentError extends Error {
+  readonly retryable = false;
   constructor(message: string, readonly field?: 'source' | 'destination' | 'temporaryName' | 'password' | 'general') {
     super(message);
     this.name = 'PermanentError';
   }
 }
 
+/** Another follow-up action (undo, retry, reset, cancel) runs on this migration right now. */
+export class FollowUpBusyError extends PermanentError {
+  constructor(readonly action: string, readonly by: string) {
+    super(`${action} is in progress on this migration (started by ${by}): wait for it to finish, then look again`);
+    this.name = 'FollowUpBusyError';
+  }
+}
+
 /** Something that may work later (OVH busy, a connection dropped). */
 export class TransientError extends Error {
+  readonly retryable = true;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'TransientError';
   }
+}
+
+/**
+ * What an error says of itself: its `retryable` property, set where it is raised (OVH errors, the copier's IMAP
+ * errors, ours); undefined when it carries no verdict.
+ */
+export function retryVerdict(error: unknown): boolean | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const retryable = (error as { retryable?: unknown }).retryable;
+  return typeof retryable === 'boolean' ? retryable : undefined;
+}
+
+/** When the error asks to be retried no sooner than (OVH 429 `Retry-After`), in ms from now. */
+export function retryAfterMs(error: unknown): number | undefined {
+  const value = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  const seconds = (error as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
 /** The job was cancelled by a person. */
@@ -35,15 +63,11 @@ const NETWORK_CODES = new Set([
 
 /** True when retrying later may succeed. Unknown errors count as transient (a bounded number of retries). */
 export function isTransient(error: unknown): boolean {
-  if (error instanceof PermanentError || error instanceof CancelledError) return false;
-  if (error instanceof TransientError) return true;
+  if (error instanceof CancelledError) return false;
+  const verdict = retryVerdict(error);
+  if (verdict !== undefined) return verdict;
   if (typeof error !== 'object' || error === null) return true;
-  const e = error as { retryable?: unknown; status?: unknown; code?: unknown; name?: unknown; permanent?: unknown };
-  if (e.permanent === true) return false;
-  if (typeof e.retryable === 'boolean' && typeof e.status === 'number') {
-    // OVH errors: the OVH layer knows which are retryable (429, 5xx, no response).
-    return e.retryable || e.status === 0 || e.status === 429 || e.status >= 500;
-  }
+  const e = error as { status?: unknown; code?: unknown; name?: unknown };
   if (typeof e.status === 'number' && e.status >= 400) return e.status === 429 || e.status >= 500;
   if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;
   if (e.name === 'AbortError') return false;

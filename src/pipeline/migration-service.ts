@@ -1,5 +1,6 @@
 import type { CopyProgress, CopyReport } from '../domain/copy-report.js';
 import type { Platform, ServiceRef } from '../domain/platform.js';
+import type { MigrationState, StepName, StepState, StepStatus } from '../domain/steps.js';
 import type { ClientSettings, DnsCheck, UnmigratedFeature } from '../ovh/mail-platform.js';
 
 /**
@@ -11,16 +12,37 @@ export interface MigrationService {
   preflight(request: MigrationRequest): Promise<PreflightResult>;
   /** Queues the migration; it waits at the approval gate unless `request.preapproved`. */
   submit(request: MigrationRequest): Promise<SubmitResult>;
-  /** Idempotent: a second decision on the same job returns the first one with `changed: false`. */
+  /**
+   * Idempotent: a second decision on the same job returns the first one with `changed: false`. Refused (throws a
+   * PermanentError) when the nonce is not the request's (a button of an earlier request for the same address),
+   * and for a self-approval unless the deployment allows it. The decision is stored signed (SECRETS_KEY).
+   */
   decide(jobId: string, decision: Decision): Promise<DecisionResult>;
+  /**
+   * A decision on every mailbox of a batch, from its summary: applied only to jobs that still belong to that batch,
+   * refused for those whose requester is the decider (unless self-approval is allowed), each with its reason.
+   */
+  decideBatch(batchId: string, decision: Decision): Promise<BatchDecisionResult>;
+  /**
+   * Follow-up actions. One at a time per migration: while one runs, the others throw a FollowUpBusyError naming
+   * it (`MigrationStatus.busy` shows it meanwhile).
+   */
   cancel(jobId: string, by: Actor): Promise<void>;
-  /** After a failure past the rename: rename the source back. */
+  /** After a failure or a cancel past the rename: free the destination, rename the source back. */
   undo(jobId: string, by: Actor): Promise<void>;
   retry(jobId: string, by: Actor): Promise<void>;
-  /** Resets the temporary source account once the user confirmed the move. */
-  resetSource(jobId: string, by: Actor): Promise<void>;
-  /** The destination's initial password, to its requester only, and only once (undefined afterwards). */
-  takeDestinationPassword(jobId: string, by: Actor): Promise<string | undefined>;
+  /**
+   * Resets the temporary source account of a completed migration. Refused while any folder is out of sync (the
+   * error names the missing messages) unless `force`.
+   */
+  resetSource(jobId: string, by: Actor, options?: { force?: boolean }): Promise<void>;
+  /**
+   * The destination's initial password, to the person it is handed over to (see PasswordHandover), as soon as the
+   * account exists and as often as they ask, until they acknowledge it.
+   */
+  revealDestinationPassword(jobId: string, by: Actor): Promise<PasswordReveal>;
+  /** The recipient has stored the password: its sealed copy is deleted; it cannot be shown again. */
+  acknowledgeDestinationPassword(jobId: string, by: Actor): Promise<PasswordAcknowledgement>;
   status(query: { jobId?: string; address?: string }): Promise<MigrationStatus[]>;
 
   /** Source accounts for a type-ahead (Exchange and E-mail Pro, configured, not slots). */
@@ -46,6 +68,53 @@ export interface MigrationService {
    * mailbox of the batch) and/or the decision taken on the whole batch (the first one stored wins).
    */
   updateBatch?(batchId: string, change: { origin?: RequestOrigin; decision?: DecisionResult }): Promise<void>;
+
+  /** What was posted in each migration's Slack thread, kept with the migration (see ThreadLedger). */
+  readonly threads: ThreadLedger;
+}
+
+/**
+ * The record of what a migration's Slack thread shows, so that any bot process, restarted or not, renders the thread
+ * from stored state and posts each message once. Keys are the notifier's (e.g. `step:copy#1`, `progress`,
+ * `report#1`, `handover`); values are Slack message ts, or a claim (`claim:OWNER:MS`) while a post is under way.
+ */
+export interface ThreadLedger {
+  read(jobId: string): Promise<Record<string, string>>;
+  /** Claims `key` for `owner` unless it is posted or claimed already (atomic); true when the claim is ours. */
+  claim(jobId: string, key: string, owner: string): Promise<boolean>;
+  /** Replaces a claim (ours, or a dead owner's) with what is now known. */
+  record(jobId: string, key: string, value: string): Promise<void>;
+  /** Claims `key` for `owner` if it still holds `previous` (an abandoned claim): of two bots, one wins. */
+  takeOver(jobId: string, key: string, previous: string, owner: string): Promise<boolean>;
+  /** Migrations that changed since their thread was last brought up to date, oldest first, with a change mark. */
+  changed(limit: number): Promise<{ jobId: string; mark: string }[]>;
+  /** The thread of `jobId` is up to date with the change `mark`: forget it, unless it changed again since. */
+  settle(jobId: string, mark: string): Promise<void>;
+}
+
+export type FollowUpAction = 'cancel' | 'undo' | 'retry' | 'reset-source';
+
+export type PasswordReveal = { ok: true; address: string; password: string } | { ok: false; reason: string };
+export type PasswordAcknowledgement = { ok: true; changed: boolean } | { ok: false; reason: string };
+
+/** Who gets the destination's initial password, and where its hand-over stands. */
+export interface PasswordHandover {
+  /** HANDOVER_TO when the request was made. */
+  to: 'requester' | 'approver';
+  /** The person it goes to, once known (for `approver`: once someone approved). */
+  recipient?: Actor;
+  /** The requester typed the password in the request (they know it, whoever it is handed to). */
+  typedByRequester: boolean;
+  /** pending: no account with that password yet; ready: can be shown; acknowledged: deleted, cannot be shown. */
+  state: 'pending' | 'ready' | 'acknowledged';
+  readyAt?: string;
+  acknowledgedAt?: string;
+}
+
+export interface BatchDecisionResult {
+  /** What was stored on the batch (the first decision wins), undefined when nothing could be decided. */
+  decision?: DecisionResult;
+  jobs: { jobId: string; result?: DecisionResult; refused?: string }[];
 }
 
 export interface SubscribeOptions {
@@ -61,6 +130,8 @@ export interface BatchInfo {
   batchId: string;
   jobIds: string[];
   requester: Actor;
+  /** Carried by the summary's buttons (see Decision.nonce). */
+  nonce: string;
   origin?: RequestOrigin;
   decision?: DecisionResult;
 }
@@ -113,13 +184,15 @@ export interface PreflightProblem {
 export type PreflightResult = { ok: true; plan: MigrationPlan } | { ok: false; problems: PreflightProblem[] };
 
 export type SubmitResult =
-  | { ok: true; jobId: string; plan: MigrationPlan; duplicate: boolean }
+  | { ok: true; jobId: string; plan: MigrationPlan; duplicate: boolean; /** The request's nonce (the job's, for a duplicate). */ nonce: string }
   | { ok: false; problems: PreflightProblem[] };
 
 export interface Decision {
   approve: boolean;
   by: Actor;
   reason?: string;
+  /** The request's (or batch's) nonce, as carried by the button that was clicked. */
+  nonce: string;
 }
 
 export interface DecisionResult {
@@ -129,34 +202,16 @@ export interface DecisionResult {
   at: string;
 }
 
-export type StepName =
-  | 'preflight'
-  | 'approval'
-  | 'attach-domain'
-  | 'rename-source'
-  | 'create-destination'
-  | 'copy'
-  | 'delta'
-  | 'aliases'
-  | 'verify'
-  | 'dns'
-  | 'handover'
-  | 'reset-source'
-  | 'undo';
+export type { StepName, StepStatus };
 
-export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
-
-export interface StepRecord {
+export interface StepRecord extends StepState {
   name: StepName;
-  status: StepStatus;
-  detail?: string;
-  at?: string;
 }
 
 export interface MigrationStatus {
   jobId: string;
   plan: MigrationPlan;
-  state: 'awaiting-approval' | 'rejected' | 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  state: MigrationState;
   steps: StepRecord[];
   progress?: CopyProgress;
   requester: Actor;
@@ -164,6 +219,18 @@ export interface MigrationStatus {
   /** The approval decision, once someone took it (absent while waiting, and when the request expired). */
   decision?: DecisionResult;
   undoAvailable: boolean;
+  /** Per request: buttons carry it, so that a button of an earlier request for the same address decides nothing. */
+  nonce: string;
+  handover: PasswordHandover;
+  /** How the run ended when it did not complete. */
+  outcome?: { state: 'failed'; step: StepName; error: string } | { state: 'cancelled'; by: string };
+  /** The final report, once the run completed. */
+  report?: MigrationReport;
+  /** 1 for the first run, one more for each retry after a failure or a cancel. */
+  run: number;
+  /** A follow-up action (undo, retry, reset, cancel) under way. */
+  busy?: { action: FollowUpAction; by: Actor };
+  dryRun: boolean;
 }
 
 export interface MigrationReport {
@@ -195,5 +262,5 @@ export interface ServiceChoice extends ServiceRef {
 }
 
 export type BatchSubmitResult =
-  | { ok: true; batchId: string; jobIds: string[] }
+  | { ok: true; batchId: string; jobIds: string[]; /** Carried by the summary's buttons. */ nonce: string }
   | { ok: false; errors: { row: number; message: string }[] };

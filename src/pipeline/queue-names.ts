@@ -12,15 +12,23 @@ export const DEFAULT_QUEUE_NAME = 'migrations';
 
 /** Retry and timing knobs; production defaults, tests shorten them. */
 export interface QueueTuning {
-  /** Attempts for transient failures (OVH 429/5xx, network). */
-  attempts: number;
-  /** First backoff delay (ms), exponential. */
+  /**
+   * How long transient failures in a row (OVH 429/5xx, network, IMAP connections) are retried before the job fails
+   * (ms; OVH_RETRY_MINUTES).
+   */
+  retryBudgetMs: number;
+  /** First backoff delay (ms), doubled per attempt up to maxBackoffMs; an OVH `Retry-After` wins. */
   backoffMs: number;
+  maxBackoffMs: number;
   /** How long a request waits at the approval gate before it expires (ms). */
   approvalTimeoutMs: number;
-  /** Worker lock duration (ms): a killed worker's job is taken over after about this long. */
+  /**
+   * Worker lock duration (ms; JOB_LOCK_SECONDS): a killed worker's job is taken over once its lock expired and the
+   * next stalled-job check ran, i.e. after between 1 and 1.5 times this.
+   */
   lockDurationMs: number;
-  stalledIntervalMs: number;
+  /** How often workers look for jobs whose lock expired; half the lock duration unless set. */
+  stalledIntervalMs?: number;
   /** Minimum time between two progress events of one job (ms). */
   progressIntervalMs: number;
   /** Mailboxes of one batch running at once. */
@@ -28,16 +36,16 @@ export interface QueueTuning {
 }
 
 export const DEFAULT_TUNING: QueueTuning = {
-  attempts: 6,
+  retryBudgetMs: 30 * 60_000,
   backoffMs: 5_000,
+  maxBackoffMs: 5 * 60_000,
   approvalTimeoutMs: 7 * 24 * 3600_000,
   lockDurationMs: 60_000,
-  stalledIntervalMs: 30_000,
   progressIntervalMs: 2_000,
   batchConcurrency: 3,
 };
 
-/** Keys outside BullMQ's own: decisions, cancellations, one-time password hand-over, batches, events. */
+/** Keys outside BullMQ's own: decisions, cancellations, password hand-overs, follow-up locks, threads, batches, events. */
 export class Keys {
   constructor(private readonly prefix: string, private readonly queueName: string) {}
   private key(...parts: string[]): string {
@@ -49,8 +57,24 @@ export class Keys {
   cancel(jobId: string): string {
     return this.key('cancel', jobId);
   }
-  passwordTaken(jobId: string): string {
-    return this.key('password-taken', jobId);
+  /** The destination password handed over (sealed) and its state; deleted parts once acknowledged. */
+  handover(jobId: string): string {
+    return this.key('handover', jobId);
+  }
+  /** The follow-up action (undo, retry, reset, cancel) running on a job. */
+  followUp(jobId: string): string {
+    return this.key('follow-up', jobId);
+  }
+  /** What was posted in a job's Slack thread (ThreadLedger). */
+  thread(jobId: string): string {
+    return this.key('thread', jobId);
+  }
+  /** Jobs whose state changed since their thread was last brought up to date (sorted set, scored by changeSeq). */
+  changed(): string {
+    return this.key('changed');
+  }
+  changeSeq(): string {
+    return this.key('change-seq');
   }
   batch(batchId: string): string {
     return this.key('batch', batchId);

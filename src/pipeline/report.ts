@@ -10,8 +10,9 @@ export function isRunComplete(checkpoint: Checkpoint): boolean {
   return checkpoint.steps.handover?.status === 'done';
 }
 
+/** Undo is offered as soon as the rename was attempted (its intent recorded), not only once its step shows done. */
 export function isUndoAvailable(checkpoint: Checkpoint): boolean {
-  return !checkpoint.undone && undoAvailable(checkpoint.steps, isRunComplete(checkpoint));
+  return undoAvailable({ renameAttempted: Boolean(checkpoint.changes?.['rename-source']), undone: Boolean(checkpoint.undone), runComplete: isRunComplete(checkpoint) });
 }
 
 /** The final report of a run, from its checkpoint. */

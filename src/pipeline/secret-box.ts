@@ -1,7 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** An encrypted secret as stored in Redis: `v1.<iv>.<tag>.<ciphertext>`, base64url parts. */
 export type Sealed = string & { readonly __sealed: unique symbol };
@@ -58,6 +55,22 @@ export class SecretBox {
     }
   }
 
+  /**
+   * An HMAC-SHA256 of `text` under a key derived from this one for `purpose` (so a MAC made for one use is worth
+   * nothing for another), base64url.
+   */
+  mac(purpose: string, text: string): string {
+    const key = createHmac('sha256', this.#key).update(`migrate-mailbox mac key: ${purpose}`).digest();
+    return createHmac('sha256', key).update(text).digest('base64url');
+  }
+
+  /** True when `mac` is the MAC of `text` for `purpose` (compared in constant time). */
+  verifyMac(purpose: string, text: string, mac: string): boolean {
+    const expected = Buffer.from(this.mac(purpose, text));
+    const given = Buffer.from(mac);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  }
+
   toJSON(): string {
     return '[SecretBox]';
   }
@@ -65,20 +78,4 @@ export class SecretBox {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return '[SecretBox]';
   }
-}
-
-/**
- * The secrets key: SECRETS_KEY when set; otherwise a key kept in `file` (created once, mode 0600). A key file
- * only suits one machine: workers on several machines must share SECRETS_KEY.
- */
-export async function loadSecretBox(secretsKey: string | undefined, file: string): Promise<{ box: SecretBox; source: 'env' | 'file' | 'new-file' }> {
-  if (secretsKey) return { box: SecretBox.fromText(secretsKey), source: 'env' };
-  if (existsSync(file)) return { box: SecretBox.fromText((await readFile(file, 'utf8')).trim()), source: 'file' };
-  await mkdir(dirname(file), { recursive: true });
-  const key = randomBytes(32).toString('hex');
-  await writeFile(file, key + '\n', { mode: 0o600, flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error;
-  });
-  await chmod(file, 0o600);
-  return { box: SecretBox.fromText((await readFile(file, 'utf8')).trim()), source: 'new-file' };
 }

@@ -1,25 +1,30 @@
 import { FlowProducer, Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { isFreeSlot, tryParseAddress } from '../domain/address.js';
 import { batchJobId, migrationJobId } from '../domain/plan.js';
 import { PLATFORM_LABEL, SOURCE_PLATFORMS } from '../domain/platform.js';
-import type { StepName } from '../domain/steps.js';
+import { stepChange, type StepName } from '../domain/steps.js';
 import type { Logger } from '../log/logger.js';
 import { parseBatchCsv } from './batch-csv.js';
-import { PermanentError } from './errors.js';
+import { decisionResult, signDecision } from './decisions.js';
+import { FollowUpBusyError, PermanentError } from './errors.js';
 import { EventBus, newRedis } from './events.js';
 import type {
   AccountChoice,
   Actor,
+  BatchDecisionResult,
   BatchInfo,
   BatchSubmitResult,
   Decision,
   DecisionResult,
+  FollowUpAction,
   MigrationEvent,
   MigrationRequest,
   MigrationService,
   MigrationStatus,
+  PasswordAcknowledgement,
+  PasswordReveal,
   PreflightResult,
   RequestOrigin,
   ServiceChoice,
@@ -30,9 +35,10 @@ import { preflight } from './preflight.js';
 import { DEFAULT_QUEUE_NAME, DEFAULT_TUNING, Keys, type QueueSettings, type QueueTuning } from './queue-names.js';
 import { isUndoAvailable } from './report.js';
 import type { SecretBox } from './secret-box.js';
-import { readStatus, statusOf } from './status.js';
+import { readSideState, readStatus, statusOf, validDecision } from './status.js';
 import { SECRET_AAD, resetSource, undo, type StepContext, type StepFunction } from './steps.js';
-import type { BatchJobData, JobData, MigrationJobData, PlatformDirectory, StoredDecision } from './types.js';
+import { RedisThreadLedger, markChanged } from './thread-ledger.js';
+import type { BatchJobData, JobData, MigrationJobData, PlatformDirectory } from './types.js';
 
 export interface BullMigrationServiceOptions extends QueueSettings {
   directory: PlatformDirectory;
@@ -40,6 +46,25 @@ export interface BullMigrationServiceOptions extends QueueSettings {
   logger: Logger;
   mxRelay?: string;
   tuning?: Partial<QueueTuning>;
+  /** HANDOVER_TO: who receives the destination password of requests made from now on. */
+  handoverTo?: 'requester' | 'approver';
+  /** ALLOW_SELF_APPROVAL: may a requester approve their own request? */
+  allowSelfApproval?: boolean;
+  /** BATCH_MAX_ROWS. */
+  batchMaxRows?: number;
+}
+
+/** How long a follow-up action may hold a migration before its lock is considered abandoned (a crashed process). */
+const FOLLOW_UP_LOCK_MS = 15 * 60_000;
+
+const RELEASE_LOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+
+function sameActor(a: Actor, b: Actor): boolean {
+  return a.kind === b.kind && a.id === b.id;
+}
+
+function newNonce(): string {
+  return randomBytes(12).toString('base64url');
 }
 
 const LIVE_STATES = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children', 'paused']);
@@ -57,6 +82,7 @@ export class BullMigrationService implements MigrationService {
   private readonly keys: Keys;
   private readonly tuning: QueueTuning;
   private readonly queueName: string;
+  readonly threads: RedisThreadLedger;
 
   constructor(private readonly options: BullMigrationServiceOptions) {
     this.queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
@@ -66,6 +92,7 @@ export class BullMigrationService implements MigrationService {
     this.flows = new FlowProducer({ connection: options.connection, prefix: options.prefix });
     this.redis = newRedis(options.connection);
     this.bus = new EventBus(this.redis, options.connection, this.keys.events());
+    this.threads = new RedisThreadLedger(this.redis, this.keys);
   }
 
   async close(): Promise<void> {
@@ -80,15 +107,19 @@ export class BullMigrationService implements MigrationService {
     return result.ok ? { ok: true, plan: result.plan } : { ok: false, problems: result.problems };
   }
 
+  /** Transient failures are retried by the worker itself (retry budget, Retry-After): BullMQ runs each job once. */
   private jobOptions(jobId: string, preapproved: boolean) {
     return {
       jobId,
       delay: preapproved ? 0 : this.tuning.approvalTimeoutMs,
-      attempts: this.tuning.attempts,
-      backoff: { type: 'exponential' as const, delay: this.tuning.backoffMs },
+      attempts: 1,
       removeOnComplete: false,
       removeOnFail: false,
     };
+  }
+
+  private async status1(jobId: string): Promise<MigrationStatus | undefined> {
+    return readStatus(this.queue, this.redis, this.keys, this.options.secrets, jobId);
   }
 
   /** A live job for this id (duplicate), or nothing after clearing a finished one so the mailbox can go again. */
@@ -104,7 +135,8 @@ export class BullMigrationService implements MigrationService {
       );
     }
     await existing.remove().catch(() => undefined);
-    await this.redis.del(this.keys.decision(jobId), this.keys.cancel(jobId), this.keys.passwordTaken(jobId));
+    await this.redis.del(this.keys.decision(jobId), this.keys.cancel(jobId), this.keys.handover(jobId), this.keys.thread(jobId), this.keys.followUp(jobId));
+    await this.redis.zrem(this.keys.changed(), jobId);
     return undefined;
   }
 
@@ -116,10 +148,13 @@ export class BullMigrationService implements MigrationService {
         destinationService: request.destinationService,
         temporaryName: plan.temporaryAddress,
         destinationPassword: request.destinationPassword ? this.options.secrets.seal(request.destinationPassword, SECRET_AAD.request(plan.jobId)) : undefined,
+        passwordTyped: Boolean(request.destinationPassword),
         dryRun: request.dryRun ?? false,
         resetSourceAfter: request.resetSourceAfter ?? false,
         requester: request.requester,
         origin: request.origin,
+        nonce: newNonce(),
+        handoverTo: this.options.handoverTo ?? 'requester',
       },
       plan,
       checkpoint: { steps: { preflight: { status: 'done', detail: 'plan built, every check passed', at: new Date().toISOString() } } },
@@ -128,9 +163,11 @@ export class BullMigrationService implements MigrationService {
     };
   }
 
-  private async recordPreapproval(jobId: string, requester: Actor): Promise<void> {
-    const decision: StoredDecision = { approve: true, by: requester, reason: 'approved at submission', at: new Date().toISOString() };
-    await this.redis.set(this.keys.decision(jobId), JSON.stringify(decision));
+  /** The CLI's `--yes`: the requester approves at submission (they hold the OVH credentials anyway). */
+  private async recordPreapproval(jobId: string, nonce: string, requester: Actor): Promise<void> {
+    const decision = signDecision(this.options.secrets, { approve: true, by: requester, reason: 'approved at submission', at: new Date().toISOString(), jobId, nonce });
+    // NX: a live job's own decision (a concurrent submission of the same address) is never replaced
+    await this.redis.set(this.keys.decision(jobId), JSON.stringify(decision), 'NX');
   }
 
   async submit(request: MigrationRequest): Promise<SubmitResult> {
@@ -139,56 +176,106 @@ export class BullMigrationService implements MigrationService {
     const jobId = migrationJobId(parsed.value.address);
     try {
       const live = await this.liveJob(jobId);
-      if (live && live.data.kind === 'migration') return { ok: true, jobId, plan: live.data.plan, duplicate: true };
+      if (live && live.data.kind === 'migration') return { ok: true, jobId, plan: live.data.plan, duplicate: true, nonce: live.data.request.nonce };
     } catch (error) {
       if (error instanceof PermanentError) return { ok: false, problems: [{ field: 'source', message: error.message }] };
       throw error;
     }
+    if (request.destinationPassword && (this.options.handoverTo ?? 'requester') === 'approver') {
+      return { ok: false, problems: [{ field: 'password', message: 'the destination password is generated and handed to the approver here (HANDOVER_TO=approver): leave it empty' }] };
+    }
     const checked = await this.preflight(request);
     if (!checked.ok) return checked;
     const data = await this.newJobData(request, checked.plan);
-    if (request.preapproved) await this.recordPreapproval(jobId, request.requester);
+    // before the job exists, or a worker could reach its approval gate first; bound to this request's nonce
+    if (request.preapproved) await this.recordPreapproval(jobId, data.request.nonce, request.requester);
     const job = await this.queue.add('migration', data, this.jobOptions(jobId, request.preapproved ?? false));
     const duplicate = (job.data as MigrationJobData).createdAt !== data.createdAt;
     if (!duplicate) {
-      const status = statusOf(job as Job<MigrationJobData>, request.preapproved ? 'waiting' : 'delayed', request.preapproved ? JSON.stringify({ approve: true, by: request.requester, at: '' }) : null);
-      await this.bus.publish({ type: 'submitted', jobId, status: { ...status, state: request.preapproved ? 'queued' : 'awaiting-approval' } });
+      await markChanged(this.redis, this.keys, jobId);
+      const status = statusOf(job as Job<MigrationJobData>, request.preapproved ? 'waiting' : 'delayed', await readSideState(this.redis, this.keys, jobId), this.options.secrets);
+      await this.bus.publish({ type: 'submitted', jobId, status });
     }
-    return { ok: true, jobId, plan: (job.data as MigrationJobData).plan, duplicate };
+    return { ok: true, jobId, plan: (job.data as MigrationJobData).plan, duplicate, nonce: (job.data as MigrationJobData).request.nonce };
   }
 
   async decide(jobId: string, decision: Decision): Promise<DecisionResult> {
-    if (jobId.startsWith('batch-')) return this.decideBatch(jobId, decision);
     const job = await this.queue.getJob(jobId);
     if (!job || job.data.kind !== 'migration') throw new PermanentError(`no migration ${jobId}`);
-    const stored: StoredDecision = { ...decision, at: new Date().toISOString() };
+    const data = job.data;
+    if (decision.nonce !== data.request.nonce) {
+      throw new PermanentError(`this button belongs to an earlier request for ${data.plan.source.address}: decide on the current request (job ${jobId}) instead`);
+    }
+    if (decision.approve && sameActor(decision.by, data.request.requester) && !this.options.allowSelfApproval) {
+      throw new PermanentError('you cannot approve your own request: another approver has to');
+    }
     const state = await job.getState();
+    const stored = signDecision(this.options.secrets, { approve: decision.approve, by: decision.by, ...(decision.reason ? { reason: decision.reason } : {}), at: new Date().toISOString(), jobId, nonce: data.request.nonce });
     const first = state === 'delayed' || state === 'waiting' ? await this.redis.set(this.keys.decision(jobId), JSON.stringify(stored), 'NX') : null;
     if (first !== 'OK') {
-      const raw = await this.redis.get(this.keys.decision(jobId));
-      if (!raw) throw new PermanentError(`${jobId} is no longer waiting for a decision (it is ${state})`);
-      const earlier = JSON.parse(raw) as StoredDecision;
-      return { changed: false, state: earlier.approve ? 'approved' : 'rejected', by: earlier.by, at: earlier.at };
+      const earlier = validDecision(job as Job<MigrationJobData>, await this.redis.get(this.keys.decision(jobId)), this.options.secrets);
+      if (!earlier) throw new PermanentError(`${jobId} is no longer waiting for a decision (it is ${state})`);
+      return decisionResult(earlier, false);
     }
     if (state === 'delayed') await job.promote().catch(() => undefined);
-    const result: DecisionResult = { changed: true, state: decision.approve ? 'approved' : 'rejected', by: decision.by, at: stored.at };
+    const result = decisionResult(stored, true);
+    await markChanged(this.redis, this.keys, jobId);
     await this.bus.publish({ type: 'decided', jobId, decision: result });
     return result;
   }
 
-  private async decideBatch(batchKey: string, decision: Decision): Promise<DecisionResult> {
-    const batchId = batchKey.replace(/^batch-/, '');
-    const raw = await this.redis.hget(this.keys.batch(batchId), 'jobIds');
-    if (!raw) throw new PermanentError(`no batch ${batchId}`);
-    const results = [];
-    for (const jobId of JSON.parse(raw) as string[]) results.push(await this.decide(jobId, decision).catch(() => undefined));
-    const first = results.find((r) => r?.changed) ?? results.find(Boolean);
-    if (!first) throw new PermanentError(`batch ${batchId} is no longer waiting for a decision`);
-    if (first.changed) await this.updateBatch(batchId, { decision: first });
-    return first;
+  async decideBatch(batchId: string, decision: Decision): Promise<BatchDecisionResult> {
+    const fields = await this.redis.hgetall(this.keys.batch(batchId));
+    if (!fields.jobIds) throw new PermanentError(`no batch ${batchId}`);
+    if (decision.nonce !== fields.nonce) throw new PermanentError(`this button does not belong to batch ${batchId}`);
+    const jobs: BatchDecisionResult['jobs'] = [];
+    for (const jobId of JSON.parse(fields.jobIds) as string[]) {
+      const job = await this.queue.getJob(jobId);
+      // job ids are per address: the job under this id may now be a later request, outside this batch
+      if (!job || job.data.kind !== 'migration' || job.data.batchId !== batchId || job.data.request.origin?.batchId !== batchId) {
+        jobs.push({ jobId, refused: 'no longer part of this batch' });
+        continue;
+      }
+      if (decision.approve && sameActor(decision.by, job.data.request.requester) && !this.options.allowSelfApproval) {
+        jobs.push({ jobId, refused: 'requested by you: another approver has to approve it' });
+        continue;
+      }
+      try {
+        jobs.push({ jobId, result: await this.decide(jobId, { ...decision, nonce: job.data.request.nonce }) });
+      } catch (error) {
+        jobs.push({ jobId, refused: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    const first = jobs.find((j) => j.result?.changed)?.result ?? jobs.find((j) => j.result)?.result;
+    if (first?.changed) await this.updateBatch(batchId, { decision: first });
+    return { ...(first ? { decision: first } : {}), jobs };
   }
 
-  async cancel(jobId: string, by: Actor): Promise<void> {
+  /**
+   * Runs a follow-up action on a migration under its lock: one at a time, and while it runs the status shows it
+   * (`busy`); a lock left by a crashed process expires after FOLLOW_UP_LOCK_MS.
+   */
+  private async followUp<T>(jobId: string, action: FollowUpAction, by: Actor, run: () => Promise<T>): Promise<T> {
+    const key = this.keys.followUp(jobId);
+    const token = JSON.stringify({ action, by, id: randomUUID() });
+    if ((await this.redis.set(key, token, 'PX', FOLLOW_UP_LOCK_MS, 'NX')) !== 'OK') {
+      const held = JSON.parse((await this.redis.get(key)) ?? '{}') as { action?: string; by?: Actor };
+      throw new FollowUpBusyError(held.action ?? 'another action', held.by?.id ?? 'someone');
+    }
+    await markChanged(this.redis, this.keys, jobId);
+    try {
+      return await run();
+    } finally {
+      await this.redis.eval(RELEASE_LOCK, 1, key, token);
+      await markChanged(this.redis, this.keys, jobId);
+    }
+  }
+
+  cancel(jobId: string, by: Actor): Promise<void> {
+    return this.followUp(jobId, 'cancel', by, () => this.cancelNow(jobId, by));
+  }
+
+  private async cancelNow(jobId: string, by: Actor): Promise<void> {
     const job = await this.queue.getJob(jobId);
     if (!job) throw new PermanentError(`no migration ${jobId}`);
     const state = await job.getState();
@@ -205,12 +292,14 @@ export class BullMigrationService implements MigrationService {
     const { checkpoint } = data;
     const save = async () => {
       await job.updateData(data);
+      await markChanged(this.redis, this.keys, job.id!);
     };
-    const publishStep = (status: 'running' | 'done' | 'failed', detail?: string) =>
-      this.bus.publish({ type: 'step', jobId: job.id!, step: { name, status, detail, at: new Date().toISOString() }, origin: data.request.origin });
-    checkpoint.steps[name] = { status: 'running', at: new Date().toISOString() };
-    await save();
-    await publishStep('running');
+    const setStep = async (status: 'running' | 'done' | 'skipped' | 'failed', detail?: string) => {
+      checkpoint.steps[name] = stepChange(checkpoint.steps[name], status, detail, new Date().toISOString(), checkpoint.run ?? 1);
+      await save();
+      await this.bus.publish({ type: 'step', jobId: job.id!, step: { name, ...checkpoint.steps[name]! }, origin: data.request.origin });
+    };
+    await setStep('running');
     const ctx: StepContext = {
       jobId: job.id!,
       plan: data.plan,
@@ -219,6 +308,9 @@ export class BullMigrationService implements MigrationService {
       save,
       signal: new AbortController().signal,
       onProgress: () => undefined,
+      handOver: async () => {
+        throw new Error('no account is created outside a worker');
+      },
       deps: {
         directory: this.options.directory,
         secrets: this.options.secrets,
@@ -235,58 +327,83 @@ export class BullMigrationService implements MigrationService {
     };
     try {
       const outcome = await fn(ctx);
-      checkpoint.steps[name] = { status: outcome.status, detail: outcome.detail, at: new Date().toISOString() };
-      await save();
-      await publishStep(outcome.status === 'skipped' ? 'done' : outcome.status, outcome.detail);
+      await setStep(outcome.status, outcome.detail);
     } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
-      checkpoint.steps[name] = { status: 'failed', detail, at: new Date().toISOString() };
-      await save();
-      await publishStep('failed', detail);
+      await setStep('failed', error instanceof Error ? error.message : String(error));
       throw error;
     }
   }
 
-  async undo(jobId: string, _by: Actor): Promise<void> {
-    const job = await this.queue.getJob(jobId);
-    if (!job || job.data.kind !== 'migration') throw new PermanentError(`no migration ${jobId}`);
-    const state = await job.getState();
-    if (state !== 'failed') throw new PermanentError(`undo is for a failed or cancelled migration; ${jobId} is ${state}`);
-    if (!isUndoAvailable(job.data.checkpoint)) throw new PermanentError(`nothing to undo for ${jobId}: the source was not renamed, or it was already renamed back`);
-    await this.runOnRequest(job, 'undo', undo);
-    await this.redis.del(this.keys.cancel(jobId));
+  undo(jobId: string, by: Actor): Promise<void> {
+    return this.followUp(jobId, 'undo', by, async () => {
+      const job = await this.queue.getJob(jobId);
+      if (!job || job.data.kind !== 'migration') throw new PermanentError(`no migration ${jobId}`);
+      const state = await job.getState();
+      if (state !== 'failed') throw new PermanentError(`undo is for a failed or cancelled migration; ${jobId} is ${state}`);
+      if (!isUndoAvailable(job.data.checkpoint)) throw new PermanentError(`nothing to undo for ${jobId}: the source was not renamed, or it was already renamed back`);
+      await this.runOnRequest(job, 'undo', undo);
+      await this.redis.del(this.keys.cancel(jobId), this.keys.handover(jobId));
+    });
   }
 
-  async retry(jobId: string, _by: Actor): Promise<void> {
-    const job = await this.queue.getJob(jobId);
-    if (!job || job.data.kind !== 'migration') throw new PermanentError(`no migration ${jobId}`);
-    const state = await job.getState();
-    if (state !== 'failed') throw new PermanentError(`only a failed or cancelled migration can be retried; ${jobId} is ${state}`);
-    if (job.data.checkpoint.undone) throw new PermanentError(`${jobId} was undone: submit it again`);
-    const data = structuredClone(job.data as MigrationJobData);
-    delete data.checkpoint.outcome;
-    await (job as Job<JobData>).updateData(data);
-    await this.redis.del(this.keys.cancel(jobId));
-    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+  retry(jobId: string, by: Actor): Promise<void> {
+    return this.followUp(jobId, 'retry', by, async () => {
+      const job = await this.queue.getJob(jobId);
+      if (!job || job.data.kind !== 'migration') throw new PermanentError(`no migration ${jobId}`);
+      const state = await job.getState();
+      if (state !== 'failed') throw new PermanentError(`only a failed or cancelled migration can be retried; ${jobId} is ${state}`);
+      if (job.data.checkpoint.undone) throw new PermanentError(`${jobId} was undone: submit it again`);
+      const data = structuredClone(job.data as MigrationJobData);
+      delete data.checkpoint.outcome;
+      delete data.checkpoint.retrying;
+      data.checkpoint.run = (data.checkpoint.run ?? 1) + 1;
+      await (job as Job<JobData>).updateData(data);
+      await this.redis.del(this.keys.cancel(jobId));
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    });
   }
 
-  async resetSource(jobId: string, _by: Actor): Promise<void> {
-    const job = await this.queue.getJob(jobId);
-    if (!job || job.data.kind !== 'migration') throw new PermanentError(`no migration ${jobId}`);
-    const status = await readStatus(this.queue, this.redis, this.keys, jobId);
-    if (status?.state !== 'done' || job.data.request.dryRun) throw new PermanentError(`the temporary source account is reset only after a completed migration; ${jobId} is ${status?.state}`);
-    await this.runOnRequest(job, 'reset-source', resetSource);
+  resetSource(jobId: string, by: Actor, options: { force?: boolean } = {}): Promise<void> {
+    return this.followUp(jobId, 'reset-source', by, async () => {
+      const job = await this.queue.getJob(jobId);
+      if (!job || job.data.kind !== 'migration') throw new PermanentError(`no migration ${jobId}`);
+      const status = await this.status1(jobId);
+      if (status?.state !== 'done' || job.data.request.dryRun) throw new PermanentError(`the temporary source account is reset only after a completed migration; ${jobId} is ${status?.state}`);
+      const missing = outOfSync(job.data);
+      if (missing && !options.force) {
+        throw new PermanentError(`${missing}: resetting ${job.data.plan.temporaryAddress} would delete them for good. Copy them first (retry, or by hand), or confirm the reset explicitly (--force, "Reset anyway")`);
+      }
+      await this.runOnRequest(job, 'reset-source', resetSource);
+    });
   }
 
-  async takeDestinationPassword(jobId: string, by: Actor): Promise<string | undefined> {
+  async revealDestinationPassword(jobId: string, by: Actor): Promise<PasswordReveal> {
     const job = await this.queue.getJob(jobId);
-    if (!job || job.data.kind !== 'migration') return undefined;
-    const { request, checkpoint } = job.data;
-    if (request.requester.kind !== by.kind || request.requester.id !== by.id) return undefined;
-    if (!checkpoint.destinationCreated || !checkpoint.destinationPassword) return undefined;
-    const first = await this.redis.set(this.keys.passwordTaken(jobId), new Date().toISOString(), 'NX');
-    if (first !== 'OK') return undefined;
-    return this.options.secrets.open(checkpoint.destinationPassword, SECRET_AAD.destination(jobId));
+    if (!job || job.data.kind !== 'migration') return { ok: false, reason: `no migration ${jobId}` };
+    const data = job.data;
+    const stored = await this.redis.hgetall(this.keys.handover(jobId));
+    const recipient = stored.recipient ? (JSON.parse(stored.recipient) as Actor) : undefined;
+    if (stored.acknowledgedAt) return { ok: false, reason: `the password was acknowledged on ${stored.acknowledgedAt} and is no longer stored` };
+    if (!stored.sealed || !recipient) return { ok: false, reason: 'the destination account does not exist yet: the password is available as soon as it does' };
+    if (!sameActor(recipient, by)) return { ok: false, reason: `the password of ${data.plan.destination.address} is handed to ${recipient.kind === 'slack' ? `<@${recipient.id}>` : recipient.id} only` };
+    return { ok: true, address: data.plan.destination.address, password: this.options.secrets.open(stored.sealed, SECRET_AAD.handover(jobId, data.request.nonce)) };
+  }
+
+  async acknowledgeDestinationPassword(jobId: string, by: Actor): Promise<PasswordAcknowledgement> {
+    const key = this.keys.handover(jobId);
+    const stored = await this.redis.hgetall(key);
+    if (stored.acknowledgedAt) return { ok: true, changed: false };
+    const recipient = stored.recipient ? (JSON.parse(stored.recipient) as Actor) : undefined;
+    if (!stored.sealed || !recipient) return { ok: false, reason: 'there is no password to acknowledge yet' };
+    if (!sameActor(recipient, by)) return { ok: false, reason: 'only the person the password is handed to can acknowledge it' };
+    const changed = await this.redis.eval(
+      "if redis.call('HEXISTS', KEYS[1], 'acknowledgedAt') == 1 then return 0 end redis.call('HDEL', KEYS[1], 'sealed') redis.call('HSET', KEYS[1], 'acknowledgedAt', ARGV[1]) return 1",
+      1,
+      key,
+      new Date().toISOString(),
+    );
+    await markChanged(this.redis, this.keys, jobId);
+    return { ok: true, changed: changed === 1 };
   }
 
   async status(query: { jobId?: string; address?: string }): Promise<MigrationStatus[]> {
@@ -297,11 +414,11 @@ export class BullMigrationService implements MigrationService {
       jobId = migrationJobId(parsed.value.address);
     }
     if (jobId) {
-      const one = await readStatus(this.queue, this.redis, this.keys, jobId);
+      const one = await this.status1(jobId);
       return one ? [one] : [];
     }
     const jobs = await this.queue.getJobs(['active', 'waiting', 'delayed', 'prioritized', 'failed', 'completed'], 0, 49);
-    const statuses = await Promise.all(jobs.filter((j) => j?.data?.kind === 'migration').map((j) => readStatus(this.queue, this.redis, this.keys, j.id!)));
+    const statuses = await Promise.all(jobs.filter((j) => j?.data?.kind === 'migration').map((j) => this.status1(j.id!)));
     return statuses.filter((s): s is MigrationStatus => s !== undefined);
   }
 
@@ -329,7 +446,7 @@ export class BullMigrationService implements MigrationService {
   async checkBatch(csv: string, requester: Actor, options: { preapproved?: boolean; origin?: RequestOrigin } = {}): Promise<
     { ok: true; planned: { row: number; request: MigrationRequest; plan: MigrationJobData['plan'] }[] } | { ok: false; errors: { row: number; message: string }[] }
   > {
-    const parsed = parseBatchCsv(csv);
+    const parsed = parseBatchCsv(csv, { maxRows: this.options.batchMaxRows });
     // Rows that parsed are pre-checked even when others did not: every problem is reported at once.
     const errors: { row: number; message: string }[] = parsed.ok ? [] : [...parsed.errors];
     if (!parsed.rows) return { ok: false, errors };
@@ -371,6 +488,7 @@ export class BullMigrationService implements MigrationService {
     if (!checked.ok) return checked;
     const { planned } = checked;
     const batchId = randomUUID().slice(0, 8);
+    const nonce = newNonce();
     const jobIds = planned.map((p) => p.plan.jobId);
     for (const jobId of jobIds) {
       try {
@@ -384,14 +502,16 @@ export class BullMigrationService implements MigrationService {
       origin: JSON.stringify(options.origin ?? null),
       concurrency: String(this.tuning.batchConcurrency),
       requester: JSON.stringify(requester),
+      nonce,
     });
     const children = [];
     for (const p of planned) {
-      if (options.preapproved) await this.recordPreapproval(p.plan.jobId, requester);
+      const data = await this.newJobData({ ...p.request, origin: { channel: '', ...options.origin, batchId } }, p.plan, batchId);
+      if (options.preapproved) await this.recordPreapproval(p.plan.jobId, data.request.nonce, requester);
       children.push({
         name: 'migration',
         queueName: this.queueName,
-        data: await this.newJobData({ ...p.request, origin: { channel: '', ...options.origin, batchId } }, p.plan, batchId),
+        data,
         opts: { ...this.jobOptions(p.plan.jobId, options.preapproved ?? false), ignoreDependencyOnFailure: true },
       });
     }
@@ -404,7 +524,7 @@ export class BullMigrationService implements MigrationService {
       children,
     });
     await this.bus.publish({ type: 'batch', batchId, rows: planned.map((p) => ({ jobId: p.plan.jobId, address: p.plan.source.address, state: options.preapproved ? 'queued' : 'awaiting-approval' })), origin: options.origin });
-    return { ok: true, batchId, jobIds };
+    return { ok: true, batchId, jobIds, nonce };
   }
 
   subscribe(listener: (event: MigrationEvent) => void, options: SubscribeOptions = {}): () => void {
@@ -431,7 +551,14 @@ export class BullMigrationService implements MigrationService {
     const parse = <T>(raw: string | undefined): T | undefined => (raw ? (JSON.parse(raw) as T | null) ?? undefined : undefined);
     const origin = parse<BatchInfo['origin']>(fields.origin);
     const decision = parse<BatchInfo['decision']>(fields.decision);
-    return { batchId, jobIds: JSON.parse(fields.jobIds) as string[], requester: parse<Actor>(fields.requester) ?? { kind: 'cli', id: 'unknown' }, ...(origin ? { origin } : {}), ...(decision ? { decision } : {}) };
+    return {
+      batchId,
+      jobIds: JSON.parse(fields.jobIds) as string[],
+      requester: parse<Actor>(fields.requester) ?? { kind: 'cli', id: 'unknown' },
+      nonce: fields.nonce ?? '',
+      ...(origin ? { origin } : {}),
+      ...(decision ? { decision } : {}),
+    };
   }
 
   /**
@@ -452,7 +579,16 @@ export class BullMigrationService implements MigrationService {
   async batchStatus(batchId: string): Promise<MigrationStatus[]> {
     const raw = await this.redis.hget(this.keys.batch(batchId), 'jobIds');
     if (!raw) return [];
-    const all = await Promise.all((JSON.parse(raw) as string[]).map((jobId) => readStatus(this.queue, this.redis, this.keys, jobId)));
+    const all = await Promise.all((JSON.parse(raw) as string[]).map((jobId) => this.status1(jobId)));
     return all.filter((s): s is MigrationStatus => s !== undefined);
   }
+}
+
+/** What a reset would lose: folders not in sync and messages the destination refused, or undefined when none. */
+function outOfSync(data: MigrationJobData): string | undefined {
+  const { checkpoint } = data;
+  const folders = (checkpoint.mismatches ?? []).filter((m) => m.missing > 0);
+  const parts = folders.map((m) => `${m.missing} message(s) of ${m.folder}`);
+  if (checkpoint.copyFailures) parts.push(`${checkpoint.copyFailures} message(s) the destination refused`);
+  return parts.length ? `not on the destination: ${parts.join(', ')}` : undefined;
 }

@@ -1,58 +1,110 @@
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CopyProgress } from '../domain/copy-report.js';
-import type { MigrationStatus } from './migration-service.js';
+import { migrationState, type QueueState } from '../domain/steps.js';
+import { checkDecision, decisionResult } from './decisions.js';
+import type { Actor, FollowUpAction, MigrationStatus, PasswordHandover } from './migration-service.js';
 import type { Keys } from './queue-names.js';
-import { isUndoAvailable, stepRecords } from './report.js';
+import { buildReport, isUndoAvailable, stepRecords } from './report.js';
+import type { SecretBox } from './secret-box.js';
 import type { JobData, MigrationJobData, MigrationResult, StoredDecision } from './types.js';
 
-/** The status of one migration job, from BullMQ's state, the job's checkpoint and the decision key. */
-export async function readStatus(queue: Queue<JobData>, redis: Redis, keys: Keys, jobId: string): Promise<MigrationStatus | undefined> {
+/** Everything stored about a job besides the job itself. */
+export interface JobSideState {
+  decision: string | null;
+  handover: Record<string, string>;
+  followUp: string | null;
+}
+
+export async function readSideState(redis: Redis, keys: Keys, jobId: string): Promise<JobSideState> {
+  const [decision, handover, followUp] = await Promise.all([redis.get(keys.decision(jobId)), redis.hgetall(keys.handover(jobId)), redis.get(keys.followUp(jobId))]);
+  return { decision, handover, followUp };
+}
+
+/** The status of one migration job, from BullMQ's state, the job's checkpoint and the keys kept beside it. */
+export async function readStatus(queue: Queue<JobData>, redis: Redis, keys: Keys, secrets: SecretBox, jobId: string): Promise<MigrationStatus | undefined> {
   // State first, then the job: read the other way round, a job completing in between looks completed without
   // its return value (a rejected request then showed as done under load).
   const bullState = await queue.getJobState(jobId);
   const job = (await queue.getJob(jobId)) as Job<MigrationJobData> | undefined;
   if (!job || job.data?.kind !== 'migration') return undefined;
-  return statusOf(job, bullState, await redis.get(keys.decision(jobId)));
+  return statusOf(job, bullState, await readSideState(redis, keys, jobId), secrets);
 }
 
-export function statusOf(job: Job<MigrationJobData>, bullState: string, decisionRaw: string | null): MigrationStatus {
-  const data = job.data;
-  const decision = decisionRaw ? (JSON.parse(decisionRaw) as StoredDecision) : undefined;
-  const checkpoint = data.checkpoint;
-  let state: MigrationStatus['state'];
+function queueState(bullState: string): QueueState {
   switch (bullState) {
-    case 'completed':
-      state = ((job.returnvalue as MigrationResult | undefined)?.state ?? 'done') as MigrationStatus['state'];
-      break;
-    case 'failed':
-      state = checkpoint.outcome?.state === 'cancelled' ? 'cancelled' : 'failed';
-      break;
-    case 'active':
-      // Picked up but not past its first step yet (e.g. waiting for a place in its batch): still queued.
-      state = Object.keys(checkpoint.steps).some((step) => step !== 'preflight') ? 'running' : 'queued';
-      break;
-    case 'delayed':
     case 'waiting':
     case 'prioritized':
     case 'waiting-children':
-      if (!decision) state = 'awaiting-approval';
-      else if (!decision.approve) state = 'rejected';
-      else state = 'queued';
-      break;
+    case 'paused':
+      return 'waiting';
+    case 'delayed':
+    case 'active':
+    case 'completed':
+    case 'failed':
+      return bullState;
     default:
-      state = 'queued';
+      return 'unknown';
   }
+}
+
+/** Only a decision signed for this very request counts; anything else is shown as no decision (the worker refuses it). */
+export function validDecision(job: Job<MigrationJobData>, raw: string | null, secrets: SecretBox): StoredDecision | undefined {
+  if (!raw) return undefined;
+  const checked = checkDecision(secrets, raw, { jobId: job.id!, nonce: job.data.request.nonce });
+  return checked.ok ? checked.decision : undefined;
+}
+
+export function handoverOf(data: MigrationJobData, decision: StoredDecision | undefined, stored: Record<string, string>): PasswordHandover {
+  const to = data.request.handoverTo;
+  const recipient: Actor | undefined = stored.recipient
+    ? (JSON.parse(stored.recipient) as Actor)
+    : to === 'requester'
+      ? data.request.requester
+      : decision?.approve
+        ? decision.by
+        : undefined;
+  const state = stored.acknowledgedAt ? 'acknowledged' : stored.sealed ? 'ready' : 'pending';
+  return {
+    to,
+    ...(recipient ? { recipient } : {}),
+    typedByRequester: Boolean(data.request.passwordTyped),
+    state,
+    ...(stored.readyAt ? { readyAt: stored.readyAt } : {}),
+    ...(stored.acknowledgedAt ? { acknowledgedAt: stored.acknowledgedAt } : {}),
+  };
+}
+
+export function statusOf(job: Job<MigrationJobData>, bullState: string, side: JobSideState, secrets: SecretBox): MigrationStatus {
+  const data = job.data;
+  const decision = validDecision(job, side.decision, secrets);
+  const checkpoint = data.checkpoint;
+  const returned = (job.returnvalue as MigrationResult | undefined)?.state;
+  const state = migrationState({
+    queue: queueState(bullState),
+    steps: checkpoint.steps,
+    ...(decision ? { decision: decision.approve ? 'approved' : 'rejected' } : {}),
+    ...(returned ? { returned } : {}),
+    ...(checkpoint.outcome ? { outcome: checkpoint.outcome.state } : {}),
+  });
   const progress = job.progress && typeof job.progress === 'object' ? (job.progress as unknown as CopyProgress) : undefined;
+  const busy = side.followUp ? (JSON.parse(side.followUp) as { action: FollowUpAction; by: Actor }) : undefined;
   return {
     jobId: job.id!,
     plan: data.plan,
     state,
     steps: stepRecords(checkpoint),
-    progress,
+    ...(progress ? { progress } : {}),
     requester: data.request.requester,
-    origin: data.request.origin,
-    ...(decision ? { decision: { changed: false, state: decision.approve ? 'approved' : 'rejected', by: decision.by, at: decision.at } as const } : {}),
+    ...(data.request.origin ? { origin: data.request.origin } : {}),
+    ...(decision ? { decision: decisionResult(decision, false) } : {}),
     undoAvailable: (state === 'failed' || state === 'cancelled') && isUndoAvailable(checkpoint),
+    nonce: data.request.nonce,
+    handover: handoverOf(data, decision, side.handover),
+    ...(checkpoint.outcome && state !== 'running' ? { outcome: checkpoint.outcome } : {}),
+    ...(state === 'done' && !data.request.dryRun ? { report: buildReport(data) } : {}),
+    run: checkpoint.run ?? 1,
+    ...(busy ? { busy } : {}),
+    dryRun: data.request.dryRun,
   };
 }

@@ -5,10 +5,10 @@ import { needsDomainAttachment } from '../domain/rules.js';
 import type { StepName } from '../domain/steps.js';
 import type { MailPlatform } from '../ovh/mail-platform.js';
 import type { Logger } from '../log/logger.js';
-import { PermanentError, TransientError } from './errors.js';
+import { PermanentError, TransientError, retryVerdict } from './errors.js';
 import type { MigrationPlan } from './migration-service.js';
 import type { SecretBox, Sealed } from './secret-box.js';
-import type { Checkpoint, Copier, ImapEndpointResolver, PlatformDirectory, StoredRequest } from './types.js';
+import type { ChangeName, Checkpoint, Copier, ImapEndpointResolver, PlatformDirectory, StoredRequest } from './types.js';
 
 export interface StepDeps {
   directory: PlatformDirectory;
@@ -31,6 +31,8 @@ export interface StepContext {
   save(): Promise<void>;
   signal: AbortSignal;
   onProgress(progress: CopyProgress): void;
+  /** The destination account exists with this password: keep it sealed for the person it is handed over to. */
+  handOver(password: string): Promise<void>;
   deps: StepDeps;
 }
 
@@ -46,10 +48,12 @@ const AAD = {
   source: (jobId: string) => `${jobId}:source-password`,
   destination: (jobId: string) => `${jobId}:destination-password`,
   request: (jobId: string) => `${jobId}:request-password`,
+  /** Bound to the request too: a hand-over left from an earlier request for the address does not open. */
+  handover: (jobId: string, nonce: string) => `${jobId}:${nonce}:handover-password`,
 };
 export const SECRET_AAD = AAD;
 
-function open(ctx: StepContext, side: 'source' | 'destination'): Promise<MailPlatform> {
+function open(ctx: Pick<StepContext, 'plan' | 'deps'>, side: 'source' | 'destination'): Promise<MailPlatform> {
   const ref = ctx.plan[side];
   return ctx.deps.directory.open({ platform: ref.platform, name: ref.service });
 }
@@ -58,15 +62,49 @@ function domainOf(address: string): string {
   return address.split('@')[1]!;
 }
 
+export function changeDone(checkpoint: Checkpoint, name: ChangeName): boolean {
+  return Boolean(checkpoint.changes?.[name]?.done);
+}
+
+export function changeAttempted(checkpoint: Checkpoint, name: ChangeName): boolean {
+  return Boolean(checkpoint.changes?.[name]);
+}
+
+/**
+ * One change at OVH, recorded in the checkpoint: its intent is saved before the call, its result after. A resume
+ * skips a change recorded done; one recorded only as intended may or may not have happened at OVH, so `run` is
+ * told (`resumed`) and must look at OVH before acting again. Returns false when the change was already done.
+ */
+export async function change(ctx: Pick<StepContext, 'checkpoint' | 'save'>, name: ChangeName, run: (resumed: boolean) => Promise<void>): Promise<boolean> {
+  const journal = (ctx.checkpoint.changes ??= {});
+  const previous = journal[name];
+  if (previous?.done) return false;
+  if (!previous) {
+    journal[name] = { intent: new Date().toISOString() };
+    await ctx.save();
+  }
+  await run(Boolean(previous));
+  journal[name] = { ...journal[name]!, done: new Date().toISOString() };
+  await ctx.save();
+  return true;
+}
+
 export const attachDomain: StepFunction = async (ctx) => {
   const { destination } = ctx.plan;
   if (!needsDomainAttachment(destination.platform)) return { status: 'skipped', detail: 'MX Plan services have a fixed domain' };
   const platform = await open(ctx, 'destination');
   const domain = domainOf(destination.address);
-  const existing = await platform.getDomain(domain);
-  if (existing?.state === 'ok') return { status: 'done', detail: `${domain} already attached to ${destination.service} (${existing.type})` };
-  const attached = await platform.attachDomainNonAuthoritative(domain, ctx.deps.mxRelay);
-  return { status: 'done', detail: `${domain} attached to ${destination.service} as ${attached.type}, MX relay ${ctx.deps.mxRelay}` };
+  let detail = '';
+  await change(ctx, 'attach-domain', async () => {
+    const existing = await platform.getDomain(domain);
+    if (existing?.state === 'ok') {
+      detail = `${domain} already attached to ${destination.service} (${existing.type})`;
+      return;
+    }
+    const attached = await platform.attachDomainNonAuthoritative(domain, ctx.deps.mxRelay);
+    detail = `${domain} attached to ${destination.service} as ${attached.type}, MX relay ${ctx.deps.mxRelay}`;
+  });
+  return { status: 'done', detail: detail || `${domain} attached to ${destination.service}` };
 };
 
 export const renameSource: StepFunction = async (ctx) => {
@@ -74,34 +112,29 @@ export const renameSource: StepFunction = async (ctx) => {
   const platform = await open(ctx, 'source');
   const original = plan.source.address;
   const temporary = plan.temporaryAddress;
-  let detail: string;
-  if (!checkpoint.sourceRenamed) {
+  await change(ctx, 'rename-source', async (resumed) => {
     const [atOriginal, atTemporary] = await Promise.all([platform.getAccount(original), platform.getAccount(temporary)]);
     if (atTemporary && !atOriginal) {
-      detail = `${original} was already renamed to ${temporary}`;
-    } else if (atOriginal && !atTemporary) {
-      await platform.renameAccount(original, temporary);
-      detail = `${original} renamed to ${temporary}`;
-    } else if (atOriginal && atTemporary) {
-      throw new PermanentError(`${temporary} appeared on ${plan.source.service} meanwhile: submit again to get another temporary name`);
-    } else {
-      throw new PermanentError(`neither ${original} nor ${temporary} exists on ${plan.source.service} any more`);
+      // renamed by this job before it was interrupted; without a recorded intent, someone else did it
+      if (resumed) return;
+      throw new PermanentError(`${original} was renamed to ${temporary} by someone else meanwhile: check the source service, then submit again`);
     }
-    checkpoint.sourceRenamed = true;
-    await ctx.save();
-  } else detail = `${original} renamed to ${temporary}`;
-
+    if (atOriginal && !atTemporary) {
+      await platform.renameAccount(original, temporary);
+      return;
+    }
+    if (atOriginal && atTemporary) throw new PermanentError(`${temporary} appeared on ${plan.source.service} meanwhile: submit again to get another temporary name`);
+    throw new PermanentError(`neither ${original} nor ${temporary} exists on ${plan.source.service} any more`);
+  });
   if (!checkpoint.sourcePassword) {
     const info = await platform.describeService();
     checkpoint.sourcePassword = ctx.deps.secrets.seal(generatePassword(info.passwordPolicy, randomInt), AAD.source(ctx.jobId));
     await ctx.save();
   }
-  if (!checkpoint.sourcePasswordSet) {
-    await platform.changePassword(temporary, ctx.deps.secrets.open(checkpoint.sourcePassword, AAD.source(ctx.jobId)));
-    checkpoint.sourcePasswordSet = true;
-    await ctx.save();
-  }
-  return { status: 'done', detail: `${detail}; a migration password is set on it for the copy` };
+  const sealed = checkpoint.sourcePassword;
+  // setting the same password again is harmless: a resume after an interrupted call just sets it again
+  await change(ctx, 'source-password', () => platform.changePassword(temporary, ctx.deps.secrets.open(sealed, AAD.source(ctx.jobId))));
+  return { status: 'done', detail: `${original} renamed to ${temporary}; a migration password is set on it for the copy` };
 };
 
 /** The destination's initial password, in clear (given by the requester, or generated once and kept sealed). */
@@ -112,6 +145,8 @@ export async function destinationPassword(ctx: StepContext, platform: MailPlatfo
       ? deps.secrets.open(request.destinationPassword, AAD.request(ctx.jobId))
       : generatePassword((await platform.describeService()).passwordPolicy, randomInt);
     checkpoint.destinationPassword = deps.secrets.seal(clear, AAD.destination(ctx.jobId));
+    // the copy typed by the requester is not kept beside the one the run uses
+    delete request.destinationPassword;
     await ctx.save();
   }
   return deps.secrets.open(checkpoint.destinationPassword, AAD.destination(ctx.jobId));
@@ -121,19 +156,21 @@ export const createDestination: StepFunction = async (ctx) => {
   const { plan, checkpoint } = ctx;
   const platform = await open(ctx, 'destination');
   const address = plan.destination.address;
-  const existing = await platform.getAccount(address);
-  if (existing && (checkpoint.destinationCreated || checkpoint.destinationCreating)) {
-    checkpoint.destinationCreated = true;
-    await ctx.save();
-    return { status: 'done', detail: `${address} exists on ${plan.destination.service}` };
-  }
-  if (existing) throw new PermanentError(`${address} was created on ${plan.destination.service} by someone else meanwhile`);
   const password = await destinationPassword(ctx, platform);
-  checkpoint.destinationCreating = true;
-  await ctx.save();
-  await platform.createAccount({ address, password, neededBytes: plan.sizeBytes });
-  checkpoint.destinationCreated = true;
-  await ctx.save();
+  await change(ctx, 'create-destination', async (resumed) => {
+    const existing = await platform.getAccount(address);
+    if (existing) {
+      // ours, created before an interruption: its password may never have been set (see destination-password)
+      if (resumed) return;
+      throw new PermanentError(`${address} was created on ${plan.destination.service} by someone else meanwhile`);
+    }
+    await platform.createAccount({ address, password, neededBytes: plan.sizeBytes });
+    // createAccount sets the password as its last call: recorded with it, so it is not set a second time
+    (checkpoint.changes ??= {})['destination-password'] = { intent: new Date().toISOString(), done: new Date().toISOString() };
+  });
+  // an account found after an interruption is never taken as ready: its password is set (again) here
+  await change(ctx, 'destination-password', () => platform.changePassword(address, password));
+  await ctx.handOver(password);
   return { status: 'done', detail: `${address} created on ${plan.destination.service}` };
 };
 
@@ -148,22 +185,22 @@ async function ensureImap(ctx: StepContext, source: MailPlatform, destination: M
     checkpoint.imapRestore = { source: sourceOn, destination: destinationOn };
     await ctx.save();
   }
-  if (checkpoint.imapRestore.source === false) await source.setImapEnabled(plan.temporaryAddress, true);
-  if (checkpoint.imapRestore.destination === false) await destination.setImapEnabled(plan.destination.address, true);
+  if (checkpoint.imapRestore.source === false) await change(ctx, 'imap-on-source', () => source.setImapEnabled(plan.temporaryAddress, true));
+  if (checkpoint.imapRestore.destination === false) await change(ctx, 'imap-on-destination', () => destination.setImapEnabled(plan.destination.address, true));
 }
 
 /** Puts back the IMAP switches found before the copy. */
-export async function restoreImap(ctx: Pick<StepContext, 'checkpoint' | 'plan' | 'deps'>, sourceAddress: string): Promise<void> {
-  const restore = ctx.checkpoint.imapRestore;
+export async function restoreImap(ctx: Pick<StepContext, 'checkpoint' | 'plan' | 'deps' | 'save'>, sourceAddress: string): Promise<void> {
+  const { checkpoint, plan } = ctx;
+  const restore = checkpoint.imapRestore;
   if (!restore) return;
-  const { plan, deps } = ctx;
-  if (restore.source === false) {
-    const source = await deps.directory.open({ platform: plan.source.platform, name: plan.source.service });
-    await source.setImapEnabled(sourceAddress, false);
+  if (restore.source === false && changeAttempted(checkpoint, 'imap-on-source')) {
+    const source = await open(ctx, 'source');
+    await change(ctx, 'imap-restore-source', () => source.setImapEnabled(sourceAddress, false));
   }
-  if (restore.destination === false && ctx.checkpoint.destinationCreated && !ctx.checkpoint.undone) {
-    const destination = await deps.directory.open({ platform: plan.destination.platform, name: plan.destination.service });
-    await destination.setImapEnabled(plan.destination.address, false);
+  if (restore.destination === false && changeAttempted(checkpoint, 'imap-on-destination') && !checkpoint.undone) {
+    const destination = await open(ctx, 'destination');
+    await change(ctx, 'imap-restore-destination', () => destination.setImapEnabled(plan.destination.address, false));
   }
 }
 
@@ -175,9 +212,12 @@ function copySummary(report: CopyReport): string {
 function copyStep(pass: 'copy' | 'delta'): StepFunction {
   return async (ctx) => {
     const { plan, checkpoint, deps } = ctx;
+    if (!checkpoint.sourcePassword || !checkpoint.destinationPassword) {
+      throw new PermanentError(`the ${pass} needs the migration passwords, which are no longer stored: the copy was already finished; run the copy by hand if mail is missing`);
+    }
     const [source, destination] = await Promise.all([open(ctx, 'source'), open(ctx, 'destination')]);
     await ensureImap(ctx, source, destination);
-    const sourcePassword = deps.secrets.open(checkpoint.sourcePassword!, AAD.source(ctx.jobId));
+    const sourcePassword = deps.secrets.open(checkpoint.sourcePassword, AAD.source(ctx.jobId));
     const from = await deps.imapEndpoint(source, plan.temporaryAddress, sourcePassword);
     const to = await deps.imapEndpoint(destination, plan.destination.address, await destinationPassword(ctx, destination));
     let outcome: CopyOutcome;
@@ -185,16 +225,19 @@ function copyStep(pass: 'copy' | 'delta'): StepFunction {
       outcome = await deps.copier({ from, to, connections: deps.imapConnections, signal: ctx.signal, onProgress: ctx.onProgress });
     } catch (error) {
       if (ctx.signal.aborted) throw error;
-      const e = error as { code?: string; permanent?: boolean; message?: string };
-      // Quota too small or a login refused will not fix itself; anything else (connection trouble) may.
-      if (e.permanent || /quota|authenticat|login/i.test(String(e.code ?? '') + ' ' + String(e.message ?? ''))) {
-        throw new PermanentError(`the ${pass} stopped: ${e.message ?? String(error)}`);
-      }
-      throw new TransientError(`the ${pass} stopped: ${e.message ?? String(error)}`, { cause: error });
+      const message = `the ${pass} stopped: ${(error as Error)?.message ?? String(error)}`;
+      // the copier's errors say by their type whether another try can help (a refused login, a full quota: no)
+      if (retryVerdict(error) === false) throw new PermanentError(message);
+      throw new TransientError(message, { cause: error });
     }
     checkpoint[pass] = outcome.report;
     checkpoint.copyFailures = outcome.failures.length;
     checkpoint.mismatches = outcome.mismatches;
+    if (pass === 'delta') {
+      // no step after the delta logs in over IMAP: the migration passwords are not kept longer than needed
+      delete checkpoint.sourcePassword;
+      delete checkpoint.destinationPassword;
+    }
     await ctx.save();
     return { status: 'done', detail: copySummary(outcome.report) };
   };
@@ -217,12 +260,14 @@ export const recreateAliases: StepFunction = async (ctx) => {
       continue;
     }
     try {
-      await destination.addAlias(plan.destination.address, alias);
+      await change(ctx, `alias:${alias.toLowerCase()}`, async (resumed) => {
+        if (resumed && (await destination.listAliases(plan.destination.address)).some((a) => a.toLowerCase() === alias.toLowerCase())) return;
+        await destination.addAlias(plan.destination.address, alias);
+      });
       recreated.add(alias);
     } catch (error) {
-      const e = error as { retryable?: boolean; status?: number; message?: string };
-      if (e.retryable || (e.status ?? 0) >= 500 || e.status === 429) throw error;
-      failed.push({ alias, error: e.message ?? String(error) });
+      if (retryVerdict(error) !== false) throw error;
+      failed.push({ alias, error: (error as Error)?.message ?? String(error) });
     }
     checkpoint.aliasesRecreated = [...recreated];
     await ctx.save();
@@ -239,9 +284,10 @@ export const recreateAliases: StepFunction = async (ctx) => {
 export const verify: StepFunction = async (ctx) => {
   const { checkpoint } = ctx;
   const report = checkpoint.delta ?? checkpoint.copy;
+  if (!report) throw new PermanentError('no copy report to verify: the copy steps did not record one');
   const missing = (checkpoint.mismatches ?? []).filter((m) => m.missing > 0);
   if (missing.length === 0 && (checkpoint.copyFailures ?? 0) === 0) {
-    return { status: 'done', detail: `every message is on the destination (${report?.messages.total ?? 0} messages)` };
+    return { status: 'done', detail: `every message is on the destination (${report.messages.total} messages)` };
   }
   const parts = missing.map((m) => `${m.folder}: ${m.missing} missing`);
   if (checkpoint.copyFailures) parts.push(`${checkpoint.copyFailures} message(s) refused by the destination`);
@@ -270,19 +316,16 @@ export const handover: StepFunction = async (ctx) => {
   await ctx.save();
   return {
     status: 'done',
-    detail: `webmail ${settings.webmailUrl}; IMAP ${settings.imap.host}:${settings.imap.port} (${settings.imap.security}); SMTP ${settings.smtp.host}:${settings.smtp.port} (${settings.smtp.security}); the password goes to the requester only`,
+    detail: `webmail ${settings.webmailUrl}; IMAP ${settings.imap.host}:${settings.imap.port} (${settings.imap.security}); SMTP ${settings.smtp.host}:${settings.smtp.port} (${settings.smtp.security})`,
   };
 };
 
 /** Resets (deletes) the temporary source account; only after a complete run and on request. */
 export const resetSource: StepFunction = async (ctx) => {
   const source = await open(ctx, 'source');
-  if (!ctx.checkpoint.sourceReset) {
-    const account = await source.getAccount(ctx.plan.temporaryAddress);
-    if (account) await source.resetAccount(ctx.plan.temporaryAddress);
-    ctx.checkpoint.sourceReset = true;
-    await ctx.save();
-  }
+  await change(ctx, 'reset-source', async () => {
+    if (await source.getAccount(ctx.plan.temporaryAddress)) await source.resetAccount(ctx.plan.temporaryAddress);
+  });
   return { status: 'done', detail: `${ctx.plan.temporaryAddress} reset on ${ctx.plan.source.service}` };
 };
 
@@ -290,30 +333,31 @@ export const resetSource: StepFunction = async (ctx) => {
 export const undo: StepFunction = async (ctx) => {
   const { plan, checkpoint } = ctx;
   const done: string[] = [];
-  if (checkpoint.destinationCreated || checkpoint.destinationCreating) {
+  if (changeAttempted(checkpoint, 'create-destination')) {
     const destination = await open(ctx, 'destination');
-    if (await destination.getAccount(plan.destination.address)) {
+    await change(ctx, 'undo-destination', async () => {
+      if (!(await destination.getAccount(plan.destination.address))) return;
       await destination.resetAccount(plan.destination.address);
       done.push(`${plan.destination.address} removed from ${plan.destination.service}`);
-    }
-    checkpoint.destinationCreated = false;
-    checkpoint.destinationCreating = false;
-    await ctx.save();
+    });
   }
   const source = await open(ctx, 'source');
-  const [atOriginal, atTemporary] = await Promise.all([source.getAccount(plan.source.address), source.getAccount(plan.temporaryAddress)]);
-  if (atTemporary && !atOriginal) {
-    await source.renameAccount(plan.temporaryAddress, plan.source.address);
-    done.push(`${plan.temporaryAddress} renamed back to ${plan.source.address}`);
-  } else if (!atOriginal) {
-    throw new PermanentError(`cannot undo: neither ${plan.temporaryAddress} nor ${plan.source.address} exists on ${plan.source.service}`);
-  }
+  await change(ctx, 'undo-rename', async () => {
+    const [atOriginal, atTemporary] = await Promise.all([source.getAccount(plan.source.address), source.getAccount(plan.temporaryAddress)]);
+    if (atTemporary && !atOriginal) {
+      await source.renameAccount(plan.temporaryAddress, plan.source.address);
+      done.push(`${plan.temporaryAddress} renamed back to ${plan.source.address}`);
+    } else if (!atOriginal) {
+      throw new PermanentError(`cannot undo: neither ${plan.temporaryAddress} nor ${plan.source.address} exists on ${plan.source.service}`);
+    }
+  });
   await restoreImap(ctx, plan.source.address).catch(() => undefined);
   checkpoint.undone = true;
-  checkpoint.sourceRenamed = false;
+  delete checkpoint.sourcePassword;
+  delete checkpoint.destinationPassword;
   await ctx.save();
-  const note = checkpoint.sourcePasswordSet ? '; its password was changed for the copy: set a new one for the user' : '';
-  return { status: 'done', detail: `${done.join('; ') || 'nothing to undo'}${note}` };
+  const note = changeAttempted(checkpoint, 'source-password') ? '; its password was changed for the copy: set a new one for the user' : '';
+  return { status: 'done', detail: `${done.join('; ') || 'nothing left to undo'}${note}` };
 };
 
 export const RUN_STEP_FUNCTIONS: Partial<Record<StepName, StepFunction>> = {

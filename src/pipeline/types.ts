@@ -3,7 +3,7 @@ import type { Platform, ServiceRef } from '../domain/platform.js';
 import type { MigrationState, StepName, StepStates } from '../domain/steps.js';
 import type { ImapEndpoint } from '../imap/endpoint.js';
 import type { AccountInfo, ClientSettings, DnsCheck, MailPlatform } from '../ovh/mail-platform.js';
-import type { Actor, Decision, MigrationPlan, RequestOrigin } from './migration-service.js';
+import type { Actor, MigrationPlan, RequestOrigin } from './migration-service.js';
 import type { Sealed } from './secret-box.js';
 
 /** The copier's entry point (`copyMailbox` in src/imap): idempotent, a re-run copies only what is missing. */
@@ -38,21 +38,42 @@ export interface StoredRequest {
   resetSourceAfter: boolean;
   requester: Actor;
   origin?: RequestOrigin;
+  /** Random, per request: buttons carry it and the signed decision binds it. */
+  nonce: string;
+  /** The requester typed the destination password (they know it); kept after the sealed copy is deleted. */
+  passwordTyped: boolean;
+  /** HANDOVER_TO when the request was made: who gets the destination password. */
+  handoverTo: 'requester' | 'approver';
 }
+
+/**
+ * The changes the pipeline makes at OVH, one journal entry each (see `change()` in steps.ts); `alias:ADDRESS`
+ * per alias recreated.
+ */
+export type ChangeName =
+  | 'attach-domain'
+  | 'rename-source'
+  | 'source-password'
+  | 'create-destination'
+  | 'destination-password'
+  | 'imap-on-source'
+  | 'imap-on-destination'
+  | 'imap-restore-source'
+  | 'imap-restore-destination'
+  | 'reset-source'
+  | 'undo-destination'
+  | 'undo-rename'
+  | `alias:${string}`;
 
 /** Everything a run has done so far; saved in the job after every step, so a new worker resumes from it. */
 export interface Checkpoint {
   steps: StepStates;
-  /** The source now carries the temporary name. */
-  sourceRenamed?: boolean;
-  /** Password set on the renamed source for the copy. */
+  /** Each change at OVH: intent saved before the call, `done` after it returned (see `change()` in steps.ts). */
+  changes?: Partial<Record<ChangeName, { intent: string; done?: string }>>;
+  /** Password set on the renamed source for the copy; deleted once no step needs it (after the delta pass). */
   sourcePassword?: Sealed;
-  sourcePasswordSet?: boolean;
-  /** Destination password (given or generated), sealed before the account is created. */
+  /** Destination password (given or generated), sealed before the account is created; deleted after the delta pass. */
   destinationPassword?: Sealed;
-  /** About to create the destination: an account found afterwards under the address is ours. */
-  destinationCreating?: boolean;
-  destinationCreated?: boolean;
   /** IMAP switches found before the copy, restored at handover (Exchange's per-mailbox protocol setting). */
   imapRestore?: { source?: boolean; destination?: boolean };
   copy?: CopyReport;
@@ -64,9 +85,12 @@ export interface Checkpoint {
   dns?: DnsCheck[];
   clientSettings?: ClientSettings;
   undone?: boolean;
-  sourceReset?: boolean;
   /** Steps that reported a failure without stopping the run (verify found missing mail, an alias refused). */
   softFailures?: StepName[];
+  /** Transient failures in a row (OVH 5xx, network): since when, for the retry budget; cleared by a step that ends. */
+  retrying?: { since: string; attempts: number };
+  /** 1 for the first run, one more per retry after a failure or a cancel. */
+  run?: number;
   /** How the run ended when it did not complete. */
   outcome?: { state: 'cancelled'; by: string } | { state: 'failed'; error: string; step: StepName };
 }
@@ -97,9 +121,19 @@ export interface MigrationResult {
   detail?: string;
 }
 
-/** A recorded approval decision (kept in its own Redis key; first one wins). */
-export interface StoredDecision extends Decision {
+/**
+ * A recorded approval decision (kept in its own Redis key; first one wins), signed with a key derived from
+ * SECRETS_KEY over the job, the request's nonce, the decision and who took it: a decision written into Redis by
+ * anything else does not start a migration.
+ */
+export interface StoredDecision {
+  approve: boolean;
+  by: Actor;
+  reason?: string;
   at: string;
+  jobId: string;
+  nonce: string;
+  signature: string;
 }
 
 export type { Platform, MigrationPlan };

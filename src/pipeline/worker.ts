@@ -1,16 +1,18 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CopyProgress } from '../domain/copy-report.js';
-import { RUN_STEPS, isFinished, type RunStepName, type StepName } from '../domain/steps.js';
-import { CancelledError, PermanentError, describeError, isTransient } from './errors.js';
+import { RUN_STEPS, nextStep, stepChange, type RunStepName, type StepName } from '../domain/steps.js';
+import { checkDecision } from './decisions.js';
+import { CancelledError, PermanentError, describeError, isTransient, retryAfterMs } from './errors.js';
 import { EventBus, newRedis, rateLimiter } from './events.js';
 import type { MigrationEvent, MigrationStatus, StepRecord } from './migration-service.js';
 import { preflight } from './preflight.js';
 import { DEFAULT_QUEUE_NAME, DEFAULT_TUNING, Keys, type QueueSettings, type QueueTuning } from './queue-names.js';
 import { buildReport, isUndoAvailable } from './report.js';
 import { readStatus } from './status.js';
-import { RUN_STEP_FUNCTIONS, resetSource, type StepContext, type StepDeps } from './steps.js';
-import type { BatchJobData, JobData, MigrationJobData, MigrationResult, StoredDecision } from './types.js';
+import { RUN_STEP_FUNCTIONS, SECRET_AAD, changeDone, resetSource, type StepContext, type StepDeps } from './steps.js';
+import { markChanged } from './thread-ledger.js';
+import type { BatchJobData, Checkpoint, JobData, MigrationJobData, MigrationResult, StoredDecision } from './types.js';
 
 export interface MigrationWorkerOptions extends QueueSettings {
   deps: StepDeps;
@@ -45,7 +47,7 @@ export class MigrationWorker {
       prefix: options.prefix,
       concurrency: options.concurrency ?? 2,
       lockDuration: this.tuning.lockDurationMs,
-      stalledInterval: this.tuning.stalledIntervalMs,
+      stalledInterval: this.tuning.stalledIntervalMs ?? Math.round(this.tuning.lockDurationMs / 2),
       maxStalledCount: 5,
       autorun: false,
     });
@@ -90,7 +92,7 @@ export class MigrationWorker {
     const data = job.data as MigrationJobData;
     if (data.batchId) await this.acquireBatchSlot(job, data.batchId, token);
     try {
-      return await this.processMigration(job as Job<MigrationJobData>, signal);
+      return await this.processMigration(job as Job<MigrationJobData>, token, signal);
     } finally {
       if (data.batchId) {
         await this.redis.srem(this.keys.batchRunning(data.batchId), job.id!);
@@ -117,7 +119,7 @@ export class MigrationWorker {
     throw new DelayedError();
   }
 
-  private async processMigration(job: Job<MigrationJobData>, bullSignal?: AbortSignal): Promise<MigrationResult> {
+  private async processMigration(job: Job<MigrationJobData>, token: string | undefined, bullSignal?: AbortSignal): Promise<MigrationResult> {
     const jobId = job.id!;
     const data = structuredClone(job.data);
     const { checkpoint, plan } = data;
@@ -129,15 +131,16 @@ export class MigrationWorker {
 
     const save = async (): Promise<void> => {
       await job.updateData(data);
+      await markChanged(this.redis, this.keys, jobId);
     };
     const setStep = async (name: StepName, status: StepRecord['status'], detail?: string): Promise<void> => {
-      const record: StepRecord = { name, status, detail, at: new Date().toISOString() };
-      checkpoint.steps[name] = { status, detail, at: record.at };
+      checkpoint.steps[name] = stepChange(checkpoint.steps[name], status, detail, new Date().toISOString(), checkpoint.run ?? 1);
       await save();
-      await this.publish({ type: 'step', jobId, step: record, origin: data.request.origin });
+      await this.publish({ type: 'step', jobId, step: { name, ...checkpoint.steps[name]! }, origin: data.request.origin });
     };
     const cancelledBy = async (): Promise<string | undefined> => (await this.redis.get(this.keys.cancel(jobId))) ?? undefined;
 
+    let current: RunStepName | undefined;
     const ctx: StepContext = {
       jobId,
       plan,
@@ -146,18 +149,26 @@ export class MigrationWorker {
       save,
       signal: controller.signal,
       deps: this.options.deps,
+      handOver: (password) => this.handOver(jobId, data, password),
       onProgress: (progress: CopyProgress) => {
         if (!progressGate(progress.phase === 'done')) return;
-        void job.updateProgress(progress as unknown as object).catch(() => undefined);
+        void job
+          .updateProgress(progress as unknown as object)
+          .then(() => markChanged(this.redis, this.keys, jobId))
+          .catch(() => undefined);
         // the step names itself, so that whichever bot tells this job titles the progress without having seen it start
         void this.publish({ type: 'progress', jobId, progress, ...(current ? { step: current } : {}), origin: data.request.origin });
       },
     };
 
-    let current: RunStepName | undefined;
+    const finish = async (result: MigrationResult): Promise<MigrationResult> => {
+      await this.publish({ type: 'finished', jobId, report: buildReport(data), origin: data.request.origin, requester: data.request.requester });
+      return result;
+    };
+
     try {
       for (;;) {
-        current = RUN_STEPS.find((step) => !isFinished(step, checkpoint.steps) && !checkpoint.softFailures?.includes(step));
+        current = nextStep(checkpoint.steps, checkpoint.softFailures);
         if (!current) break;
         const by = await cancelledBy();
         if (by) throw new CancelledError(by);
@@ -169,17 +180,15 @@ export class MigrationWorker {
           const outcome = await this.approvalGate(jobId, data);
           if (outcome.state === 'rejected') {
             await setStep('approval', 'failed', outcome.detail);
-            await this.skipRest('approval', checkpoint, outcome.detail);
+            this.skipRest('approval', checkpoint, outcome.detail);
             await save();
-            await this.publish({ type: 'finished', jobId, report: buildReport(data), origin: data.request.origin, requester: data.request.requester });
-            return { state: 'rejected', detail: outcome.detail };
+            return await finish({ state: 'rejected', detail: outcome.detail });
           }
           await setStep('approval', 'done', outcome.detail);
           if (data.request.dryRun) {
-            await this.skipRest('approval', checkpoint, 'dry run: nothing changed');
+            this.skipRest('approval', checkpoint, 'dry run: nothing changed');
             await save();
-            await this.publish({ type: 'finished', jobId, report: buildReport(data), origin: data.request.origin, requester: data.request.requester });
-            return { state: 'done', detail: 'dry run' };
+            return await finish({ state: 'done', detail: 'dry run' });
           }
           continue;
         }
@@ -191,10 +200,11 @@ export class MigrationWorker {
         if (controller.signal.aborted) throw new CancelledError((await cancelledBy()) ?? 'a worker shutdown');
         // A step that reports a failure without throwing (verify, aliases): recorded, reported, and the run goes on.
         if (outcome.status === 'failed') checkpoint.softFailures = [...new Set([...(checkpoint.softFailures ?? []), current])];
+        delete checkpoint.retrying;
         await setStep(current, outcome.status, outcome.detail);
         logger.info({ step: current, status: outcome.status }, 'step finished');
       }
-      if (data.request.resetSourceAfter && !checkpoint.sourceReset) {
+      if (data.request.resetSourceAfter && !changeDone(checkpoint, 'reset-source') && !checkpoint.steps['reset-source']) {
         const clean = (checkpoint.mismatches ?? []).every((m) => m.missing === 0) && !checkpoint.copyFailures;
         if (clean) {
           await setStep('reset-source', 'running');
@@ -204,41 +214,90 @@ export class MigrationWorker {
           await setStep('reset-source', 'skipped', 'the copy is not complete: the temporary source account is kept');
         }
       }
-      await this.publish({ type: 'finished', jobId, report: buildReport(data), origin: data.request.origin, requester: data.request.requester });
-      return { state: 'done' };
+      return await finish({ state: 'done' });
     } catch (error) {
       const step: StepName = current ?? 'preflight';
       if (error instanceof DelayedError) throw error;
       const cancelled = error instanceof CancelledError || controller.signal.aborted;
       const by = cancelled ? (error instanceof CancelledError ? error.by : ((await cancelledBy()) ?? 'a worker shutdown')) : undefined;
-      const permanent = cancelled || !isTransient(error);
-      const final = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       const message = cancelled ? `cancelled by ${by}` : describeError(error);
-      const undo = isUndoAvailable(checkpoint);
-      const detail = final ? message : `${message} (attempt ${job.attemptsMade + 1}, retrying)`;
-      checkpoint.outcome = cancelled ? { state: 'cancelled', by: by! } : final ? { state: 'failed', error: message, step } : undefined;
-      await setStep(step, 'failed', detail).catch(() => undefined);
-      if (final) {
-        await this.publish({
-          type: 'failed',
-          jobId,
-          error: undo ? `${message}. The source was renamed: undo (rename back) is available` : message,
-          step,
-          undoAvailable: undo,
-          origin: data.request.origin,
-        });
+      const retryAt = cancelled || !isTransient(error) ? undefined : this.retryTime(checkpoint, error);
+      if (retryAt !== undefined) {
+        const attempt = checkpoint.retrying!.attempts;
+        await setStep(step, 'failed', `${message} (attempt ${attempt}, retrying at ${new Date(retryAt).toISOString()})`).catch(() => undefined);
+        logger.warn({ step, attempt, retryAt, err: { message } }, 'step failed; retrying later');
+        // back to the queue until then: any worker takes it up again and resumes from the checkpoint
+        await job.moveToDelayed(retryAt, token);
+        throw new DelayedError();
       }
-      logger.warn({ step, final, err: { message } }, 'step failed');
-      if (permanent) throw new UnrecoverableError(message);
-      throw error;
+      const undo = isUndoAvailable(checkpoint);
+      checkpoint.outcome = cancelled ? { state: 'cancelled', by: by! } : { state: 'failed', error: message, step };
+      delete checkpoint.retrying;
+      await setStep(step, 'failed', message).catch(() => undefined);
+      await this.publish({
+        type: 'failed',
+        jobId,
+        error: undo ? `${message}. The source was renamed: undo (rename back) is available` : message,
+        step,
+        undoAvailable: undo,
+        origin: data.request.origin,
+      });
+      logger.warn({ step, err: { message } }, 'migration failed');
+      throw new UnrecoverableError(message);
     } finally {
       this.running.delete(jobId);
     }
   }
 
-  private async skipRest(after: RunStepName, checkpoint: MigrationJobData['checkpoint'], detail: string): Promise<void> {
+  /**
+   * When to try again after a transient failure, or undefined once failures in a row have lasted the retry budget
+   * (OVH_RETRY_MINUTES). OVH's Retry-After is honoured as given; otherwise exponential backoff with jitter.
+   */
+  private retryTime(checkpoint: Checkpoint, error: unknown): number | undefined {
+    const now = Date.now();
+    const retrying = (checkpoint.retrying ??= { since: new Date(now).toISOString(), attempts: 0 });
+    retrying.attempts += 1;
+    const deadline = Date.parse(retrying.since) + this.tuning.retryBudgetMs;
+    const asked = retryAfterMs(error);
+    const backoff = Math.min(this.tuning.maxBackoffMs, this.tuning.backoffMs * 2 ** (retrying.attempts - 1));
+    const delay = asked ?? Math.round(backoff * (0.8 + Math.random() * 0.4));
+    if (now + delay > deadline) return undefined;
+    return now + delay;
+  }
+
+  /**
+   * Keeps the destination password, sealed, for the person it is handed over to; never overwrites one already
+   * kept or acknowledged (a resumed step calls this again).
+   */
+  private async handOver(jobId: string, data: MigrationJobData, password: string): Promise<void> {
+    const decision = await this.verifiedDecision(jobId, data);
+    const recipient = data.request.handoverTo === 'approver' ? decision?.by : data.request.requester;
+    if (!recipient) throw new PermanentError('the destination password goes to the approver, but no approval is recorded');
+    const sealed = this.options.deps.secrets.seal(password, SECRET_AAD.handover(jobId, data.request.nonce));
+    await this.redis.eval(
+      "if redis.call('HEXISTS', KEYS[1], 'sealed') == 1 or redis.call('HEXISTS', KEYS[1], 'acknowledgedAt') == 1 then return 0 end " +
+        "redis.call('HSET', KEYS[1], 'sealed', ARGV[1], 'recipient', ARGV[2], 'readyAt', ARGV[3]) return 1",
+      1,
+      this.keys.handover(jobId),
+      sealed,
+      JSON.stringify(recipient),
+      new Date().toISOString(),
+    );
+    await markChanged(this.redis, this.keys, jobId);
+  }
+
+  private async verifiedDecision(jobId: string, data: MigrationJobData): Promise<StoredDecision | undefined> {
+    const raw = await this.redis.get(this.keys.decision(jobId));
+    if (!raw) return undefined;
+    const checked = checkDecision(this.options.deps.secrets, raw, { jobId, nonce: data.request.nonce });
+    if (!checked.ok) throw new PermanentError(`refused to run on the approval stored for ${jobId}: ${checked.reason}. Nothing was changed; submit the request again`);
+    return checked.decision;
+  }
+
+  private skipRest(after: RunStepName, checkpoint: Checkpoint, detail: string): void {
+    const at = new Date().toISOString();
     for (const step of RUN_STEPS.slice(RUN_STEPS.indexOf(after) + 1)) {
-      if (!checkpoint.steps[step]) checkpoint.steps[step] = { status: 'skipped', detail, at: new Date().toISOString() };
+      if (!checkpoint.steps[step]) checkpoint.steps[step] = stepChange(undefined, 'skipped', detail, at, checkpoint.run ?? 1);
     }
   }
 
@@ -247,9 +306,8 @@ export class MigrationWorker {
    * Approved: the plan's checks are run again (things may have changed while it waited).
    */
   private async approvalGate(jobId: string, data: MigrationJobData): Promise<{ state: 'approved' | 'rejected'; detail: string }> {
-    const raw = await this.redis.get(this.keys.decision(jobId));
-    if (!raw) return { state: 'rejected', detail: 'no decision before the approval timeout' };
-    const decision = JSON.parse(raw) as StoredDecision;
+    const decision = await this.verifiedDecision(jobId, data);
+    if (!decision) return { state: 'rejected', detail: 'no decision before the approval timeout' };
     if (!decision.approve) return { state: 'rejected', detail: `rejected by ${decision.by.id}${decision.reason ? `: ${decision.reason}` : ''}` };
     const again = await preflight(this.options.deps.directory, {
       sourceAddress: data.request.sourceAddress,
@@ -272,7 +330,7 @@ export class MigrationWorker {
     const jobIds = raw ? (JSON.parse(raw) as string[]) : [];
     return Promise.all(
       jobIds.map(async (jobId) => {
-        const status = await readStatus(this.queue, this.redis, this.keys, jobId);
+        const status = await readStatus(this.queue, this.redis, this.keys, this.options.deps.secrets, jobId);
         return { jobId, address: status?.plan.source.address ?? jobId.replace(/^mig-/, ''), state: status?.state ?? 'cancelled' };
       }),
     );

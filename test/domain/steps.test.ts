@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RUN_STEPS, isTerminal, nextStep, stepList, transition, undoAvailable } from '../../src/domain/steps.js';
+import { RUN_STEPS, isTerminal, migrationState, nextStep, stepChange, stepList, undoAvailable } from '../../src/domain/steps.js';
 import { migrationJobId } from '../../src/domain/plan.js';
 
 describe('the step list', () => {
@@ -15,6 +15,17 @@ describe('the step list', () => {
     expect(nextStep({ preflight: { status: 'done' }, approval: { status: 'failed' } })).toBe('approval');
     const all = Object.fromEntries(RUN_STEPS.map((s) => [s, { status: 'done' as const }]));
     expect(nextStep(all)).toBeUndefined();
+    // a step that reported a failure without stopping the run is passed over
+    const verifyFailed = { ...all, verify: { status: 'failed' as const }, dns: { status: 'pending' as const } };
+    expect(nextStep(verifyFailed)).toBe('verify');
+    expect(nextStep(verifyFailed, ['verify'])).toBe('dns');
+  });
+
+  it('keeps when a step started and when it ended, across its changes', () => {
+    const running = stepChange(undefined, 'running', undefined, '2026-12-01T10:00:00.000Z', 2);
+    expect(running).toEqual({ status: 'running', at: '2026-12-01T10:00:00.000Z', startedAt: '2026-12-01T10:00:00.000Z', run: 2 });
+    const done = stepChange(running, 'done', 'ok', '2026-12-01T10:05:00.000Z', 2);
+    expect(done).toEqual({ status: 'done', detail: 'ok', at: '2026-12-01T10:05:00.000Z', startedAt: '2026-12-01T10:00:00.000Z', endedAt: '2026-12-01T10:05:00.000Z', run: 2 });
   });
 
   it('lists every step with its status, extra steps only when they ran', () => {
@@ -25,29 +36,31 @@ describe('the step list', () => {
     expect(list.map((s) => s.name)).not.toContain('reset-source');
   });
 
-  it('offers undo only after the rename of an incomplete run', () => {
-    expect(undoAvailable({}, false)).toBe(false);
-    expect(undoAvailable({ 'rename-source': { status: 'done' } }, false)).toBe(true);
-    expect(undoAvailable({ 'rename-source': { status: 'done' }, undo: { status: 'done' } }, false)).toBe(false);
-    expect(undoAvailable({ 'rename-source': { status: 'done' } }, true)).toBe(false);
+  it('offers undo as soon as the rename was attempted, until undone, for an incomplete run only', () => {
+    expect(undoAvailable({ renameAttempted: false, undone: false, runComplete: false })).toBe(false);
+    expect(undoAvailable({ renameAttempted: true, undone: false, runComplete: false })).toBe(true);
+    expect(undoAvailable({ renameAttempted: true, undone: true, runComplete: false })).toBe(false);
+    expect(undoAvailable({ renameAttempted: true, undone: false, runComplete: true })).toBe(false);
   });
 });
 
-describe('the migration state machine', () => {
-  it('follows approval, run and outcome', () => {
-    expect(transition('awaiting-approval', 'approve')).toEqual({ ok: true, state: 'queued' });
-    expect(transition('awaiting-approval', 'reject')).toEqual({ ok: true, state: 'rejected' });
-    expect(transition('queued', 'start')).toEqual({ ok: true, state: 'running' });
-    expect(transition('running', 'requeue')).toEqual({ ok: true, state: 'queued' });
-    expect(transition('running', 'succeed')).toEqual({ ok: true, state: 'done' });
-    expect(transition('failed', 'retry')).toEqual({ ok: true, state: 'queued' });
+describe('the state of a migration', () => {
+  const approved = { preflight: { status: 'done' as const }, approval: { status: 'done' as const } };
+  it('waits for approval, is queued once approved, runs once past its approval', () => {
+    expect(migrationState({ queue: 'delayed', steps: { preflight: { status: 'done' } } })).toBe('awaiting-approval');
+    expect(migrationState({ queue: 'waiting', decision: 'approved', steps: { preflight: { status: 'done' } } })).toBe('queued');
+    expect(migrationState({ queue: 'waiting', decision: 'rejected', steps: { preflight: { status: 'done' } } })).toBe('rejected');
+    expect(migrationState({ queue: 'active', decision: 'approved', steps: approved })).toBe('queued');
+    expect(migrationState({ queue: 'active', steps: { ...approved, 'attach-domain': { status: 'running' } } })).toBe('running');
+    // waiting for its retry after a transient failure: still running
+    expect(migrationState({ queue: 'delayed', decision: 'approved', steps: { ...approved, copy: { status: 'failed' } } })).toBe('running');
   });
 
-  it('refuses impossible moves with what is possible', () => {
-    expect(transition('done', 'cancel')).toEqual({ ok: false, error: 'cannot cancel a migration that is done (it is final)' });
-    const r = transition('queued', 'approve');
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.error).toContain('possible: start, cancel');
+  it('ends as the job says: done, rejected, failed or cancelled', () => {
+    expect(migrationState({ queue: 'completed', steps: approved })).toBe('done');
+    expect(migrationState({ queue: 'completed', returned: 'rejected', steps: approved })).toBe('rejected');
+    expect(migrationState({ queue: 'failed', outcome: 'failed', steps: approved })).toBe('failed');
+    expect(migrationState({ queue: 'failed', outcome: 'cancelled', steps: approved })).toBe('cancelled');
     expect(isTerminal('rejected')).toBe(true);
     expect(isTerminal('running')).toBe(false);
   });

@@ -75,11 +75,31 @@ describe('the CLI against `migrate-mailbox sandbox`', () => {
     expect(Object.keys(json.copy)).toEqual(['ok', 'messages', 'bytes', 'seconds', 'folders']);
     expect(json.copy.messages).toMatchObject({ total: 30, copied: 30, failed: 0 });
     expect(result.stderr).toMatch(/\+\+\+\+ Statistics/);
-    expect(result.stderr).toMatch(/Initial password of john\.smith@mydomain\.ovh \(shown once\)/);
+    const shown = /Initial password of john\.smith@mydomain\.ovh: (\S+)\n/.exec(result.stderr)?.[1];
+    expect(shown, 'the password is shown once the destination exists').toBeDefined();
 
     const status = await cli(['migrate', 'john.smith@mydomain.ovh', '--status', '--json'], line.env);
     expect(status.code).toBe(0);
-    expect(JSON.parse(status.stdout).steps.find((s: { name: string }) => s.name === 'handover').status).toBe('done');
+    const stored = JSON.parse(status.stdout);
+    expect(stored).toMatchObject({ state: 'done', password: 'ready', undoAvailable: false });
+    const handover = stored.steps.find((s: { name: string }) => s.name === 'handover');
+    expect(handover).toMatchObject({ status: 'done', startedAt: expect.any(String), endedAt: expect.any(String) });
+    expect(Date.parse(handover.endedAt)).toBeGreaterThanOrEqual(Date.parse(handover.startedAt));
+
+    // the password again, until acknowledged; then it is gone
+    const again = await cli(['migrate', 'john.smith@mydomain.ovh', '--password'], line.env);
+    expect(again).toMatchObject({ code: 0, stdout: `${shown}\n` });
+    expect(await cli(['migrate', 'john.smith@mydomain.ovh', '--ack-password'], line.env)).toMatchObject({ code: 0 });
+    const gone = await cli(['migrate', 'john.smith@mydomain.ovh', '--password'], line.env);
+    expect(gone.code).toBe(1);
+    expect(gone.stdout).toBe('');
+    expect(gone.stderr).toMatch(/acknowledged .* no longer stored/);
+
+    // the same command again: the migration is found and reported, not refused because the source was renamed
+    const rerun = await cli(['migrate', 'john.smith@mydomain.ovh', '--to', 'emailpro-sb22222-1', '--yes', '--json'], line.env);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.stderr).toMatch(/was already migrated to emailpro-sb22222-1/);
+    expect(JSON.parse(rerun.stdout)).toMatchObject({ ok: true, source: 'john.smith@mydomain.ovh' });
     const undo = await cli(['migrate', 'john.smith@mydomain.ovh', '--undo'], line.env);
     expect(undo.code).toBe(1);
     expect(undo.stderr).toMatch(/undo is for a failed or cancelled migration/);

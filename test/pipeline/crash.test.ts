@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleMailbox, sandboxFixture } from '../../src/sandbox/ovh-simulator/index.js';
 import { MigrationWorker } from '../../src/pipeline/worker.js';
-import { CLI, Harness, waitForState } from './harness.js';
+import { CLI, Harness, destinationPassword, waitForState } from './harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -50,8 +50,8 @@ describe('a worker killed in the middle of the copy', () => {
       } finally {
         await rescuer.close();
       }
-      const password = await service.takeDestinationPassword(submitted.jobId, CLI);
-      expect(await h.messages('large@mydomain.ovh', password!)).toEqual(before);
+      const password = await destinationPassword(service, submitted.jobId);
+      expect(await h.messages('large@mydomain.ovh', password)).toEqual(before);
       const renames = h.sim.requests.filter((r) => r.method === 'PUT' && r.path === '/email/exchange/hosted-sb11111-1/service/hosted-sb11111-1/account/large@mydomain.ovh');
       expect(renames.length).toBe(1);
     } finally {

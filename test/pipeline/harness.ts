@@ -12,12 +12,13 @@ import { BullMigrationService } from '../../src/pipeline/service.js';
 import type { StepDeps } from '../../src/pipeline/steps.js';
 import type { Copier } from '../../src/pipeline/types.js';
 import { MigrationWorker } from '../../src/pipeline/worker.js';
-import { RedisServer } from '../../src/sandbox/redis.js';
+import { RedisServer } from '../../src/redis/redis-server.js';
 import { OvhSimulator, type SimulatorFixture } from '../../src/sandbox/ovh-simulator/index.js';
 
 export const FAST_TUNING: Partial<QueueTuning> = {
-  attempts: 4,
+  retryBudgetMs: 1_500,
   backoffMs: 100,
+  maxBackoffMs: 400,
   approvalTimeoutMs: 60_000,
   lockDurationMs: 3_000,
   stalledIntervalMs: 1_000,
@@ -110,6 +111,13 @@ export class Harness {
     }
     return out.sort();
   }
+}
+
+/** The destination's initial password, as its recipient (the CLI requester here) sees it. */
+export async function destinationPassword(service: BullMigrationService, jobId: string, by: { kind: 'cli' | 'slack'; id: string } = CLI): Promise<string> {
+  const revealed = await service.revealDestinationPassword(jobId, by);
+  if (!revealed.ok) throw new Error(`no password for ${jobId}: ${revealed.reason}`);
+  return revealed.password;
 }
 
 /** Resolves with the first event matching, or rejects after timeoutMs. */

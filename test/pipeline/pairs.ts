@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 /** The pair tests, split over two files to keep each under a minute on a busy machine. */
 import type { Platform } from '../../src/domain/platform.js';
 import { pairsFixture } from './fixtures.js';
-import { CLI, Harness, waitForState } from './harness.js';
+import { CLI, Harness, waitForState, destinationPassword } from './harness.js';
 
 
 const EXCHANGE = 'hosted-sb11111-1/hosted-sb11111-1';
@@ -50,8 +50,8 @@ export function describePairs(cases: typeof PAIR_CASES): void {
     expect(h.sim.addresses(sourceService)).toContain(temporary);
     expect(h.sim.addresses(sourceService)).not.toContain(source);
 
-    const destinationPassword = await service.takeDestinationPassword(submitted.jobId, CLI);
-    expect(await h.messages(source, destinationPassword!)).toEqual(before);
+    const newPassword = await destinationPassword(service, submitted.jobId);
+    expect(await h.messages(source, newPassword)).toEqual(before);
     const destination = await h.factory({ platform, name: to });
     if (platform !== 'mxplan-legacy') expect((await destination.listAliases(source)).sort()).toEqual(aliases);
     // IMAP switches put back as they were.

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyMailbox } from '../../src/imap/copy-mailbox.js';
 import type { Copier } from '../../src/pipeline/types.js';
 import { pairsFixture } from './fixtures.js';
-import { CLI, Harness, waitFor, waitForState } from './harness.js';
+import { CLI, Harness, destinationPassword, waitFor, waitForState } from './harness.js';
 
 const EXCHANGE_KEY = 'exchange:hosted-sb11111-1/hosted-sb11111-1';
 const APPROVER = { kind: 'slack' as const, id: 'UAPPROVER' };
@@ -37,8 +37,9 @@ describe('the queue', () => {
     expect(second).toMatchObject({ ok: true, duplicate: true, jobId: 'mig-erin@mydomain.ovh' });
     expect(await service.queue.getJobCounts('delayed', 'waiting', 'active')).toEqual({ delayed: 1, waiting: 0, active: 0 });
 
-    const rejected = await service.decide('mig-erin@mydomain.ovh', { approve: false, by: APPROVER, reason: 'not now' });
-    const again = await service.decide('mig-erin@mydomain.ovh', { approve: true, by: { kind: 'slack', id: 'UOTHER' } });
+    if (!first.ok) throw new Error('refused');
+    const rejected = await service.decide('mig-erin@mydomain.ovh', { approve: false, by: APPROVER, reason: 'not now', nonce: first.nonce });
+    const again = await service.decide('mig-erin@mydomain.ovh', { approve: true, by: { kind: 'slack', id: 'UOTHER' }, nonce: first.nonce });
     expect(rejected).toMatchObject({ changed: true, state: 'rejected' });
     expect(again).toMatchObject({ changed: false, state: 'rejected', by: APPROVER });
     const status = await waitForState(service, 'mig-erin@mydomain.ovh', ['rejected']);
@@ -117,16 +118,16 @@ describe('the queue', () => {
       const renames = h.sim.requests.filter((r) => r.method === 'PUT' && r.path === '/email/pro/emailpro-sb22222-1/account/dave@pro-domain.ovh');
       expect(renames.length).toBe(1);
       expect(h.sim.requests.filter((r) => r.status === 429 || r.status === 503).length).toBe(4);
-      const password = await service.takeDestinationPassword(submitted.jobId, CLI);
-      expect((await h.messages('dave@pro-domain.ovh', password!)).length).toBeGreaterThan(3);
+      const password = await destinationPassword(service, submitted.jobId);
+      expect((await h.messages('dave@pro-domain.ovh', password)).length).toBeGreaterThan(3);
     } finally {
       h.sim.faults.clear();
     }
   });
 
-  it('the destination password goes to the requester only, once', async () => {
+  it('the destination password: to its recipient only, as often as asked, until acknowledged; then deleted from Redis', async () => {
     const { service } = await h.pipeline({ worker: false });
-    expect(await service.takeDestinationPassword('mig-dave@pro-domain.ovh', CLI)).toBeUndefined();
-    expect(await service.takeDestinationPassword('mig-unknown@x.fr', CLI)).toBeUndefined();
+    expect(await service.revealDestinationPassword('mig-unknown@x.fr', CLI)).toMatchObject({ ok: false });
+    expect(await service.revealDestinationPassword('mig-dave@pro-domain.ovh', CLI)).toMatchObject({ ok: false, reason: expect.stringMatching(/no migration|does not exist yet/) });
   });
 });

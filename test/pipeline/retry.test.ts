@@ -13,7 +13,7 @@ afterAll(async () => {
 
 describe('after a failure', () => {
   it('retry resumes the failed job where it stopped; reset-source on request removes the temporary account', async () => {
-    const { service, events } = await h.pipeline({ tuning: { attempts: 2 } });
+    const { service, events } = await h.pipeline({ tuning: { retryBudgetMs: 150 } });
     h.sim.faults.add({ method: 'PUT', path: /^\/email\/pro\/emailpro-sb22222-1\/account\//, status: 503 });
     const submitted = await service.submit({ sourceAddress: 'jane.doe@mydomain.ovh', destinationService: 'emailpro-sb22222-1', requester: CLI, preapproved: true });
     if (!submitted.ok) throw new Error(JSON.stringify(submitted.problems));
@@ -54,6 +54,6 @@ describe('after a failure', () => {
     expect(status.steps.find((s) => s.name === 'approval')).toMatchObject({ status: 'failed', detail: 'no decision before the approval timeout' });
     expect(h.sim.addresses(EXCHANGE_KEY)).toContain('john.smith@mydomain.ovh');
     expect(events.some((e) => e.type === 'finished')).toBe(true);
-    await expect(service.decide(submitted.jobId, { approve: true, by: CLI })).rejects.toThrow(/no longer waiting for a decision/);
+    await expect(service.decide(submitted.jobId, { approve: true, by: { kind: 'slack', id: 'UAPPROVER' }, nonce: submitted.nonce })).rejects.toThrow(/no longer waiting for a decision/);
   });
 });

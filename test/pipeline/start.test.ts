@@ -34,6 +34,7 @@ describe('start and worker as processes', () => {
       OVH_APP_KEY: 'k',
       OVH_APP_SECRET: 's',
       OVH_CONSUMER_KEY: 'c',
+      SECRETS_KEY: 'ab'.repeat(32),
       LOG_LEVEL: 'info',
     });
     const deadline = Date.now() + 45_000;
@@ -47,6 +48,15 @@ describe('start and worker as processes', () => {
     expect(await run.exited).toBe(0);
     expect(existsSync(join(dataDir, 'redis', 'redis.sock'))).toBe(false);
   }, 60_000);
+
+  it('start without SECRETS_KEY refuses to run, names the command that makes one, and leaves no Redis behind', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'mm-start-'));
+    dirs.push(dataDir);
+    const run = launch(['start'], { DATA_DIR: dataDir, SECRETS_KEY: '', SLACK_MODE: 'http', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 's', LOG_LEVEL: 'silent' });
+    expect(await run.exited).toBe(1);
+    expect(run.stderr()).toMatch(/SECRETS_KEY: required .*openssl rand -hex 32/s);
+    expect(existsSync(join(dataDir, 'redis'))).toBe(false);
+  }, 30_000);
 
   it('worker needs REDIS_URL and says so', async () => {
     const run = launch(['worker'], { REDIS_URL: '', LOG_LEVEL: 'silent' });

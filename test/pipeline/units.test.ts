@@ -9,8 +9,10 @@ import { CancelledError, PermanentError, TransientError, describeError, isTransi
 import { rateLimiter } from '../../src/pipeline/events.js';
 import { createImapEndpointResolver, parseImapEndpoints } from '../../src/pipeline/imap-endpoints.js';
 import { mergeReports } from '../../src/pipeline/report.js';
-import { SecretBox, loadSecretBox } from '../../src/pipeline/secret-box.js';
+import { SecretBox } from '../../src/pipeline/secret-box.js';
 import type { MailPlatform } from '../../src/ovh/mail-platform.js';
+import { OvhPreconditionFailed, OvhWaitTimeout } from '../../src/ovh/errors.js';
+import { ImapAuthenticationFailed, ImapTimeout, QuotaExceededError } from '../../src/imap/index.js';
 
 describe('SecretBox', () => {
   it('seals with AES-256-GCM, bound to its purpose, and never shows its key', () => {
@@ -25,17 +27,6 @@ describe('SecretBox', () => {
     expect(JSON.stringify({ box })).toBe('{"box":"[SecretBox]"}');
     expect(inspect(box)).toBe('[SecretBox]');
   });
-
-  it('keeps a generated key in a 0600 file when SECRETS_KEY is absent', async () => {
-    const file = join(await mkdtemp(join(tmpdir(), 'sbox-')), 'k', 'secrets.key');
-    const first = await loadSecretBox(undefined, file);
-    expect(first.source).toBe('new-file');
-    expect((await stat(file)).mode & 0o777).toBe(0o600);
-    const second = await loadSecretBox(undefined, file);
-    expect(second.source).toBe('file');
-    expect(second.box.open(first.box.seal('x'))).toBe('x');
-    expect((await loadSecretBox((await readFile(file, 'utf8')).trim(), file)).source).toBe('env');
-  });
 });
 
 describe('error classes', () => {
@@ -45,11 +36,22 @@ describe('error classes', () => {
     expect(isTransient(new CancelledError('u'))).toBe(false);
     expect(isTransient(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBe(true);
     expect(isTransient({ status: 429, retryable: true })).toBe(true);
-    expect(isTransient({ status: 503, retryable: false })).toBe(true);
+    expect(isTransient({ status: 503 })).toBe(true);
+    // the error's own verdict wins over anything guessed from its fields
+    expect(isTransient({ status: 503, retryable: false })).toBe(false);
+    expect(isTransient(Object.assign(new Error('login refused'), { retryable: true }))).toBe(true);
     expect(isTransient({ status: 404, retryable: false })).toBe(false);
     expect(isTransient({ status: 400, retryable: false })).toBe(false);
     expect(isTransient(new TypeError('bug'))).toBe(false);
     expect(describeError({ describe: () => 'OVH GET /x: 404' })).toBe('OVH GET /x: 404');
+  });
+
+  it("decides by the error's type, never its wording: an IMAP login timeout is retried, refused credentials are not", () => {
+    expect(isTransient(new ImapTimeout('LOGIN to imap://a@h:993 timed out: authentication took too long'))).toBe(true);
+    expect(isTransient(new ImapAuthenticationFailed('login failed', 'NO [AUTHENTICATIONFAILED]'))).toBe(false);
+    expect(isTransient(new QuotaExceededError(10, 1, 5))).toBe(false);
+    expect(isTransient(new OvhPreconditionFailed('noFreeSlot', 'no free slot', 'order one'))).toBe(false);
+    expect(isTransient(new OvhWaitTimeout('the rename', 60_000))).toBe(true);
   });
 });
 

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
+import { terminalSafe } from '../../domain/terminal-text.js';
 import { loadConfig } from '../../config/config.js';
 import { CSV_COLUMNS } from '../../domain/csv-row.js';
 import { createLogger } from '../../log/logger.js';
@@ -77,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
     await runtime.startWorker();
     const submitted = await runtime.service.submitBatch(csv, requester, { preapproved: true });
     if (!submitted.ok) {
-      for (const e of submitted.errors) process.stderr.write(`line ${e.row}: ${e.message}\n`);
+      for (const e of submitted.errors) process.stderr.write(`line ${e.row}: ${terminalSafe(e.message)}\n`);
       return 2;
     }
     process.stderr.write(`batch ${submitted.batchId} started\n`);
@@ -89,7 +90,7 @@ export async function run(argv: string[]): Promise<number> {
         if (seen.get(s.jobId) !== s.state) {
           seen.set(s.jobId, s.state);
           const failed = s.steps.find((step) => step.status === 'failed');
-          process.stderr.write(`  ${s.plan.source.address}: ${s.state}${failed && FINAL.has(s.state) ? ` (${failed.name}: ${failed.detail})` : ''}\n`);
+          process.stderr.write(terminalSafe(`  ${s.plan.source.address}: ${s.state}${failed && FINAL.has(s.state) ? ` (${failed.name}: ${failed.detail})` : ''}`) + '\n');
         }
       }
       if (statuses.length === submitted.jobIds.length && statuses.every((s) => FINAL.has(s.state))) break;
@@ -97,7 +98,8 @@ export async function run(argv: string[]): Promise<number> {
     }
     const rows = [];
     for (const s of statuses) {
-      const password = await runtime.service.takeDestinationPassword(s.jobId, requester);
+      const revealed = s.handover.state === 'ready' ? await runtime.service.revealDestinationPassword(s.jobId, requester) : undefined;
+      const password = revealed?.ok ? revealed.password : undefined;
       const row = checked.planned.find((p) => p.plan.jobId === s.jobId);
       rows.push({
         row: row?.row,
@@ -109,7 +111,9 @@ export async function run(argv: string[]): Promise<number> {
         steps: s.steps.map((step) => ({ name: step.name, status: step.status, detail: step.detail ?? null })),
         undoAvailable: s.undoAvailable,
       });
-      if (password && !row?.request.destinationPassword) process.stderr.write(`initial password of ${s.plan.destination.address} (shown once): ${password}\n`);
+      if (password && !row?.request.destinationPassword) {
+        process.stderr.write(`initial password of ${terminalSafe(s.plan.destination.address)}: ${password} (again with \`migrate ${terminalSafe(s.plan.source.address)} --password\` until --ack-password)\n`);
+      }
     }
     const ok = statuses.every((s) => s.state === 'done' && !s.steps.some((step) => step.status === 'failed'));
     const done = statuses.filter((s) => s.state === 'done').length;

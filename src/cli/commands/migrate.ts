@@ -5,7 +5,8 @@ import cliProgress from 'cli-progress';
 import { loadConfig } from '../../config/config.js';
 import type { CopyProgress } from '../../domain/copy-report.js';
 import { createLogger } from '../../log/logger.js';
-import type { Actor, MigrationEvent, MigrationPlan, MigrationReport, MigrationStatus } from '../../pipeline/migration-service.js';
+import type { Actor, MigrationPlan, MigrationReport, MigrationStatus } from '../../pipeline/migration-service.js';
+import { terminalSafe } from '../../domain/terminal-text.js';
 import { planText, reportText } from '../../pipeline/report-text.js';
 import { createRuntime, type Runtime } from '../../pipeline/runtime.js';
 
@@ -14,6 +15,8 @@ export const summary = 'migrate one mailbox to another OVH e-mail service (renam
 const USAGE = `usage: migrate-mailbox migrate ADDRESS --to SERVICE [options]
 
 SERVICE is the destination service name; ORGANIZATION/SERVICE for Exchange; the domain for legacy MX Plan.
+Running the same command again attaches to the migration of ADDRESS under way (after a crash too): it shows
+where it stands, runs it here when no worker holds it any more, and prints the report.
 
 options:
   --to SERVICE        destination service (required)
@@ -25,35 +28,49 @@ options:
   -h, --help          show this help
 
 after a migration (no --to needed):
-  --status            show the migration of ADDRESS (state, steps, undo availability)
+  --status            show the migration of ADDRESS (state, steps with their times, undo availability)
+  --password          print the destination's initial password (to the person it is handed to, until acknowledged)
+  --ack-password      you stored the password: it is deleted and cannot be shown again
   --undo              after a failure or a cancel past the rename: free the destination, rename the source back
   --retry             run a failed or cancelled migration again from where it stopped
   --reset-now         reset (delete) the temporary source account of a completed migration
+  --force             with --reset-now: reset even though messages are missing on the destination
 
-The destination's initial password is generated to the service's policy and shown once on stderr, or taken from
-MIGRATE_DESTINATION_PASSWORD. Without REDIS_URL a private Redis runs under DATA_DIR; with it, any
+The destination's initial password is generated to the service's policy, or taken from
+MIGRATE_DESTINATION_PASSWORD; it is shown as soon as the destination account exists and again with --password
+until --ack-password. Without REDIS_URL a private Redis runs under DATA_DIR; with it, any
 \`migrate-mailbox worker\` on that Redis may run the job. Ctrl-C cancels the migration (undo is then offered).
 `;
+
+interface StepJson {
+  name: string;
+  status: string;
+  detail: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+}
 
 export interface MigrateJson {
   ok: boolean;
   source: string;
   destination: string;
   temporaryName: string | null;
-  steps: { name: string; status: string; detail: string | null }[];
+  steps: StepJson[];
   copy: MigrationReport['copy'] | null;
 }
 
-function toJson(plan: Pick<MigrationPlan, 'source' | 'destination' | 'temporaryAddress'> | undefined, address: string, to: string, status: MigrationStatus | undefined, report: MigrationReport | undefined, ok: boolean, preflightProblems?: string): MigrateJson {
+function stepsJson(status: MigrationStatus): StepJson[] {
+  return status.steps.map((s) => ({ name: s.name, status: s.status, detail: s.detail ?? null, startedAt: s.startedAt ?? null, endedAt: s.endedAt ?? null }));
+}
+
+function toJson(plan: Pick<MigrationPlan, 'source' | 'destination' | 'temporaryAddress'> | undefined, address: string, to: string, status: MigrationStatus | undefined, ok: boolean, preflightProblems?: string): MigrateJson {
   return {
     ok,
     source: plan?.source.address ?? address,
     destination: plan ? `${plan.destination.address} (${plan.destination.service})` : to,
     temporaryName: plan?.temporaryAddress ?? null,
-    steps: status
-      ? status.steps.map((s) => ({ name: s.name, status: s.status, detail: s.detail ?? null }))
-      : [{ name: 'preflight', status: 'failed', detail: preflightProblems ?? null }],
-    copy: report?.copy ?? null,
+    steps: status ? stepsJson(status) : [{ name: 'preflight', status: 'failed', detail: preflightProblems ?? null, startedAt: null, endedAt: null }],
+    copy: status?.report?.copy ?? null,
   };
 }
 
@@ -76,50 +93,113 @@ export function cliActor(): Actor {
   return { kind: 'cli', id: name };
 }
 
-/** Follows one job until it ends: step lines and a progress bar on stderr (TTY), the report at the end. */
-export async function followJob(runtime: Runtime, jobId: string, options: { quiet: boolean }): Promise<{ status: MigrationStatus; report?: MigrationReport }> {
+const FINAL_STATES = new Set(['done', 'failed', 'cancelled', 'rejected']);
+
+/**
+ * Follows one job until it ends, from its stored state (events only say "look again now"): a line per step as it
+ * finishes, a progress bar on stderr (TTY), the destination password as soon as it is ready for `me`.
+ */
+export async function followJob(runtime: Runtime, jobId: string, options: { quiet: boolean; me?: Actor; showPassword?: boolean }): Promise<MigrationStatus> {
   const tty = process.stderr.isTTY && !options.quiet;
   let bar: cliProgress.SingleBar | undefined;
-  let report: MigrationReport | undefined;
-  let ended = false;
-  const onEvent = (event: MigrationEvent) => {
-    if (!('jobId' in event) || event.jobId !== jobId) return;
-    if (event.type === 'progress') {
-      if (!tty) return;
-      const p: CopyProgress = event.progress;
-      if (!bar) {
-        bar = new cliProgress.SingleBar({ format: '  {phase} [{bar}] {value}/{total} messages | {mib} MiB | {rate} KiB/s | ETA {eta_s}s', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
-        bar.start(p.messagesTotal, p.messagesDone, { phase: p.phase, mib: '0.0', rate: '0' });
-      }
-      bar.setTotal(Math.max(p.messagesTotal, 1));
-      bar.update(p.messagesDone, { phase: p.phase.padEnd(9), mib: (p.bytesDone / 1048576).toFixed(1), rate: (p.rate / 1024).toFixed(0) });
-    } else if (event.type === 'step') {
-      if (bar && event.step.status !== 'running') {
-        bar.stop();
-        bar = undefined;
-      }
-      if (!options.quiet && event.step.status !== 'running') process.stderr.write(`${event.step.status.padEnd(7)} ${event.step.name}${event.step.detail ? `: ${event.step.detail}` : ''}\n`);
-      else if (!options.quiet) process.stderr.write(`...     ${event.step.name}\n`);
-    } else if (event.type === 'finished') {
-      report = event.report;
-      ended = true;
-    } else if (event.type === 'failed') ended = true;
+  const printed = new Map<string, string>();
+  let passwordShown = !options.showPassword;
+  let wake: (() => void) | undefined;
+  const off = await runtime.service.subscribeReady((event) => {
+    if ('jobId' in event && event.jobId === jobId) wake?.();
+  });
+  const say = (text: string) => {
+    if (!options.quiet) process.stderr.write(terminalSafe(text) + '\n');
   };
-  const off = await runtime.service.subscribeReady(onEvent);
   try {
     for (;;) {
       const [status] = await runtime.service.status({ jobId });
-      if (status && ['done', 'failed', 'cancelled', 'rejected'].includes(status.state)) {
-        // The 'finished' event carries the report; give it a moment if the state was seen first.
-        for (let i = 0; i < 20 && !report && status.state === 'done'; i++) await new Promise((r) => setTimeout(r, 50));
-        bar?.stop();
-        return { status, report };
+      if (!status) throw new Error(`the migration ${jobId} disappeared from the queue`);
+      for (const step of status.steps) {
+        if (step.status === 'pending') continue;
+        const key = `${step.name}#${step.run ?? 1}`;
+        const shown = `${step.status} ${step.detail ?? ''}`;
+        if (printed.get(key) === shown) continue;
+        printed.set(key, shown);
+        if (bar && step.status !== 'running') {
+          bar.stop();
+          bar = undefined;
+        }
+        say(step.status === 'running' ? `...     ${step.name}` : `${step.status.padEnd(7)} ${step.name}${step.detail ? `: ${step.detail}` : ''}`);
       }
-      await new Promise((r) => setTimeout(r, ended ? 50 : 500));
+      const p: CopyProgress | undefined = status.progress;
+      if (tty && p && status.state === 'running' && status.steps.some((s) => (s.name === 'copy' || s.name === 'delta') && s.status === 'running')) {
+        if (!bar) {
+          bar = new cliProgress.SingleBar({ format: '  {phase} [{bar}] {value}/{total} messages | {mib} MiB | {rate} KiB/s', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+          bar.start(Math.max(p.messagesTotal, 1), p.messagesDone, { phase: p.phase, mib: '0.0', rate: '0' });
+        }
+        bar.setTotal(Math.max(p.messagesTotal, 1));
+        bar.update(p.messagesDone, { phase: p.phase.padEnd(9), mib: (p.bytesDone / 1048576).toFixed(1), rate: (p.rate / 1024).toFixed(0) });
+      }
+      if (!passwordShown && status.handover.state === 'ready' && options.me) {
+        passwordShown = true;
+        await printPassword(runtime, status, options.me, 'stderr');
+      }
+      if (FINAL_STATES.has(status.state)) {
+        bar?.stop();
+        return status;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 1000);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
     }
   } finally {
     off();
   }
+}
+
+/** Prints the destination password to the person it is handed to (stdout for --password, stderr during a run). */
+async function printPassword(runtime: Runtime, status: MigrationStatus, me: Actor, stream: 'stdout' | 'stderr'): Promise<boolean> {
+  const revealed = await runtime.service.revealDestinationPassword(status.jobId, me);
+  if (!revealed.ok) {
+    process.stderr.write(`${terminalSafe(revealed.reason)}\n`);
+    return false;
+  }
+  if (stream === 'stdout') process.stdout.write(revealed.password + '\n');
+  else {
+    process.stderr.write(
+      `\nInitial password of ${terminalSafe(revealed.address)}: ${revealed.password}\n` +
+        `(shown again with \`migrate ${terminalSafe(status.plan.source.address)} --password\` until you run --ack-password)\n\n`,
+    );
+  }
+  return true;
+}
+
+type Existing =
+  | { kind: 'none' }
+  | { kind: 'attach'; status: MigrationStatus }
+  | { kind: 'finished'; status: MigrationStatus }
+  | { kind: 'refuse'; message: string };
+
+/** What an earlier migration of the address means for this command: a run to attach to, a finished one, or nothing. */
+function existingMigration(status: MigrationStatus | undefined, destinationService: string): Existing {
+  if (!status) return { kind: 'none' };
+  const wanted = destinationService.toLowerCase();
+  const planned = status.plan.destination.service.toLowerCase();
+  const sameDestination = planned === wanted || planned.endsWith(`/${wanted}`) || wanted.endsWith(`/${planned}`);
+  const live = ['awaiting-approval', 'queued', 'running'].includes(status.state);
+  if (live && !sameDestination) {
+    return { kind: 'refuse', message: `${status.plan.source.address} is already being migrated to ${status.plan.destination.service} (job ${status.jobId}, ${status.state}): follow it with the same --to, or cancel it first` };
+  }
+  if (live) return { kind: 'attach', status };
+  if ((status.state === 'failed' || status.state === 'cancelled') && status.undoAvailable) {
+    return {
+      kind: 'refuse',
+      message: `the migration of ${status.plan.source.address} (job ${status.jobId}) ${status.state === 'failed' ? 'failed' : 'was cancelled'} after renaming the source to ${status.plan.temporaryAddress}: resume it with --retry, or rename it back with --undo`,
+    };
+  }
+  if (status.state === 'done' && sameDestination && !status.dryRun) return { kind: 'finished', status };
+  return { kind: 'none' };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -137,9 +217,12 @@ export async function run(argv: string[]): Promise<number> {
         'reset-source': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         status: { type: 'boolean', default: false },
+        password: { type: 'boolean', default: false },
+        'ack-password': { type: 'boolean', default: false },
         undo: { type: 'boolean', default: false },
         retry: { type: 'boolean', default: false },
         'reset-now': { type: 'boolean', default: false },
+        force: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -152,8 +235,18 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const action = values.status ? 'status' : values.undo ? 'undo' : values.retry ? 'retry' : values['reset-now'] ? 'reset' : undefined;
-  if (action && positionals.length === 1) return afterwards(action, positionals[0]!, values.json);
+  const actions = (['status', 'password', 'ack-password', 'undo', 'retry', 'reset-now'] as const).filter((a) => values[a]);
+  if (actions.length > 1) {
+    process.stderr.write(`migrate-mailbox migrate: one of --${actions.join(', --')} at a time\n`);
+    return 2;
+  }
+  if (actions.length === 1) {
+    if (positionals.length !== 1) {
+      process.stderr.write(`migrate-mailbox migrate: --${actions[0]} needs one ADDRESS\n\n${USAGE}`);
+      return 2;
+    }
+    return afterwards(actions[0]!, positionals[0]!, { json: values.json, force: values.force });
+  }
   if (positionals.length !== 1 || !values.to) {
     process.stderr.write(`migrate-mailbox migrate: give one ADDRESS and --to SERVICE\n\n${USAGE}`);
     return 2;
@@ -162,7 +255,7 @@ export async function run(argv: string[]): Promise<number> {
   const json = values.json;
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
-  const out = (text: string) => process[json ? 'stderr' : 'stdout'].write(text + '\n');
+  const out = (text: string) => process[json ? 'stderr' : 'stdout'].write(terminalSafe(text) + '\n');
   const runtime = await createRuntime(config, logger, { embeddedRedis: true });
   const requester = cliActor();
   let jobId: string | undefined;
@@ -171,58 +264,80 @@ export async function run(argv: string[]): Promise<number> {
     if (!jobId || cancelling) process.exit(130);
     cancelling = true;
     process.stderr.write('\ncancelling (Ctrl-C again to quit at once)...\n');
-    void runtime.service.cancel(jobId, requester).catch((error) => process.stderr.write(`cannot cancel: ${(error as Error).message}\n`));
+    void runtime.service.cancel(jobId, requester).catch((error) => process.stderr.write(`cannot cancel: ${terminalSafe((error as Error).message)}\n`));
+  };
+  const finish = (status: MigrationStatus): number => {
+    const ok = status.state === 'done' && !status.steps.some((s) => s.status === 'failed');
+    out('\n' + reportText(status, status.report));
+    if (json) process.stdout.write(JSON.stringify(toJson(status.plan, address, values.to!, status, ok)) + '\n');
+    return ok ? 0 : 1;
   };
   try {
-    const request = {
-      sourceAddress: address,
-      destinationService: values.to,
-      temporaryName: values['temp-name'],
-      destinationPassword: process.env.MIGRATE_DESTINATION_PASSWORD || undefined,
-      resetSourceAfter: values['reset-source'],
-      requester,
-      preapproved: true,
-    };
-    const checked = await runtime.service.preflight(request);
-    if (!checked.ok) {
-      const text = checked.problems.map((p) => `${p.field}: ${p.message}`).join('\n');
-      if (json) process.stdout.write(JSON.stringify(toJson(undefined, address, values.to, undefined, undefined, false, text)) + '\n');
-      process.stderr.write(`refused:\n${text.replace(/^/gm, '  ')}\n`);
+    const [earlier] = await runtime.service.status({ address });
+    const existing = existingMigration(earlier, values.to);
+    if (existing.kind === 'refuse') {
+      process.stderr.write(`${terminalSafe(existing.message)}\n`);
       return 2;
     }
-    out(planText(checked.plan));
-    if (values['dry-run']) {
-      const steps = [{ name: 'preflight', status: 'done', detail: 'every check passed (dry run: nothing changed)' }];
-      if (json) process.stdout.write(JSON.stringify({ ...toJson(checked.plan, address, values.to, undefined, undefined, true), steps }) + '\n');
-      return 0;
+    if (existing.kind === 'finished') {
+      process.stderr.write(`${terminalSafe(address)} was already migrated to ${terminalSafe(existing.status.plan.destination.service)} (job ${existing.status.jobId}):\n`);
+      return finish(existing.status);
     }
-    if (!values.yes) {
-      if (!process.stdin.isTTY) {
-        process.stderr.write('not approved: add --yes (no terminal to ask on)\n');
+    if (existing.kind === 'attach') {
+      jobId = existing.status.jobId;
+      const lockSeconds = Math.round((runtime.config.JOB_LOCK_SECONDS * 3) / 2);
+      process.stderr.write(
+        `${terminalSafe(address)} is already being migrated (job ${jobId}, ${existing.status.state}): following it.` +
+          (existing.status.state === 'running' ? ` If the process that ran it is gone, this one takes it over once its lock expires (within ${lockSeconds} s).` : '') +
+          (existing.status.state === 'awaiting-approval' ? ' It waits for an approver (Slack).' : '') +
+          '\n',
+      );
+    } else {
+      const request = {
+        sourceAddress: address,
+        destinationService: values.to,
+        temporaryName: values['temp-name'],
+        destinationPassword: process.env.MIGRATE_DESTINATION_PASSWORD || undefined,
+        resetSourceAfter: values['reset-source'],
+        requester,
+        preapproved: true,
+      };
+      const checked = await runtime.service.preflight(request);
+      if (!checked.ok) {
+        const text = checked.problems.map((p) => `${p.field}: ${p.message}`).join('\n');
+        if (json) process.stdout.write(JSON.stringify(toJson(undefined, address, values.to, undefined, false, text)) + '\n');
+        process.stderr.write(`refused:\n${terminalSafe(text).replace(/^/gm, '  ')}\n`);
         return 2;
       }
-      if (!(await confirm('Start this migration? [y/N] '))) {
-        process.stderr.write('not approved: nothing changed\n');
-        return 1;
+      out(planText(checked.plan));
+      if (values['dry-run']) {
+        const steps = [{ name: 'preflight', status: 'done', detail: 'every check passed (dry run: nothing changed)', startedAt: null, endedAt: null }];
+        if (json) process.stdout.write(JSON.stringify({ ...toJson(checked.plan, address, values.to, undefined, true), steps }) + '\n');
+        return 0;
       }
+      if (!values.yes) {
+        if (!process.stdin.isTTY) {
+          process.stderr.write('not approved: add --yes (no terminal to ask on)\n');
+          return 2;
+        }
+        if (!(await confirm('Start this migration? [y/N] '))) {
+          process.stderr.write('not approved: nothing changed\n');
+          return 1;
+        }
+      }
+      const submitted = await runtime.service.submit(request);
+      if (!submitted.ok) {
+        process.stderr.write(`refused:\n${terminalSafe(submitted.problems.map((p) => `  ${p.field}: ${p.message}`).join('\n'))}\n`);
+        return 2;
+      }
+      jobId = submitted.jobId;
+      if (submitted.duplicate) process.stderr.write(`${terminalSafe(address)} is already being migrated (job ${jobId}): following it\n`);
     }
     await runtime.startWorker();
-    const submitted = await runtime.service.submit(request);
-    if (!submitted.ok) {
-      process.stderr.write(`refused:\n${submitted.problems.map((p) => `  ${p.field}: ${p.message}`).join('\n')}\n`);
-      return 2;
-    }
-    jobId = submitted.jobId;
-    if (submitted.duplicate) process.stderr.write(`${address} is already being migrated (job ${jobId}): following it\n`);
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    const { status, report } = await followJob(runtime, jobId, { quiet: false });
-    const ok = status.state === 'done' && !status.steps.some((s) => s.status === 'failed');
-    out('\n' + reportText(status, report));
-    const password = await runtime.service.takeDestinationPassword(jobId, requester);
-    if (password && !process.env.MIGRATE_DESTINATION_PASSWORD) process.stderr.write(`\nInitial password of ${status.plan.destination.address} (shown once): ${password}\n`);
-    if (json) process.stdout.write(JSON.stringify(toJson(status.plan, address, values.to, status, report, ok)) + '\n');
-    return ok ? 0 : 1;
+    const status = await followJob(runtime, jobId, { quiet: false, me: requester, showPassword: true });
+    return finish(status);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -230,33 +345,43 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-/** --status, --undo, --retry, --reset-now on the migration of one address. */
-async function afterwards(action: 'status' | 'undo' | 'retry' | 'reset', address: string, json: boolean): Promise<number> {
+/** --status, --password, --ack-password, --undo, --retry, --reset-now on the migration of one address. */
+async function afterwards(action: 'status' | 'password' | 'ack-password' | 'undo' | 'retry' | 'reset-now', address: string, options: { json: boolean; force: boolean }): Promise<number> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
   const runtime = await createRuntime(config, logger, { embeddedRedis: true });
-  const requester = cliActor();
+  const me = cliActor();
   try {
     const [status] = await runtime.service.status({ address });
     if (!status) {
-      process.stderr.write(`no migration of ${address} in this queue\n`);
+      process.stderr.write(`no migration of ${terminalSafe(address)} in this queue\n`);
       return 1;
     }
-    if (action === 'undo') await runtime.service.undo(status.jobId, requester);
-    if (action === 'reset') await runtime.service.resetSource(status.jobId, requester);
+    if (action === 'password') return (await printPassword(runtime, status, me, 'stdout')) ? 0 : 1;
+    if (action === 'ack-password') {
+      const acknowledged = await runtime.service.acknowledgeDestinationPassword(status.jobId, me);
+      if (!acknowledged.ok) {
+        process.stderr.write(`${terminalSafe(acknowledged.reason)}\n`);
+        return 1;
+      }
+      process.stderr.write(acknowledged.changed ? 'acknowledged: the password is deleted and cannot be shown again\n' : 'already acknowledged\n');
+      return 0;
+    }
+    if (action === 'undo') await runtime.service.undo(status.jobId, me);
+    if (action === 'reset-now') await runtime.service.resetSource(status.jobId, me, { force: options.force });
     let final = status;
-    let report: MigrationReport | undefined;
     if (action === 'retry') {
       await runtime.startWorker();
-      await runtime.service.retry(status.jobId, requester);
-      ({ status: final, report } = await followJob(runtime, status.jobId, { quiet: false }));
+      await runtime.service.retry(status.jobId, me);
+      final = await followJob(runtime, status.jobId, { quiet: false, me, showPassword: status.handover.state === 'ready' });
     } else final = (await runtime.service.status({ jobId: status.jobId }))[0]!;
     const ok = action === 'status' || !final.steps.some((s) => s.status === 'failed' && (s.name === 'undo' || s.name === 'reset-source'));
-    if (json) process.stdout.write(JSON.stringify(toJson(final.plan, address, final.plan.destination.service, final, report, ok && final.state !== 'failed')) + '\n');
-    else process.stdout.write(reportText(final, report) + '\n');
+    if (options.json) {
+      process.stdout.write(JSON.stringify({ ...toJson(final.plan, address, final.plan.destination.service, final, ok && final.state !== 'failed'), state: final.state, jobId: final.jobId, undoAvailable: final.undoAvailable, password: final.handover.state }) + '\n');
+    } else process.stdout.write(terminalSafe(reportText(final, final.report)) + '\n');
     return ok ? 0 : 1;
   } catch (error) {
-    process.stderr.write(`migrate-mailbox migrate: ${(error as Error).message}\n`);
+    process.stderr.write(`migrate-mailbox migrate: ${terminalSafe((error as Error).message)}\n`);
     return 1;
   } finally {
     await runtime.close();
