@@ -1,61 +1,156 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleMailbox, sandboxFixture } from '../../src/sandbox/ovh-simulator/index.js';
+import type { SeenRequest } from '../../src/sandbox/ovh-simulator/faults.js';
 import { MigrationWorker } from '../../src/pipeline/worker.js';
 import { CLI, Harness, destinationPassword, waitForState } from './harness.js';
+
+/**
+ * kill -9 of the worker at each moment that matters, each made exact: the OVH simulator holds the one request that
+ * follows the moment (Faults.stall) and the test kills the worker while it waits for the answer; inside the copy,
+ * the worker kills itself once messages are on the destination (CRASH_AT=copy in worker-child.ts). Another worker
+ * then takes the job over (lock expiry) and must finish it: every message once on the destination, the source
+ * renamed once, a destination password that logs in.
+ */
+const EXCHANGE = '/email/exchange/hosted-sb11111-1/service/hosted-sb11111-1';
+const PRO = '/email/pro/emailpro-sb22222-1';
+const DESTINATION = 'emailpro-sb22222-1';
+
+interface KillPoint {
+  name: string;
+  login: string;
+  /** The request to hold: the worker is killed while waiting for it. */
+  hold?: (h: Harness, address: string) => (request: SeenRequest) => boolean;
+  /** What the status shows once the worker is dead. */
+  runningStep: string;
+  imapOff?: boolean;
+  scale?: number;
+}
+
+const answered = (h: Harness, method: string, path: string) => h.sim.requests.some((r) => r.method === method && r.path === path && r.status === 200);
+
+const POINTS: KillPoint[] = [
+  {
+    name: 'after the rename, before the worker recorded it',
+    login: 'kill.rename',
+    // the rename (PUT) was answered; the first look at the renamed account afterwards is held
+    hold: (h, address) => (r) => r.method === 'GET' && r.path === `${EXCHANGE}/account/${address.replace('@', '01@')}` && answered(h, 'PUT', `${EXCHANGE}/account/${address}`),
+    runningStep: 'rename-source',
+  },
+  {
+    name: 'between creating the destination account and setting its password',
+    login: 'kill.create',
+    hold: (_h, address) => (r) => r.method === 'POST' && r.path === `${PRO}/account/${address}/changePassword`,
+    runningStep: 'create-destination',
+  },
+  { name: 'during the copy', login: 'kill.copy', runningStep: 'copy', scale: 12 },
+  {
+    name: 'between the copy and the aliases',
+    login: 'kill.aliases',
+    hold: (_h, address) => (r) => r.method === 'GET' && r.path === `${PRO}/account/${address}/alias`,
+    runningStep: 'aliases',
+  },
+  {
+    name: 'during the hand-over (IMAP being switched back off at the source)',
+    login: 'kill.handover',
+    imapOff: true,
+    hold: (_h, address) => (r) => r.method === 'PUT' && r.path === `${EXCHANGE}/account/${address.replace('@', '01@')}/protocol` && (r.body as { IMAP?: boolean })?.IMAP === false,
+    runningStep: 'handover',
+  },
+];
 
 let h: Harness;
 beforeAll(async () => {
   const fixture = sandboxFixture();
-  fixture.services
-    .find((s) => s.platform === 'exchange')!
-    .accounts.push({ login: 'large', domain: 'mydomain.ovh', password: 'Exchange-Pass-11', quota: 50, accountLicense: 'standard', mailbox: sampleMailbox('large@mydomain.ovh', 12) });
+  const exchange = fixture.services.find((s) => s.platform === 'exchange')!;
+  for (const point of POINTS) {
+    const address = `${point.login}@mydomain.ovh`;
+    exchange.accounts.push({
+      login: point.login,
+      domain: 'mydomain.ovh',
+      password: 'Exchange-Pass-11',
+      quota: 50,
+      accountLicense: 'standard',
+      aliases: [`${point.login}.alias@mydomain.ovh`],
+      ...(point.imapOff ? { imapEnabled: false } : {}),
+      mailbox: sampleMailbox(address, point.scale ?? 1),
+    });
+  }
+  fixture.services.find((s) => s.platform === 'emailpro')!.freeSlots = POINTS.length + 2;
   h = await Harness.start({ fixture });
 });
 afterAll(async () => {
   await h?.stop();
 });
 
-describe('a worker killed in the middle of the copy', () => {
-  it('kill -9, another worker takes the job over and resumes: every message once, nothing redone', async () => {
-    const before = await h.messages('large@mydomain.ovh', 'Exchange-Pass-11');
-    expect(before.length).toBeGreaterThan(300);
-    const pipeline = await h.pipeline({ worker: false });
-    const { service, settings } = pipeline;
+/** Every message of the source, read as an admin would (switching IMAP on for a moment where it is off). */
+async function sourceMessages(point: KillPoint, address: string): Promise<string[]> {
+  const exchange = await h.factory({ platform: 'exchange', name: 'hosted-sb11111-1/hosted-sb11111-1' });
+  if (point.imapOff) await exchange.setImapEnabled(address, true);
+  try {
+    return await h.messages(address, 'Exchange-Pass-11');
+  } finally {
+    if (point.imapOff) await exchange.setImapEnabled(address, false);
+  }
+}
 
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/pipeline/worker-child.ts'], {
-      env: { ...process.env, WORKER_CHILD: JSON.stringify(h.childConfig(settings)), CRASH_AT: 'copy' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-    try {
-      await new Promise<void>((resolve, reject) => {
-        child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
-        child.once('exit', (code) => reject(new Error(`worker child exited with ${code} before it was ready`)));
+describe('a worker killed with kill -9 at each moment that matters', () => {
+  for (const point of POINTS) {
+    it(`${point.name}: another worker takes the job over and the migration ends well`, async () => {
+      const address = `${point.login}@mydomain.ovh`;
+      const before = await sourceMessages(point, address);
+      expect(before.length).toBeGreaterThan(20);
+      const { service, settings } = await h.pipeline({ worker: false });
+      const held = point.hold ? h.sim.faults.stall(point.hold(h, address)) : undefined;
+
+      const child = spawn(process.execPath, ['--import', 'tsx', 'test/pipeline/worker-child.ts'], {
+        env: { ...process.env, WORKER_CHILD: JSON.stringify(h.childConfig(settings)), ...(point.hold ? {} : { CRASH_AT: 'copy' }) },
+        stdio: ['ignore', 'pipe', 'inherit'],
       });
-      const submitted = await service.submit({ sourceAddress: 'large@mydomain.ovh', destinationService: 'emailpro-sb22222-1', requester: CLI, preapproved: true });
-      if (!submitted.ok) throw new Error(JSON.stringify(submitted.problems));
-      // the child kills itself once the first messages of the copy are on the destination
-      expect(await exited).toBe('SIGKILL');
-      const [stuck] = await service.status({ jobId: submitted.jobId });
-      expect(stuck!.state).toBe('running');
-      expect(stuck!.steps.find((s) => s.name === 'copy')?.status).toBe('running');
-
-      const rescuer = await MigrationWorker.start({ ...settings, deps: h.deps, concurrency: 1 });
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
       try {
-        const status = await waitForState(service, submitted.jobId, ['done', 'failed'], 90_000);
+        await new Promise<void>((resolve, reject) => {
+          child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+          child.once('exit', (code) => reject(new Error(`worker child exited with ${code} before it was ready`)));
+        });
+        const submitted = await service.submit({ sourceAddress: address, destinationService: DESTINATION, requester: CLI, preapproved: true });
+        if (!submitted.ok) throw new Error(JSON.stringify(submitted.problems));
+        if (held) {
+          await held;
+          child.kill('SIGKILL');
+        }
+        expect(await exited).toBe('SIGKILL');
+        const [stuck] = await service.status({ jobId: submitted.jobId });
+        expect(stuck!.state).toBe('running');
+        expect(stuck!.steps.find((s) => s.name === point.runningStep)?.status).toBe('running');
+        h.sim.faults.clear();
+
+        const rescuer = await MigrationWorker.start({ ...settings, deps: h.deps, concurrency: 1 });
+        let status;
+        try {
+          status = await waitForState(service, submitted.jobId, ['done', 'failed'], 90_000);
+        } finally {
+          await rescuer.close();
+        }
         expect(status.steps.filter((s) => s.status === 'failed')).toEqual([]);
         expect(status.state).toBe('done');
-        expect(status.steps.find((s) => s.name === 'copy')?.detail).toMatch(/[1-9]\d* already there/);
+        if (point.runningStep === 'copy') expect(status.steps.find((s) => s.name === 'copy')?.detail).toMatch(/[1-9]\d* already there/);
+
+        // every message once, on a destination that opens with the password handed over
+        const password = await destinationPassword(service, submitted.jobId);
+        expect(await h.messages(address, password)).toEqual(before);
+        const renames = h.sim.requests.filter((r) => r.method === 'PUT' && r.path === `${EXCHANGE}/account/${address}` && r.status === 200);
+        expect(renames.length).toBe(1);
+        const destination = await h.factory({ platform: 'emailpro', name: DESTINATION });
+        expect(await destination.listAliases(address)).toEqual([`${point.login}.alias@mydomain.ovh`]);
+        if (point.imapOff) {
+          const exchange = await h.factory({ platform: 'exchange', name: 'hosted-sb11111-1/hosted-sb11111-1' });
+          expect(await exchange.getImapEnabled(address.replace('@', '01@'))).toBe(false);
+        }
       } finally {
-        await rescuer.close();
+        h.sim.faults.clear();
+        child.kill('SIGKILL');
       }
-      const password = await destinationPassword(service, submitted.jobId);
-      expect(await h.messages('large@mydomain.ovh', password)).toEqual(before);
-      const renames = h.sim.requests.filter((r) => r.method === 'PUT' && r.path === '/email/exchange/hosted-sb11111-1/service/hosted-sb11111-1/account/large@mydomain.ovh');
-      expect(renames.length).toBe(1);
-    } finally {
-      child.kill('SIGKILL');
-    }
-  }, 150_000);
+    }, 150_000);
+  }
 });

@@ -32,8 +32,24 @@ const BODIES: Record<number, [string, string]> = {
   503: ['Server::ServiceUnavailable', 'Service temporarily unavailable'],
 };
 
+/** A request as a stall predicate sees it. */
+export interface SeenRequest {
+  method: string;
+  /** After `/1.0`, decoded. */
+  path: string;
+  template: string | undefined;
+  body: unknown;
+}
+
+interface Stall {
+  matches: (request: SeenRequest) => boolean;
+  reached: (request: SeenRequest) => void;
+}
+
 export class Faults {
   private requestFaults: Armed<RequestFault>[] = [];
+  private stalls: Stall[] = [];
+  private held: (() => void)[] = [];
   private taskFaults: Armed<TaskFault>[] = [];
   /** When set, every new task takes this long instead of the configured task delay. */
   taskDelayOverrideMs: number | undefined;
@@ -50,10 +66,38 @@ export class Faults {
     this.taskDelayOverrideMs = ms;
   }
 
+  /**
+   * Holds the first request matching `matches` without handling it, and resolves with it: the client is left
+   * waiting, nothing changes at the simulator. A test kills the client at that exact point (a crash between two
+   * OVH calls); `clear()` lets held requests go on, answered 503 as if the server had failed them.
+   */
+  stall(matches: (request: SeenRequest) => boolean): Promise<SeenRequest> {
+    return new Promise((resolve) => {
+      const stall: Stall = {
+        matches,
+        reached: (request) => {
+          this.stalls = this.stalls.filter((s) => s !== stall);
+          resolve(request);
+        },
+      };
+      this.stalls.push(stall);
+    });
+  }
+
+  /** A promise to wait on before handling this request, if a stall holds it. */
+  holdFor(request: SeenRequest): Promise<void> | undefined {
+    const stall = this.stalls.find((s) => s.matches(request));
+    if (!stall) return undefined;
+    stall.reached(request);
+    return new Promise((release) => this.held.push(release));
+  }
+
   clear(): void {
     this.requestFaults = [];
     this.taskFaults = [];
     this.taskDelayOverrideMs = undefined;
+    this.stalls = [];
+    for (const release of this.held.splice(0)) release();
   }
 
   /** The error to answer instead of handling the request, if a fault is armed for it. */

@@ -232,6 +232,11 @@ export class OvhSimulator {
         throw classError(405, 'Client::MethodNotAllowed', `Method ${method} is not allowed on ${match.route.path} (allowed: ${match.allowed.join(', ')})`);
       }
       entry.route = match.route.path;
+      const hold = this.faults.holdFor({ method, path, template: match.route.path, body: entry.body });
+      if (hold) {
+        await hold;
+        throw classError(503, 'Server::ServiceUnavailable', 'Service temporarily unavailable');
+      }
       const fault = this.faults.forRequest(method, path, match.route.path);
       if (fault) throw fault;
       if (!match.operation.noAuthentication) {
@@ -400,6 +405,7 @@ export class OvhSimulator {
   }
 
   async stop(): Promise<void> {
+    this.faults.clear();
     this.tasks.stop();
     if (this.persistTimer) {
       clearTimeout(this.persistTimer);
