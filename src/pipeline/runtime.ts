@@ -1,10 +1,10 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { ConnectionOptions } from 'bullmq';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import { copyMailbox } from '../imap/copy-mailbox.js';
 import { createMailPlatformFactoryFromConfig, type OvhPlatformFactory } from '../ovh/platform-factory.js';
-import { RedisServer } from '../sandbox/redis.js';
+import { openEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded-redis.js';
 import { createImapEndpointResolver, parseImapEndpoints, readCaFile } from './imap-endpoints.js';
 import { loadSecretBox, type SecretBox } from './secret-box.js';
 import { BullMigrationService } from './service.js';
@@ -37,16 +37,15 @@ export function tuningFromConfig(config: Config): Partial<QueueTuning> {
   };
 }
 
-/** Redis: REDIS_URL, or the embedded default (a private redis-server under DATA_DIR, stopped with us). */
-export async function connectRedis(config: Config, logger: Logger, options: { embedded: boolean }): Promise<{ connection: ConnectionOptions; url: string; server?: RedisServer }> {
+/**
+ * Redis: REDIS_URL, or the embedded default: a private redis-server under DATA_DIR, shared by our processes on
+ * that DATA_DIR. `server.stop()` is this process leaving it: the process that started it stops it, unless
+ * others still use it (see src/redis/embedded-redis.ts); the others never stop it under a live owner.
+ */
+export async function connectRedis(config: Config, logger: Logger, options: { embedded: boolean }): Promise<{ connection: ConnectionOptions; url: string; server?: EmbeddedRedis }> {
   if (config.REDIS_URL) return { connection: connectionFromUrl(config.REDIS_URL), url: config.REDIS_URL };
   if (!options.embedded) throw new Error('REDIS_URL is not set: point it at the Redis that the bot and the workers share (redis://HOST:6379)');
-  const dir = resolve(config.DATA_DIR, 'redis');
-  const socket = join(dir, 'redis.sock');
-  // Another process of ours (e.g. `start`) already runs the embedded Redis of this DATA_DIR: share it.
-  if (await answers(socket)) return { connection: { path: socket }, url: `unix://${socket}` };
-  const server = await RedisServer.start({ dir, unixSocket: socket });
-  logger.info({ dir }, 'embedded redis-server started (set REDIS_URL to use a shared Redis)');
+  const server = await openEmbeddedRedis(resolve(config.DATA_DIR, 'redis'), { logger });
   return { connection: server.connection, url: server.url, server };
 }
 
@@ -118,16 +117,4 @@ export async function createRuntime(config: Config, logger: Logger, options: { e
       await redis.server?.stop();
     },
   };
-}
-
-async function answers(socket: string): Promise<boolean> {
-  const { connect } = await import('node:net');
-  return new Promise((done) => {
-    const client = connect({ path: socket });
-    client.once('connect', () => {
-      client.destroy();
-      done(true);
-    });
-    client.once('error', () => done(false));
-  });
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { EventBus, newRedis } from '../../src/pipeline/events.js';
 import type { MigrationEvent } from '../../src/pipeline/migration-service.js';
-import { RedisServer } from '../../src/sandbox/redis.js';
+import { RedisServer } from '../../src/redis/redis-server.js';
 
 /** Several processes' EventBuses on one real redis-server: what a subscription group promises. */
 describe('EventBus subscription groups', () => {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { loadConfig } from '../../config/config.js';
 import { createLogger } from '../../log/logger.js';
-import { RedisServer } from '../../sandbox/redis.js';
+import { RedisServer } from '../../redis/redis-server.js';
 import { OvhSimulator } from '../../sandbox/ovh-simulator/index.js';
 import type { Platform } from '../../domain/platform.js';
 import { parseCommandArgs } from '../command-args.js';
