@@ -1,17 +1,22 @@
 import { resolve } from 'node:path';
 import type { ConnectionOptions } from 'bullmq';
-import type { Config } from '../config/config.js';
+import { requireConfig, type Config } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import { copyMailbox } from '../imap/copy-mailbox.js';
 import { createMailPlatformFactoryFromConfig, type OvhPlatformFactory } from '../ovh/platform-factory.js';
 import { openEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded-redis.js';
 import { createImapEndpointResolver, parseImapEndpoints, readCaFile } from './imap-endpoints.js';
-import { loadSecretBox, type SecretBox } from './secret-box.js';
+import { SecretBox } from './secret-box.js';
 import { BullMigrationService } from './service.js';
 import type { StepDeps } from './steps.js';
 import type { Copier, PlatformDirectory } from './types.js';
 import { MigrationWorker } from './worker.js';
 import type { QueueTuning } from './queue-names.js';
+
+const SECRETS_KEY_WHY =
+  'by every command that queues or runs migrations: it encrypts the migration passwords kept in Redis and signs approvals. ' +
+  'Make one with `openssl rand -hex 32`, keep it with the other credentials, and give the same one to the bot and every worker ' +
+  '(`sandbox` and `demo` make their own)';
 
 /** The PlatformDirectory over the OVH layer's factory (service discovery and account lookup). */
 export function directoryFromFactory(factory: OvhPlatformFactory): PlatformDirectory {
@@ -30,8 +35,9 @@ export const defaultCopier: Copier = (options) => copyMailbox(options);
 /** Queue timings from configuration. */
 export function tuningFromConfig(config: Config): Partial<QueueTuning> {
   return {
-    attempts: config.JOB_ATTEMPTS,
+    retryBudgetMs: config.OVH_RETRY_MINUTES * 60_000,
     backoffMs: config.JOB_BACKOFF_MS,
+    lockDurationMs: config.JOB_LOCK_SECONDS * 1000,
     approvalTimeoutMs: config.APPROVAL_TIMEOUT_HOURS * 3600_000,
     batchConcurrency: config.BATCH_CONCURRENCY,
   };
@@ -79,11 +85,9 @@ export interface Runtime {
  * copier and the IMAP endpoint lookup. Every command builds on this.
  */
 export async function createRuntime(config: Config, logger: Logger, options: { embeddedRedis: boolean; copier?: Copier }): Promise<Runtime> {
+  // before anything starts: a missing key must not leave an embedded redis-server behind
+  const secrets = SecretBox.fromText(requireConfig(config, ['SECRETS_KEY'], SECRETS_KEY_WHY).SECRETS_KEY);
   const redis = await connectRedis(config, logger, { embedded: options.embeddedRedis });
-  const { box: secrets, source } = await loadSecretBox(config.SECRETS_KEY, resolve(config.DATA_DIR, 'secrets.key'));
-  if (source !== 'env') {
-    if (config.REDIS_URL) logger.warn('SECRETS_KEY is not set: using a key file under DATA_DIR; workers on other machines need the same SECRETS_KEY');
-  }
   const factory = createMailPlatformFactoryFromConfig(config, { logger });
   const directory = directoryFromFactory(factory);
   const deps: StepDeps = {
@@ -96,7 +100,16 @@ export async function createRuntime(config: Config, logger: Logger, options: { e
     logger,
   };
   const settings = { connection: redis.connection, prefix: config.QUEUE_PREFIX, tuning: tuningFromConfig(config) };
-  const service = new BullMigrationService({ ...settings, directory, secrets, logger, mxRelay: config.OVH_MX_RELAY });
+  const service = new BullMigrationService({
+    ...settings,
+    directory,
+    secrets,
+    logger,
+    mxRelay: config.OVH_MX_RELAY,
+    handoverTo: config.HANDOVER_TO,
+    allowSelfApproval: config.ALLOW_SELF_APPROVAL,
+    batchMaxRows: config.BATCH_MAX_ROWS,
+  });
   const workers: MigrationWorker[] = [];
   return {
     config,

@@ -7,6 +7,8 @@ export const COMMAND = '/migrate-mailbox';
 export const CALLBACK = {
   request: 'migrate_mailbox',
   batch: 'migrate_mailbox_batch',
+  /** The modal that shows the destination password to its recipient; submitting it acknowledges the password. */
+  passwordAck: 'migration_password_ack',
 } as const;
 
 export const ACTION = {
@@ -16,8 +18,12 @@ export const ACTION = {
   batchApprove: 'migration_batch_approve',
   batchReject: 'migration_batch_reject',
   resetSource: 'migration_reset_source',
+  /** Offered after a refused reset (folders out of sync): reset anyway, after a second confirmation naming what is lost. */
+  resetSourceForce: 'migration_reset_source_force',
   retry: 'migration_retry',
   undo: 'migration_undo',
+  /** On the password hand-over message: opens the password for its recipient. */
+  showPassword: 'migration_show_password',
   /** external_select in the request modal: options loaded from the pipeline. */
   source: 'source_select',
   destination: 'destination_select',
@@ -45,4 +51,17 @@ export const OPTION = {
 
 /** Buttons whose click changes a migration; used by the retry/duplicate guard and the manifest test. */
 export const DECISION_ACTIONS = [ACTION.approve, ACTION.reject, ACTION.batchApprove, ACTION.batchReject] as const;
-export const FOLLOW_UP_ACTIONS = [ACTION.resetSource, ACTION.retry, ACTION.undo] as const;
+export const FOLLOW_UP_ACTIONS = [ACTION.resetSource, ACTION.resetSourceForce, ACTION.retry, ACTION.undo] as const;
+
+/**
+ * A migration button's value: the request's nonce and the job id (`NONCE:JOB`), so that a button of an earlier
+ * request for the same address (same job id) decides or changes nothing. Batch buttons carry the batch's nonce and id.
+ */
+export function buttonValue(id: string, nonce: string): string {
+  return `${nonce}:${id}`;
+}
+
+export function parseButtonValue(value: string | undefined): { id: string; nonce: string } | undefined {
+  const match = /^([A-Za-z0-9_-]{8,64}):(.{1,1900})$/s.exec(value ?? '');
+  return match ? { nonce: match[1]!, id: match[2]! } : undefined;
+}

@@ -28,6 +28,8 @@ export interface StoredMessage {
   thread_ts?: string;
   text?: string;
   blocks?: any[];
+  /** Message metadata as posted (`{ event_type, event_payload }`), returned by conversations.replies. */
+  metadata?: any;
   edits: number;
 }
 
@@ -210,7 +212,7 @@ export function viewViolations(view: any): string[] {
 
 // ---- the server ------------------------------------------------------------------------------------------
 
-const JSON_FIELDS = ['blocks', 'view', 'attachments', 'users'];
+const JSON_FIELDS = ['blocks', 'view', 'attachments', 'users', 'metadata'];
 
 export async function startFakeSlackApi(options: { token?: string } = {}): Promise<FakeSlackApi> {
   const token = options.token ?? 'xoxb-test-token';
@@ -244,7 +246,15 @@ export async function startFakeSlackApi(options: { token?: string } = {}): Promi
         if (refused) return refused;
         if (!params.channel) return { ok: false, error: 'channel_not_found' };
         const ts = nextTs();
-        const stored: StoredMessage = { channel: params.channel, ts, text: params.text, blocks: params.blocks, edits: 0, ...(params.thread_ts ? { thread_ts: params.thread_ts } : {}) };
+        const stored: StoredMessage = {
+          channel: params.channel,
+          ts,
+          text: params.text,
+          blocks: params.blocks,
+          edits: 0,
+          ...(params.thread_ts ? { thread_ts: params.thread_ts } : {}),
+          ...(params.metadata ? { metadata: params.metadata } : {}),
+        };
         messages.set(`${params.channel}/${ts}`, stored);
         return { ok: true, channel: params.channel, ts, message: { text: params.text, ts, blocks: params.blocks } };
       }
@@ -263,6 +273,20 @@ export async function startFakeSlackApi(options: { token?: string } = {}): Promi
         if (refused) return refused;
         if (!params.user) return { ok: false, error: 'user_not_found' };
         return { ok: true, message_ts: nextTs() };
+      }
+      case 'conversations.replies': {
+        // the parent first, then its replies, oldest first; metadata only with include_all_metadata
+        const parent = messages.get(`${params.channel}/${params.ts}`);
+        if (!parent) return { ok: false, error: 'thread_not_found' };
+        const withMetadata = String(params.include_all_metadata) === 'true';
+        const shown = [parent, ...[...messages.values()].filter((m) => m.channel === params.channel && m.thread_ts === params.ts)].map((m) => ({
+          type: 'message',
+          ts: m.ts,
+          text: m.text,
+          ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
+          ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
+        }));
+        return { ok: true, messages: shown, has_more: false };
       }
       case 'conversations.open':
         return { ok: true, channel: { id: `D${String(params.users).replace(/^U/, '')}` } };

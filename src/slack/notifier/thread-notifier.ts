@@ -1,60 +1,67 @@
 import { webApi } from '@slack/bolt';
-import type { CopyProgress } from '../../domain/copy-report.js';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../log/logger.js';
-import type { Actor, DecisionResult, MigrationEvent, MigrationService, RequestOrigin, StepName } from '../../pipeline/migration-service.js';
+import type { MigrationEvent, MigrationService, MigrationStatus } from '../../pipeline/migration-service.js';
 import type { SlackMessage } from '../blocks/request-message.js';
-import { finalReportMessage } from '../blocks/report.js';
-import { requestMessage } from '../blocks/request-message.js';
-import { batchSummaryMessage, failureMessage, noticeMessage, progressMessage, stepMessage, type BatchRow } from '../blocks/thread.js';
+import { batchSummaryMessage } from '../blocks/thread.js';
 import { errorText } from '../deps.js';
-import type { ThreadRef, ThreadRegistry } from '../registry.js';
+import { contentHash, parentState, threadItems, type ThreadItem } from './thread-items.js';
 
 type WebClient = webApi.WebClient;
 
 export interface ThreadNotifierOptions {
   client: WebClient;
   service: MigrationService;
-  registry: ThreadRegistry;
   logger: Logger;
-  /** Minimum time between two edits of the same live message (progress, batch summary). */
+  /** Minimum time between two edits of the same live message (progress, batch summary); 3 s. */
   progressIntervalMs?: number;
-  /** How many times a message that must not be lost (steps, failures, final report) is re-sent. */
+  /** How often the migrations that changed are looked at, whatever events arrived (catch-up, lost events); 5 s. */
+  reconcileIntervalMs?: number;
+  /** A claim to post that has no result after this long was left by a bot that died; 60 s. */
+  claimStaleMs?: number;
+  /** How many times a message is re-sent after rate limits and network errors. */
   criticalAttempts?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** A live message's content: ready, or drawn when it is sent (so that it shows the state of that moment). */
-type LiveContent = SlackMessage | (() => Promise<SlackMessage>);
-
-interface LiveMessage {
-  ts?: string;
-  lastSentAt: number;
-  /** The newest content not yet sent. */
-  pending?: LiveContent;
-  timer?: NodeJS.Timeout;
-}
-
 /**
  * Every bot process on one Redis subscribes in this group: the pipeline hands each job's (and each batch's) events
- * to one of them, so each reply is posted once and one process keeps each live message (see EventBus).
+ * to one of them (see EventBus), so that usually one process tells each thread.
  */
 export const NOTIFIER_GROUP = 'slack-threads';
 
+/** Marks our messages so that a bot that took over an interrupted post can find out whether it went out. */
+const METADATA_TYPE = 'migrate_mailbox_thread';
+
+type Outcome = 'complete' | 'deferred' | 'blocked';
+
+interface Thread {
+  channel: string;
+  ts: string;
+  batchId?: string;
+}
+
 /**
- * Tells each migration's story in its request thread: one reply per finished step, one live progress message
- * edited at a bounded rate, a failure with Retry/Undo, and the final report; the destination password goes to the
- * requester alone. Events of one job are handled in order, one at a time; Slack rate limits (429) are honoured
- * by the Web API client (it waits `Retry-After`), and messages that must not be lost are re-sent here as well.
+ * Renders each migration's Slack thread from stored state. Events only wake it up; it then reads the migration's
+ * status and the ThreadLedger (what was posted, kept in Redis beside the job), posts what is missing in order and
+ * edits what changed: a reply per finished step, one live progress message, the password hand-over, the failure
+ * or the final report. Each post is claimed in the ledger first (atomically) and recorded after, so whichever bot
+ * process was killed when, each message appears once; a bot that finds a claim its dead owner left looks in the
+ * thread (message metadata) before posting. On start and every few seconds it also reconciles every migration
+ * that changed since its thread was last brought up to date, so a bot that was down catches up and an event lost
+ * on the way changes nothing.
  */
 export class ThreadNotifier {
+  readonly id = randomUUID();
   private readonly queues = new Map<string, Promise<void>>();
-  private readonly live = new Map<string, LiveMessage>();
-  /** Jobs without a Slack origin (CLI), until when: no status lookup per event for them. */
-  private readonly noThread = new Map<string, number>();
-  /** The step each job is running, to title its progress message (copy, then delta). */
-  private readonly runningStep = new Map<string, StepName>();
+  private readonly wakes = new Map<string, { scheduled: boolean; mark?: string }>();
+  private readonly lastLiveEdit = new Map<string, number>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
   private unsubscribe?: () => void;
+  private stopped = false;
   private readonly interval: number;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -66,129 +73,246 @@ export class ThreadNotifier {
   }
 
   start(): () => void {
+    this.stopped = false;
     this.unsubscribe ??= this.options.service.subscribe((event) => this.handle(event), { group: NOTIFIER_GROUP });
+    if (!this.sweepTimer) {
+      this.sweepTimer = setInterval(() => void this.sweep(), this.options.reconcileIntervalMs ?? 5000);
+      this.sweepTimer.unref();
+      void this.sweep();
+    }
     return () => this.stop();
   }
 
   stop(): void {
+    this.stopped = true;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
-    for (const live of this.live.values()) clearTimeout(live.timer);
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
   }
 
-  /** Resolves once every event received so far has been handled (tests, graceful shutdown). */
+  /** Resolves once every reconciliation under way or scheduled has run (tests, graceful shutdown). */
   async idle(): Promise<void> {
     for (;;) {
+      await this.sweeping;
       const pending = [...this.queues.values()];
-      const timers = [...this.live.values()].some((l) => l.timer);
-      if (pending.length === 0 && !timers) return;
+      if (pending.length === 0 && this.timers.size === 0) return;
       await Promise.all(pending);
-      if (timers) await this.sleep(Math.min(this.interval, 50));
+      if (this.queues.size === 0 && this.timers.size > 0) await this.sleep(Math.min(this.interval, 50));
     }
   }
 
   handle(event: MigrationEvent): void {
-    switch (event.type) {
-      case 'step':
-        if (event.step.status === 'running') this.runningStep.set(event.jobId, event.step.name);
-        if (event.step.status === 'running' || event.step.status === 'pending') return;
-        this.enqueue(event.jobId, async () => {
-          const thread = await this.thread(event.jobId, event.origin);
-          // batch threads get the summary and failures, not every step of every mailbox
-          if (!thread || (thread.batchId && event.step.status !== 'failed')) return;
-          await this.post(thread, stepMessage(event.step), true);
-        });
-        return;
-      case 'progress':
-        if (event.step) this.runningStep.set(event.jobId, event.step);
-        this.progress(event.jobId, event.progress, event.origin);
-        return;
-      case 'finished':
-        this.enqueue(event.jobId, async () => {
-          await this.flushLive(event.jobId);
-          this.dropLive(event.jobId);
-          await this.finished(event.jobId, event.report, event.requester, event.origin);
-        });
-        return;
-      case 'failed':
-        this.enqueue(event.jobId, async () => {
-          await this.flushLive(event.jobId);
-          this.dropLive(event.jobId);
-          const thread = await this.thread(event.jobId, event.origin);
-          if (!thread) return;
-          if (event.step === 'approval') {
-            // expired or cancelled before anyone decided: the buttons go, nothing to retry or undo
-            await this.redrawRequest(event.jobId, { closed: `:hourglass: Closed without a decision: ${event.error}` });
-            return;
-          }
-          await this.post(thread, failureMessage(event), true);
-        });
-        return;
-      case 'decided':
-        // Slack decisions update the request message in the action listener; the others (CLI) are drawn here.
-        if (event.decision.changed && event.decision.by.kind !== 'slack') {
-          this.enqueue(event.jobId, () => this.redrawRequest(event.jobId, { decision: event.decision }));
-        }
-        return;
-      case 'batch':
-        this.batch(event.batchId, event.rows, event.origin);
-        return;
-      case 'submitted':
-        return;
-    }
+    if (event.type === 'batch') this.wakeBatch(event.batchId);
+    else this.wake(event.jobId);
   }
 
-  // ---- plumbing -----------------------------------------------------------------------------------------
+  /** Reconciles every migration that changed since its thread was last brought up to date. */
+  async sweep(): Promise<void> {
+    if (this.sweeping || this.stopped) return this.sweeping;
+    this.sweeping = (async () => {
+      try {
+        for (const { jobId, mark } of await this.options.service.threads.changed(500)) this.wake(jobId, mark);
+      } catch (error) {
+        this.options.logger.warn({ err: errorText(error) }, 'cannot read which migrations changed; retrying at the next sweep');
+      }
+    })().finally(() => {
+      this.sweeping = undefined;
+    });
+    return this.sweeping;
+  }
+
+  // ---- scheduling -----------------------------------------------------------------------------------------
+
+  /** Queues one reconciliation of `jobId` (several wake-ups before it starts make one). */
+  wake(jobId: string, mark?: string): void {
+    if (this.stopped) return;
+    const state = this.wakes.get(jobId) ?? { scheduled: false };
+    this.wakes.set(jobId, state);
+    if (mark) state.mark = mark;
+    if (state.scheduled) return;
+    state.scheduled = true;
+    this.enqueue(`job:${jobId}`, async () => {
+      state.scheduled = false;
+      const settled = state.mark;
+      state.mark = undefined;
+      const outcome = await this.reconcile(jobId);
+      if (outcome === 'complete' && settled) await this.options.service.threads.settle(jobId, settled);
+      if (!state.scheduled) this.wakes.delete(jobId);
+    });
+  }
+
+  private wakeLater(key: string, ms: number, wake: () => void): void {
+    if (this.timers.has(key) || this.stopped) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      wake();
+    }, Math.max(0, ms));
+    this.timers.set(key, timer);
+  }
 
   private enqueue(key: string, task: () => Promise<void>): void {
     const previous = this.queues.get(key) ?? Promise.resolve();
     const next = previous
       .then(task)
-      .catch((error: unknown) => this.options.logger.error({ key, err: errorText(error) }, 'slack notification failed'))
+      .catch((error: unknown) => this.options.logger.error({ key, err: errorText(error) }, 'slack thread not brought up to date; retrying at the next sweep'))
       .finally(() => {
         if (this.queues.get(key) === next) this.queues.delete(key);
       });
     this.queues.set(key, next);
   }
 
-  private async thread(jobId: string, origin?: RequestOrigin): Promise<(ThreadRef & { batchId?: string }) | undefined> {
-    const known = this.options.registry.job(jobId);
-    if (known) return known;
-    let source = origin;
-    if (!source) {
-      // jobs started from the CLI have no Slack origin: remember that for a while rather than asking each event
-      const until = this.noThread.get(jobId);
-      if (until !== undefined && until > this.now()) return undefined;
-      const [status] = await this.options.service.status({ jobId }).catch(() => []);
-      source = status?.origin;
-      if (!source) {
-        if (this.noThread.size > 1000) for (const [id, t] of this.noThread) if (t <= this.now()) this.noThread.delete(id);
-        this.noThread.set(jobId, this.now() + 60_000);
-        return undefined;
+  // ---- one migration ----------------------------------------------------------------------------------------
+
+  /** Brings the thread of `jobId` up to date with its stored state. */
+  async reconcile(jobId: string): Promise<Outcome> {
+    const [status] = await this.options.service.status({ jobId });
+    if (!status) return 'complete';
+    const thread = await this.threadOf(status);
+    if (!thread) return 'complete';
+    const ledger = await this.options.service.threads.read(jobId);
+    if (!thread.batchId) {
+      const parent = parentState(status);
+      if (parent && ledger.parent !== parent.key) {
+        await this.call(() => this.options.client.chat.update({ channel: thread.channel, ts: thread.ts, ...parent.message }), true);
+        await this.options.service.threads.record(jobId, 'parent', parent.key);
       }
     }
-    if (source?.batchId) {
-      const { thread } = await this.batchThread(source.batchId, source);
-      if (thread) {
-        this.options.registry.rememberJob(jobId, thread, source.batchId);
-        return { ...thread, batchId: source.batchId };
+    let outcome: Outcome = 'complete';
+    for (const item of threadItems(status, { batch: Boolean(thread.batchId) })) {
+      const result = await this.ensure(status, thread, item, ledger);
+      if (result === 'blocked') return 'blocked';
+      if (result === 'deferred') outcome = 'deferred';
+    }
+    if (thread.batchId) this.wakeBatch(thread.batchId);
+    return outcome;
+  }
+
+  /** One message of the thread: posted once (claimed first), edited when its content changed. */
+  private async ensure(status: MigrationStatus, thread: Thread, item: ThreadItem, ledger: Record<string, string>): Promise<Outcome> {
+    const { jobId } = status;
+    const threads = this.options.service.threads;
+    let entry = ledger[item.key];
+    if (entry === undefined) {
+      if (await threads.claim(jobId, item.key, this.id)) return this.postItem(jobId, thread, item, ledger);
+      entry = ledger[item.key] = (await threads.read(jobId))[item.key] ?? '';
+      if (!entry) return 'blocked';
+    }
+    const claim = /^claim:([^:]+):(\d+)$/.exec(entry);
+    if (claim) {
+      const mine = claim[1] === this.id;
+      if (!mine && this.now() - Number(claim[2]) < (this.options.claimStaleMs ?? 60_000)) return 'blocked';
+      // ours from an earlier failed attempt, or left by a bot that died: it may or may not have gone out
+      if (!mine && !(await threads.takeOver(jobId, item.key, entry, this.id))) return 'blocked';
+      const found = await this.findPosted(thread, jobId, item.key);
+      if (!found) return this.postItem(jobId, thread, item, ledger);
+      entry = ledger[item.key] = `${found}|`;
+      await threads.record(jobId, item.key, entry);
+    }
+    const [ts, hash] = entry.split('|') as [string, string | undefined];
+    const wanted = contentHash(item.message);
+    if (!item.editable || hash === wanted || !ts) return 'complete';
+    if (item.live && status.state === 'running') {
+      const wait = (this.lastLiveEdit.get(jobId) ?? Number.NEGATIVE_INFINITY) + this.interval - this.now();
+      if (wait > 0) {
+        this.wakeLater(`job:${jobId}`, wait, () => this.wake(jobId));
+        return 'deferred';
       }
     }
-    if (source?.threadTs) {
-      const thread = { channel: source.channel, ts: source.threadTs, ...(source.batchId ? { batchId: source.batchId } : {}) };
-      this.options.registry.rememberJob(jobId, thread, source.batchId);
-      return thread;
+    await this.call(() => this.options.client.chat.update({ channel: thread.channel, ts, ...item.message }), !item.live);
+    if (item.live) this.lastLiveEdit.set(jobId, this.now());
+    ledger[item.key] = `${ts}|${wanted}`;
+    await threads.record(jobId, item.key, ledger[item.key]!);
+    return 'complete';
+  }
+
+  private async postItem(jobId: string, thread: Thread, item: ThreadItem, ledger: Record<string, string>): Promise<Outcome> {
+    const result = await this.call(
+      () =>
+        this.options.client.chat.postMessage({
+          channel: thread.channel,
+          thread_ts: thread.ts,
+          ...item.message,
+          metadata: { event_type: METADATA_TYPE, event_payload: { job: jobId, key: item.key } },
+        }),
+      true,
+    );
+    if (!result?.ts) throw new Error(`Slack gave no ts for ${item.key} of ${jobId}`);
+    if (item.live) this.lastLiveEdit.set(jobId, this.now());
+    ledger[item.key] = `${result.ts}|${contentHash(item.message)}`;
+    await this.options.service.threads.record(jobId, item.key, ledger[item.key]!);
+    return 'complete';
+  }
+
+  /**
+   * Looks in the thread for a message we posted under `key` (its metadata) before the bot that claimed it died.
+   * Reading threads needs the history scopes; without them the message is posted again (at most once more).
+   */
+  private async findPosted(thread: Thread, jobId: string, key: string): Promise<string | undefined> {
+    try {
+      let cursor: string | undefined;
+      do {
+        const page = await this.options.client.conversations.replies({ channel: thread.channel, ts: thread.ts, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) });
+        for (const message of page.messages ?? []) {
+          const metadata = (message as { metadata?: { event_type?: string; event_payload?: { job?: string; key?: string } } }).metadata;
+          if (metadata?.event_type === METADATA_TYPE && metadata.event_payload?.job === jobId && metadata.event_payload.key === key && message.ts) return message.ts;
+        }
+        cursor = page.response_metadata?.next_cursor || undefined;
+      } while (cursor);
+    } catch (error) {
+      this.options.logger.warn({ jobId, key, err: errorText(error) }, 'cannot read the thread to find an interrupted post; posting it again');
     }
-    this.options.logger.debug({ jobId }, 'no Slack thread known for this job; notification skipped');
     return undefined;
   }
 
-  /** Posts into the thread. `critical` messages are re-sent after rate limits and transient failures. */
-  private async post(thread: ThreadRef, message: SlackMessage, critical: boolean): Promise<string | undefined> {
-    const result = await this.call(() => this.options.client.chat.postMessage({ channel: thread.channel, thread_ts: thread.ts, ...message }), critical);
-    return result?.ts;
+  private async threadOf(status: MigrationStatus): Promise<Thread | undefined> {
+    const origin = status.origin;
+    if (!origin) return undefined;
+    if (origin.batchId) {
+      const batch = await this.options.service.batch?.(origin.batchId);
+      const where = batch?.origin?.threadTs ? batch.origin : origin.threadTs ? origin : undefined;
+      return where?.threadTs ? { channel: where.channel, ts: where.threadTs, batchId: origin.batchId } : undefined;
+    }
+    return origin.threadTs ? { channel: origin.channel, ts: origin.threadTs } : undefined;
   }
 
+  // ---- batches ------------------------------------------------------------------------------------------
+
+  /** Redraws a batch's summary (the thread parent) from its mailboxes' states, at most every interval. */
+  private wakeBatch(batchId: string): void {
+    const key = `batch:${batchId}`;
+    if (this.stopped || this.timers.has(key)) return;
+    const wait = (this.lastLiveEdit.get(key) ?? Number.NEGATIVE_INFINITY) + this.interval - this.now();
+    if (wait > 0) {
+      this.wakeLater(key, wait, () => this.wakeBatch(batchId));
+      return;
+    }
+    this.lastLiveEdit.set(key, this.now());
+    this.enqueue(key, () => this.redrawBatch(batchId));
+  }
+
+  private async redrawBatch(batchId: string): Promise<void> {
+    const batch = await this.options.service.batch?.(batchId);
+    if (!batch?.origin?.threadTs) return;
+    const statuses = await Promise.all(batch.jobIds.map((jobId) => this.options.service.status({ jobId }).then((s) => s[0])));
+    const rows = batch.jobIds.map((jobId, i) => ({ jobId, address: statuses[i]?.plan.source.address ?? jobId.replace(/^mig-/, ''), state: statuses[i]?.state ?? ('cancelled' as const) }));
+    const message: SlackMessage = batchSummaryMessage({
+      batchId,
+      nonce: batch.nonce,
+      requester: batch.requester.id,
+      rows,
+      ...(batch.decision ? { decision: batch.decision } : {}),
+    });
+    const { channel, threadTs } = batch.origin;
+    await this.call(() => this.options.client.chat.update({ channel, ts: threadTs, ...message }), false);
+    this.lastLiveEdit.set(`batch:${batchId}`, this.now());
+  }
+
+  // ---- Slack calls --------------------------------------------------------------------------------------
+
+  /** A Web API call; `critical` ones are re-sent after rate limits and network errors, then throw. */
   private async call<T>(fn: () => Promise<T>, critical: boolean): Promise<T | undefined> {
     const attempts = critical ? (this.options.criticalAttempts ?? 5) : 1;
     for (let attempt = 1; ; attempt++) {
@@ -196,8 +320,7 @@ export class ThreadNotifier {
         return await fn();
       } catch (error) {
         const code = (error as { code?: string }).code;
-        const retryable =
-          code === webApi.ErrorCode.RateLimitedError || code === webApi.ErrorCode.HTTPError || code === webApi.ErrorCode.RequestError || /rate limit/i.test(errorText(error));
+        const retryable = code === webApi.ErrorCode.RateLimitedError || code === webApi.ErrorCode.HTTPError || code === webApi.ErrorCode.RequestError;
         if (!retryable || attempt >= attempts) {
           if (critical) throw error;
           this.options.logger.warn({ err: errorText(error) }, 'slack update skipped');
@@ -207,176 +330,5 @@ export class ThreadNotifier {
         await this.sleep(retryAfter !== undefined ? retryAfter * 1000 : Math.min(30_000, 1000 * 2 ** (attempt - 1)));
       }
     }
-  }
-
-  // ---- live messages (progress, batch summary) ----------------------------------------------------------
-
-  private progress(jobId: string, progress: CopyProgress, origin?: RequestOrigin): void {
-    if (origin?.batchId) return;
-    this.updateLive(jobId, progressMessage(progress, this.runningStep.get(jobId)), async () => {
-      const thread = await this.thread(jobId, origin);
-      return thread?.batchId ? undefined : thread;
-    });
-  }
-
-  private updateLive(key: string, message: LiveContent, thread: () => Promise<ThreadRef | undefined>, parentIsLive = false): void {
-    const live = this.live.get(key) ?? { lastSentAt: Number.NEGATIVE_INFINITY };
-    this.live.set(key, live);
-    live.pending = message;
-    if (live.timer) return; // an edit is already scheduled: it will carry this newest content
-    const wait = live.lastSentAt + this.interval - this.now();
-    if (wait <= 0) {
-      this.enqueue(key, () => this.sendLive(key, thread, parentIsLive));
-    } else {
-      live.timer = setTimeout(() => {
-        live.timer = undefined;
-        this.enqueue(key, () => this.sendLive(key, thread, parentIsLive));
-      }, wait);
-    }
-  }
-
-  private async sendLive(key: string, thread: () => Promise<ThreadRef | undefined>, parentIsLive: boolean): Promise<void> {
-    const live = this.live.get(key);
-    if (!live?.pending) return;
-    // the previous edit may have finished after this one was scheduled: wait out the rest of the interval
-    const early = live.lastSentAt + this.interval - this.now();
-    if (early > 0) {
-      if (!live.timer) {
-        live.timer = setTimeout(() => {
-          live.timer = undefined;
-          this.enqueue(key, () => this.sendLive(key, thread, parentIsLive));
-        }, early);
-      }
-      return;
-    }
-    const content = live.pending;
-    live.pending = undefined;
-    live.lastSentAt = this.now();
-    try {
-      const where = await thread();
-      if (!where) return;
-      const message = typeof content === 'function' ? await content() : content;
-      if (parentIsLive) {
-        // the batch summary is the thread's parent message itself
-        await this.call(() => this.options.client.chat.update({ channel: where.channel, ts: where.ts, ...message }), false);
-      } else if (live.ts) {
-        await this.call(() => this.options.client.chat.update({ channel: where.channel, ts: live.ts!, ...message }), false);
-      } else {
-        live.ts = await this.post(where, message, false);
-      }
-    } finally {
-      // the interval counts from the end of the call: a slow Slack never sees two edits closer than that
-      live.lastSentAt = this.now();
-    }
-  }
-
-  private async flushLive(key: string): Promise<void> {
-    const live = this.live.get(key);
-    if (!live) return;
-    clearTimeout(live.timer);
-    live.timer = undefined;
-    if (live.pending && live.ts) {
-      const jobThread = this.options.registry.job(key);
-      if (jobThread) {
-        const content = live.pending;
-        live.pending = undefined;
-        const message = typeof content === 'function' ? await content() : content;
-        await this.call(() => this.options.client.chat.update({ channel: jobThread.channel, ts: live.ts!, ...message }), false);
-      }
-    }
-  }
-
-  private dropLive(key: string): void {
-    this.runningStep.delete(key);
-    const live = this.live.get(key);
-    if (live) clearTimeout(live.timer);
-    this.live.delete(key);
-  }
-
-  private batch(batchId: string, rows: BatchRow[], origin?: RequestOrigin): void {
-    // drawn when sent: a decision taken meanwhile (in any bot process) shows instead of the buttons
-    const draw = async () => {
-      const { requester, decision } = await this.batchThread(batchId, origin);
-      return batchSummaryMessage({ batchId, requester: requester ?? 'unknown', rows, ...(decision ? { decision } : {}) });
-    };
-    this.updateLive(`batch:${batchId}`, draw, async () => (await this.batchThread(batchId, origin)).thread, true);
-  }
-
-  /**
-   * A batch's summary (its thread) and what it shows besides its rows. The batch as stored with its jobs is the
-   * reference, so that a bot that did not post the summary (restarted, or another replica) keeps it up to date;
-   * this process's memory covers a service that stores no batches, and an event's origin comes last.
-   */
-  private async batchThread(batchId: string, origin?: RequestOrigin): Promise<{ thread?: ThreadRef; requester?: string; decision?: DecisionResult }> {
-    const known = this.options.registry.batch(batchId);
-    const stored = await this.options.service.batch?.(batchId).catch((error: unknown) => {
-      this.options.logger.warn({ batchId, err: errorText(error) }, 'cannot read the batch; using what this process knows');
-      return undefined;
-    });
-    const where = known ?? (stored?.origin?.threadTs ? stored.origin : origin?.threadTs ? origin : undefined);
-    const thread = !where ? undefined : 'ts' in where ? { channel: where.channel, ts: where.ts } : { channel: where.channel, ts: where.threadTs! };
-    const requester = (stored?.requester ?? known?.requester)?.id;
-    const decision = stored?.decision ?? known?.decision;
-    return { ...(thread ? { thread } : {}), ...(requester ? { requester } : {}), ...(decision ? { decision } : {}) };
-  }
-
-  /** Re-draws a single request's message (the thread parent) from the job's status. */
-  private async redrawRequest(jobId: string, change: { decision?: DecisionResult; closed?: string }): Promise<void> {
-    const [status] = await this.options.service.status({ jobId });
-    const thread = await this.thread(jobId, status?.origin);
-    if (!status || !thread || thread.batchId) return;
-    await this.call(
-      () => this.options.client.chat.update({ channel: thread.channel, ts: thread.ts, ...requestMessage({ plan: status.plan, requester: status.requester, ...change }) }),
-      true,
-    );
-  }
-
-  // ---- the end ------------------------------------------------------------------------------------------
-
-  private async finished(jobId: string, report: import('../../pipeline/migration-service.js').MigrationReport, requester: Actor, origin?: RequestOrigin): Promise<void> {
-    const thread = await this.thread(jobId, origin);
-    if (!thread) return;
-    const [status] = await this.options.service.status({ jobId }).catch(() => []);
-    const approval = status?.steps.find((s) => s.name === 'approval');
-    if (status?.state === 'rejected' || approval?.status === 'failed') {
-      // Rejected, or no decision in time: nothing ran, there is no report. The request message is drawn from the
-      // stored decision, whichever bot (or none, for a CLI decision) saw it taken; an undecided one loses its buttons.
-      if (!thread.batchId) {
-        await this.redrawRequest(jobId, status?.decision ? { decision: status.decision } : { closed: `:no_entry: Closed: ${approval?.detail ?? 'rejected'}` });
-      }
-      return;
-    }
-    const steps = status?.steps ?? [];
-    const changedSomething = steps.length === 0 || steps.some((s) => s.status === 'done' && s.name !== 'preflight' && s.name !== 'approval');
-    if (!changedSomething) {
-      // a dry run (or a request that had nothing to do): the checks passed, nothing changed, nothing to reset
-      const why = steps.find((s) => s.status === 'skipped')?.detail ?? 'nothing changed';
-      await this.post(thread, noticeMessage(`:white_check_mark: Finished: every check passed; ${why}.`), true);
-      return;
-    }
-    const resetDone = status?.steps.some((s) => s.name === 'reset-source' && s.status === 'done') ?? false;
-    const message = finalReportMessage({ jobId, source: status?.plan.source.address ?? jobId, report, offerReset: !resetDone });
-    await this.post(thread, message, true);
-    await this.handOverPassword(jobId, requester, thread, status?.plan.destination.address);
-  }
-
-  /** The destination password, to the requester only: an ephemeral reply in the thread, else a direct message. */
-  private async handOverPassword(jobId: string, requester: Actor, thread: ThreadRef, address?: string): Promise<void> {
-    if (requester.kind !== 'slack') return;
-    const password = await this.options.service.takeDestinationPassword(jobId, requester);
-    if (password === undefined) return;
-    const text =
-      `:key: Password of the new account${address ? ` *${address}*` : ''}: \`${password}\`\n` +
-      'Only you can see this, and it is shown once: pass it on safely and have it changed at first login.';
-    try {
-      await this.call(() => this.options.client.chat.postEphemeral({ channel: thread.channel, user: requester.id, thread_ts: thread.ts, text }), true);
-      return;
-    } catch (error) {
-      this.options.logger.warn({ jobId, err: errorText(error) }, 'ephemeral password message failed; sending a direct message');
-    }
-    const dm = await this.call(() => this.options.client.conversations.open({ users: requester.id }), true);
-    const channel = dm?.channel?.id;
-    if (!channel) throw new Error('could not open a direct message with the requester');
-    await this.call(() => this.options.client.chat.postMessage({ channel, text }), true);
   }
 }
