@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventBus, newRedis } from '../../src/pipeline/events.js';
-import type { MigrationEvent } from '../../src/pipeline/migration-service.js';
-import { DEFAULT_QUEUE_NAME, Keys } from '../../src/pipeline/queue-names.js';
 import { BullMigrationService } from '../../src/pipeline/service.js';
 import { MigrationWorker } from '../../src/pipeline/worker.js';
-import { ACTION, BLOCK, CALLBACK } from '../../src/slack/ids.js';
-import { startFakeSlackApi, type FakeSlackApi, type StoredMessage } from '../support/fake-slack-api.js';
+import { ACTION, BLOCK, CALLBACK, parseButtonValue } from '../../src/slack/ids.js';
+import { startFakeSlackApi, type FakeSlackApi } from '../support/fake-slack-api.js';
 import { startHarness, TOKEN, type Harness } from '../support/slack-harness.js';
 import { buttonClick, viewSubmission } from '../support/slack-request.js';
 // the pipeline's own test parts: a real redis-server, and the OVH simulator for the batch's preflight
@@ -55,14 +52,8 @@ describe('several bot processes on one Redis', () => {
     return { h, stop };
   }
 
-  function workerBus(settings: Settings): EventBus {
-    const redis = newRedis(settings.connection);
-    closers.push(async () => redis.disconnect());
-    return new EventBus(redis, settings.connection, new Keys(settings.prefix, DEFAULT_QUEUE_NAME).events());
-  }
-
   /** Submits the request modal on `bot` and returns the request message's ts and job id. */
-  async function requestFromModal(bot: Harness<BullMigrationService>, channel: string, source: string): Promise<{ ts: string; jobId: string }> {
+  async function requestFromModal(bot: Harness<BullMigrationService>, channel: string, source: string, destination = 'mxplan-sb33333-1'): Promise<{ ts: string; jobId: string }> {
     const posts = fake.callsOf('chat.postMessage').length;
     const submitted = await bot.interact(
       viewSubmission({
@@ -70,86 +61,67 @@ describe('several bot processes on one Redis', () => {
         privateMetadata: JSON.stringify({ channel, commandChannel: channel }),
         values: {
           [BLOCK.source]: { [ACTION.source]: { selected_option: { value: source } } },
-          [BLOCK.destination]: { [ACTION.destination]: { selected_option: { value: 'mxplan-sb33333-1' } } },
+          [BLOCK.destination]: { [ACTION.destination]: { selected_option: { value: destination } } },
         },
       }),
     );
     expect(await submitted.text()).toBe('');
     const ts = fake.callsOf('chat.postMessage')[posts]!.response.ts as string;
-    const jobId = fake.message(channel, ts)!.blocks!.find((b) => b.type === 'actions').elements[0].value as string;
+    const jobId = parseButtonValue(fake.message(channel, ts)!.blocks!.find((b) => b.type === 'actions').elements[0].value)!.id;
     return { ts, jobId };
   }
 
-  function progress(i: number, of: number): MigrationEvent & { type: 'progress' } {
-    return {
-      type: 'progress',
-      jobId: '',
-      progress: { phase: i === of ? 'done' : 'copying', folder: 'INBOX', messagesDone: i * 10, messagesTotal: of * 10, bytesDone: i * 1_048_576, bytesTotal: of * 1_048_576, rate: 1_048_576, etaSeconds: of - i },
-    };
+  /** Approves a request as an approver would, with the button on its message. */
+  async function approve(bot: Harness<BullMigrationService>, channel: string, ts: string): Promise<void> {
+    const message = fake.message(channel, ts)!;
+    const button = message.blocks!.find((b) => b.type === 'actions').elements.find((e: { action_id: string }) => e.action_id === ACTION.approve);
+    await bot.interact(buttonClick({ actionId: ACTION.approve, value: button.value, user: 'U-APPROVER', channel, message }));
   }
 
-  /** What a worker publishes for one mailbox: steps, a stream of progress, the copy step, the end. */
-  async function publishJob(bus: EventBus, jobId: string, threadTs: string, part: 'start' | 'end' | 'all'): Promise<void> {
-    const origin = { channel: 'C-REQUESTS', threadTs };
-    if (part !== 'end') {
-      for (const name of ['rename-source', 'create-destination'] as const) {
-        await bus.publish({ type: 'step', jobId, origin, step: { name, status: 'running' } });
-        await bus.publish({ type: 'step', jobId, origin, step: { name, status: 'done', detail: `${name} ok` } });
-      }
-      await bus.publish({ type: 'step', jobId, origin, step: { name: 'copy', status: 'running' } });
-    }
-    if (part !== 'start') {
-      for (let i = 1; i <= 15; i++) {
-        await bus.publish({ ...progress(i, 15), jobId, origin, step: 'copy' });
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      await bus.publish({ type: 'step', jobId, origin, step: { name: 'copy', status: 'done', detail: 'copy ok' } });
-      await bus.publish({ type: 'finished', jobId, origin, requester: { kind: 'slack', id: 'U-REQUESTER' }, report: { foldersNotInSync: [], dns: [], aliasesRecreated: [], toRecreateByHand: [] } });
-    }
-  }
-
-  /** Each thread: every reply exactly once, in the order the worker published them, one progress message ending at 100%. */
-  async function expectThreadsTold(threads: string[]): Promise<void> {
-    await waitFor(() => threads.every((ts) => fake.thread('C-REQUESTS', ts).some((m) => (m.text ?? '').startsWith('Migration of'))), 15_000, 'every final report');
-    // anything posted twice would arrive within this
-    await new Promise((r) => setTimeout(r, 700));
+  /**
+   * Each thread as the migration's stored state says, every message once: a reply per step, one progress message,
+   * the password hand-over, the final report.
+   */
+  async function expectThreadsTold(channel: string, threads: string[]): Promise<void> {
+    await waitFor(() => threads.every((ts) => fake.thread(channel, ts).some((m) => /^Migration of .* finished/.test(m.text ?? ''))), 60_000, 'every final report');
     for (const ts of threads) {
-      const replies = fake.thread('C-REQUESTS', ts).sort((a, b) => Number(a.ts) - Number(b.ts));
-      const texts = replies.map((m) => (m.text ?? '').replace(/:.*$/, ''));
-      expect(texts, `thread ${ts}`).toEqual(['Rename the source account', 'Create the destination account', 'Copy the mailbox', 'Copy the mailbox', expect.stringMatching(/^Migration of mig-job\d@mydomain\.ovh finished$/)]);
-      const progressMessage = replies[2] as StoredMessage;
-      expect(progressMessage.text).toMatch(/^Copy the mailbox: copy finished: 100%$/);
-      expect(JSON.stringify(progressMessage.blocks)).toContain('150 / 150 messages');
-      expect(replies[3]!.text).toContain('Copy the mailbox: done');
+      const texts = fake.thread(channel, ts).map((m) => m.text ?? '');
+      expect(new Set(texts).size, `thread ${ts}: ${texts.join(' | ')}`).toBe(texts.length);
+      expect(texts.filter((t) => /^Copy the mailbox: (done|failed)/.test(t))).toHaveLength(1);
+      expect(texts.filter((t) => /^Copy the mailbox: .*%$/.test(t))).toHaveLength(1);
+      expect(texts.filter((t) => /^The initial password of/.test(t))).toHaveLength(1);
+      expect(texts.filter((t) => /^Migration of .* finished/.test(t))).toHaveLength(1);
+      expect(texts.at(-1)).toMatch(/^Migration of .* finished/);
+      const steps = texts.filter((t) => /^(Approval|Attach|Rename|Create|Copy the mailbox: done|Copy what|Recreate|Verify|DNS|Hand-over)/.test(t));
+      expect(steps).toHaveLength(10);
     }
   }
 
-  it('two bots, one Redis: every event of a request thread is posted once, in order, with one live progress message', async () => {
-    const { settings } = await parts.pipeline({ worker: false });
-    await startBot(settings);
-    await startBot(settings);
-    const bus = workerBus(settings);
-    const posts = fake.callsOf('chat.postMessage').length;
-    // three mailboxes at once: the bots share them out, none is told twice
-    const threads = ['1700000001.000100', '1700000001.000200', '1700000001.000300'];
-    await Promise.all(threads.map((ts, i) => publishJob(bus, `mig-job${i}@mydomain.ovh`, ts, 'all')));
-    await expectThreadsTold(threads);
-    expect(fake.callsOf('chat.postMessage').length - posts).toBe(threads.length * 5);
-  }, 30_000);
+  it('two bots, one Redis, real migrations: every message of each thread once, in order', async () => {
+    const { settings } = await parts.pipeline({ concurrency: 2 });
+    const bots = [await startBot(settings), await startBot(settings)];
+    const channel = 'C-REQUESTS';
+    const requests = [];
+    for (const [i, source] of ['erin@mydomain.ovh', 'frank@mydomain.ovh'].entries()) requests.push(await requestFromModal(bots[i]!.h, channel, source, 'emailpro-sb22222-1'));
+    for (const [i, r] of requests.entries()) await approve(bots[1 - i]!.h, channel, r.ts);
+    await expectThreadsTold(channel, requests.map((r) => r.ts));
+  }, 90_000);
 
-  it('a rolling restart: the bot that stops hands its jobs to the one still running, nothing lost or posted twice', async () => {
-    const { settings } = await parts.pipeline({ worker: false });
-    // the old bot alone tells the first steps (so it is the one holding these jobs), the new one starts, the old one stops
+  it('a rolling restart in the middle of a migration: the new bot carries on the same thread, nothing lost or posted twice', async () => {
+    const { settings } = await parts.pipeline({ concurrency: 1 });
     const old = await startBot(settings);
-    const bus = workerBus(settings);
-    const threads = ['1700000002.000100', '1700000002.000200', '1700000002.000300'];
-    await Promise.all(threads.map((ts, i) => publishJob(bus, `mig-job${i}@mydomain.ovh`, ts, 'start')));
-    await waitFor(() => threads.every((ts) => fake.thread('C-REQUESTS', ts).length === 2), 10_000, 'the first steps');
+    const channel = 'C-REQUESTS';
+    // held once the destination exists: the old bot has told the first steps by then
+    const held = parts.sim.faults.stall((r) => r.method === 'GET' && r.path === '/email/pro/emailpro-sb22222-1/account/gina@mydomain.ovh/alias');
+    const { ts } = await requestFromModal(old.h, channel, 'gina@mydomain.ovh', 'emailpro-sb22222-1');
+    await approve(old.h, channel, ts);
+    await held;
+    await waitFor(() => fake.thread(channel, ts).some((m) => /^Copy what arrived meanwhile: done/.test(m.text ?? '')), 30_000, 'the old bot to tell the delta');
     await startBot(settings);
     await old.stop();
-    await Promise.all(threads.map((ts, i) => publishJob(bus, `mig-job${i}@mydomain.ovh`, ts, 'end')));
-    await expectThreadsTold(threads);
-  }, 30_000);
+    parts.sim.faults.clear();
+    await expectThreadsTold(channel, [ts]);
+  }, 90_000);
 
   it('a bot restarted mid-batch keeps the batch summary up to date, with the decision taken before the restart', async () => {
     const { settings, service: pipeline } = await parts.pipeline({ worker: false });
@@ -210,7 +182,8 @@ describe('several bot processes on one Redis', () => {
     const request = fake.message(channel, ts)!;
 
     // rejected on the first bot, which then goes away before the worker ran the job
-    await before.h.interact(buttonClick({ actionId: ACTION.reject, value: jobId, user: 'U-APPROVER', channel, message: request }));
+    const reject = request.blocks!.find((b) => b.type === 'actions').elements.find((e: { action_id: string }) => e.action_id === ACTION.reject);
+    await before.h.interact(buttonClick({ actionId: ACTION.reject, value: reject.value, user: 'U-APPROVER', channel, message: request }));
     expect(JSON.stringify(fake.message(channel, ts)!.blocks)).toContain('Rejected by <@U-APPROVER>');
     await before.stop();
 
@@ -237,7 +210,8 @@ describe('several bot processes on one Redis', () => {
     await before.stop();
 
     // no bot running: the decision event reaches nobody
-    await pipeline.decide(jobId, { approve: false, by: { kind: 'cli', id: 'alice' } });
+    const [waiting] = await pipeline.status({ jobId });
+    await pipeline.decide(jobId, { approve: false, by: { kind: 'cli', id: 'alice' }, nonce: waiting!.nonce });
     const after = await startBot(settings);
     const worker = await MigrationWorker.start({ ...settings, deps: parts.deps, concurrency: 1 });
     closers.push(() => worker.close(true));
