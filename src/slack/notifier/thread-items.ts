@@ -15,7 +15,7 @@ export interface ThreadItem {
   key: string;
   message: SlackMessage;
   editable: boolean;
-  /** The live progress message: edited at a bounded rate. */
+  /** The live progress message: edited at a bounded rate, and first posted only while the copy runs. */
   live?: boolean;
 }
 
@@ -48,12 +48,11 @@ export function threadItems(status: MigrationStatus, options: { batch: boolean }
     : { key: 'handover', message: handoverMessage({ jobId: status.jobId, nonce: status.nonce, address: status.plan.destination.address, handover: status.handover }), editable: true };
   let handoverPlaced = false;
   let progressPlaced = false;
-  const copying = status.state === 'running' && status.steps.some((s) => COPY_STEPS.has(s.name) && s.status === 'running' && (s.run ?? 1) === run);
 
   for (const step of status.steps) {
     if (step.name === 'preflight') continue;
-    if (!options.batch && COPY_STEPS.has(step.name) && !progressPlaced && status.progress && (step.run ?? 1) === run && (copying || step.status !== 'pending')) {
-      // one live message per run, placed before the copy's own reply; never posted after the copy is over
+    if (!options.batch && COPY_STEPS.has(step.name) && !progressPlaced && status.progress && (step.run ?? 1) === run && step.status !== 'pending') {
+      // one live message per run, placed before the copy's own reply (the notifier posts it only while copying)
       progressPlaced = true;
       items.push({ key: `progress#${run}`, message: progressMessage(status.progress, runningCopyStep(status) ?? step.name), editable: true, live: true });
     }

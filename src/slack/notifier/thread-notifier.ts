@@ -195,6 +195,8 @@ export class ThreadNotifier {
     const { jobId } = status;
     const threads = this.options.service.threads;
     let entry = ledger[item.key];
+    // a bot that was away during the whole copy does not post a progress message after it
+    if (entry === undefined && item.live && !copying(status)) return 'complete';
     if (entry === undefined) {
       if (await threads.claim(jobId, item.key, this.id)) return this.postItem(jobId, thread, item, ledger);
       entry = ledger[item.key] = (await threads.read(jobId))[item.key] ?? '';
@@ -331,4 +333,8 @@ export class ThreadNotifier {
       }
     }
   }
+}
+
+function copying(status: MigrationStatus): boolean {
+  return status.state === 'running' && status.steps.some((s) => (s.name === 'copy' || s.name === 'delta') && s.status === 'running' && (s.run ?? 1) === status.run);
 }
