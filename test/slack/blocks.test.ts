@@ -21,7 +21,7 @@ import { batchModal, decodeMetadata, encodeMetadata, requestModal } from '../../
 import { batchSummaryMessage, failureMessage, progressMessage, statusMessage, stepMessage } from '../../src/slack/blocks/thread.js';
 import { withoutButtons } from '../../src/slack/listeners/decision.js';
 import { parseCommand } from '../../src/slack/listeners/command.js';
-import { ACTION } from '../../src/slack/ids.js';
+import { ACTION, buttonValue } from '../../src/slack/ids.js';
 import { blockKitViolations, viewViolations } from '../support/fake-slack-api.js';
 
 const plan: MigrationPlan = {
@@ -129,7 +129,7 @@ describe('Block Kit builders', () => {
   });
 
   it('request message: plan, warnings, not migrated, Approve/Reject with confirm; decided form without buttons', () => {
-    const pending = requestMessage({ plan, requester: { kind: 'slack', id: 'U1' }, resetSourceAfter: true });
+    const pending = requestMessage({ plan, requester: { kind: 'slack', id: 'U1' }, nonce: 'nonce-42-abcdef', resetSourceAfter: true });
     expect(blockKitViolations(pending.blocks, 'message')).toEqual([]);
     const json = JSON.stringify(pending.blocks);
     expect(json).toContain('3.00 GiB');
@@ -137,14 +137,14 @@ describe('Block Kit builders', () => {
     expect(json).toContain('reset the old account afterwards');
     const actions = pending.blocks.find((b) => b.type === 'actions') as { elements: { action_id: string; value: string; confirm?: unknown }[] };
     expect(actions.elements.map((e) => e.action_id)).toEqual([ACTION.approve, ACTION.reject]);
-    expect(actions.elements.every((e) => e.value === 'job-42' && e.confirm)).toBe(true);
-    const decided = requestMessage({ plan, requester: { kind: 'slack', id: 'U1' }, decision: { changed: true, state: 'rejected', by: { kind: 'slack', id: 'U2' }, at: '2026-11-25T10:00:00Z' } });
+    expect(actions.elements.every((e) => e.value === buttonValue('job-42', 'nonce-42-abcdef') && e.confirm)).toBe(true);
+    const decided = requestMessage({ plan, requester: { kind: 'slack', id: 'U1' }, nonce: 'nonce-42-abcdef', decision: { changed: true, state: 'rejected', by: { kind: 'slack', id: 'U2' }, at: '2026-11-25T10:00:00Z' } });
     expect(decided.blocks.some((b) => b.type === 'actions')).toBe(false);
     expect(JSON.stringify(decided.blocks)).toContain('Rejected by <@U2> on <!date^1795600800^');
   });
 
   it('withoutButtons swaps the decision buttons for the decision line, keeping the plan', () => {
-    const pending = requestMessage({ plan, requester: { kind: 'slack', id: 'U1' } });
+    const pending = requestMessage({ plan, requester: { kind: 'slack', id: 'U1' }, nonce: 'nonce-42-abcdef' });
     const line = section('decided');
     const after = withoutButtons(pending.blocks, line);
     expect(after.some((b) => b.type === 'actions')).toBe(false);
@@ -154,7 +154,7 @@ describe('Block Kit builders', () => {
 
   it('a plan with hundreds of warnings stays within limits', () => {
     const huge = { ...plan, warnings: Array.from({ length: 400 }, (_, i) => `warning ${i} `.repeat(20)), notMigrated: Array.from({ length: 400 }, (_, i) => ({ kind: 'footer' as const, description: `footer ${i}` })) };
-    const message = requestMessage({ plan: huge, requester: { kind: 'slack', id: 'U1' } });
+    const message = requestMessage({ plan: huge, requester: { kind: 'slack', id: 'U1' }, nonce: 'nonce-42-abcdef' });
     expect(blockKitViolations(message.blocks, 'message')).toEqual([]);
     expect(JSON.stringify(message.blocks)).toMatch(/… \d+ more/);
   });
@@ -173,14 +173,25 @@ describe('Block Kit builders', () => {
 
   it('steps, failures, status and batch summary stay within limits', () => {
     expect(blockKitViolations(stepMessage({ name: 'copy', status: 'failed', detail: 'x'.repeat(10_000) }).blocks, 'message')).toEqual([]);
-    const failure = failureMessage({ jobId: 'job-1', step: 'copy', error: '```'.repeat(3000), undoAvailable: false });
+    const failure = failureMessage({ jobId: 'job-1', nonce: 'nonce-1-abcdef', step: 'copy', error: '```'.repeat(3000), undoAvailable: false });
     expect(blockKitViolations(failure.blocks, 'message')).toEqual([]);
     expect(JSON.stringify(failure.blocks)).not.toContain(ACTION.undo);
     const rows = Array.from({ length: 1000 }, (_, i) => ({ jobId: `job-${i}`, address: `user${i}@mydomain.ovh`, state: 'queued' as const }));
-    const summary = batchSummaryMessage({ batchId: 'b1', requester: 'U1', rows });
+    const summary = batchSummaryMessage({ batchId: 'b1', nonce: 'bnonce-1-abcdef', requester: 'U1', rows });
     expect(blockKitViolations(summary.blocks, 'message')).toEqual([]);
     expect(JSON.stringify(summary.blocks)).toMatch(/… \d+ more/);
-    const statuses = Array.from({ length: 60 }, (_, i) => ({ jobId: `job-${i}`, plan, state: 'running' as const, steps: [], requester: { kind: 'slack' as const, id: 'U1' }, undoAvailable: false }));
+    const statuses = Array.from({ length: 60 }, (_, i) => ({
+      jobId: `job-${i}`,
+      plan,
+      state: 'running' as const,
+      steps: [],
+      requester: { kind: 'slack' as const, id: 'U1' },
+      undoAvailable: false,
+      nonce: `nonce-${i}-abcdef`,
+      handover: { to: 'requester' as const, typedByRequester: false, state: 'pending' as const },
+      run: 1,
+      dryRun: false,
+    }));
     expect(blockKitViolations(statusMessage(statuses).blocks, 'message')).toEqual([]);
   });
 
@@ -188,6 +199,7 @@ describe('Block Kit builders', () => {
     const folders = Array.from({ length: 300 }, (_, i) => ({ from: `F/${i}/${'n'.repeat(100)}`, to: `F/${i}`, total: 10, copied: 9, skipped: 0, failed: 1 }));
     const message = finalReportMessage({
       jobId: 'job-1',
+      nonce: 'nonce-1-abcdef',
       source: 'john.smith@mydomain.ovh',
       report: {
         copy: { ok: false, messages: { total: 3000, copied: 2700, skipped: 0, failed: 300 }, bytes: 1, seconds: 1, folders },

@@ -1,6 +1,7 @@
 import type { Platform } from '../../domain/platform.js';
 import { PLATFORM_LABEL } from '../../domain/platform.js';
 import type { StepName } from '../../pipeline/migration-service.js';
+import { escapeMrkdwn } from './mrkdwn.js';
 
 const MIB = 1024 * 1024;
 
@@ -37,12 +38,13 @@ export function textBar(fraction: number, width = 20): string {
 /** Slack renders this in each reader's time zone; the fallback is ISO 8601 UTC. */
 export function slackDate(iso: string): string {
   const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) return iso;
+  if (Number.isNaN(ms)) return escapeMrkdwn(iso);
   return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} at {time}|${new Date(ms).toISOString()}>`;
 }
 
+/** Safe in mrkdwn: an unknown platform name from a server is escaped. */
 export function platformLabel(platform: Platform): string {
-  return PLATFORM_LABEL[platform] ?? platform;
+  return PLATFORM_LABEL[platform] ?? escapeMrkdwn(String(platform));
 }
 
 export const STEP_LABEL: Record<StepName, string> = {
@@ -61,6 +63,7 @@ export const STEP_LABEL: Record<StepName, string> = {
   undo: 'Undo the rename',
 };
 
+/** Safe in mrkdwn: an unknown step name is escaped. */
 export function stepLabel(step: StepName): string {
-  return STEP_LABEL[step] ?? step;
+  return STEP_LABEL[step] ?? escapeMrkdwn(String(step));
 }

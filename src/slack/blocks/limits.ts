@@ -72,10 +72,8 @@ export function exact(value: string, max: number, what: string): string {
   return value;
 }
 
-/** Escapes the three characters mrkdwn treats as control characters. */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
+/** Escapes the three characters mrkdwn treats as control characters (see mrkdwn.ts). */
+export { escapeMrkdwn } from './mrkdwn.js';
 
 export function moreLine(omitted: number, noun = 'more'): string {
   return `${ELLIPSIS} ${omitted} ${noun}`;

@@ -1,5 +1,6 @@
 import type { MigrationReport } from '../../pipeline/migration-service.js';
-import { ACTION } from '../ids.js';
+import { ACTION, buttonValue } from '../ids.js';
+import { code as codeSpan, escapeFit } from './mrkdwn.js';
 import type { SlackMessage } from './request-message.js';
 import { formatBytes, formatCount, formatDuration } from './format.js';
 import {
@@ -24,11 +25,13 @@ const LIST_PAGE_CHARS = 1500;
 const LIST_PAGES = 2;
 
 function code(value: string): string {
-  return `\`${escapeMrkdwn(value.replace(/`/g, "'"))}\``;
+  return codeSpan(value, 1000);
 }
 
 export interface FinalReportInput {
   jobId: string;
+  /** The request's nonce, carried by the reset button. */
+  nonce: string;
   source: string;
   report: MigrationReport;
   /** Offer the reset button (not when the pipeline already reset the source). */
@@ -73,7 +76,7 @@ export function finalReportMessage(input: FinalReportInput): SlackMessage {
   if (toFix.length > 0) {
     const lines = toFix.map(
       (c) =>
-        `• *${c.record}*: now ${c.current.length > 0 ? c.current.map(code).join(', ') : '_nothing_'}; ` +
+        `• *${escapeMrkdwn(String(c.record))}*: now ${c.current.length > 0 ? c.current.map(code).join(', ') : '_nothing_'}; ` +
         `expected ${c.expected.length > 0 ? c.expected.map(code).join(', ') : '_see the OVH diagnostic_'}` +
         (c.detail ? ` (${escapeMrkdwn(c.detail)})` : ''),
     );
@@ -81,15 +84,16 @@ export function finalReportMessage(input: FinalReportInput): SlackMessage {
       body.push(section(`${i === 0 ? ':globe_with_meridians: *DNS records to fix*\n' : ''}${page}`)),
     );
   }
-  if (fine.length > 0) body.push(context([`DNS already right: ${[...new Set(fine)].join(', ')}`]));
+  if (fine.length > 0) body.push(context([`DNS already right: ${escapeMrkdwn([...new Set(fine)].join(', '))}`]));
 
   const settings = report.clientSettings;
   if (settings) {
     body.push(
       fields([
-        `*IMAP*\n${code(settings.imap.host)} port ${settings.imap.port} (${settings.imap.security.toUpperCase()})`,
-        `*SMTP*\n${code(settings.smtp.host)} port ${settings.smtp.port} (${settings.smtp.security.toUpperCase()})`,
-        `*Webmail*\n${fit(settings.webmailUrl, 1000)}`,
+        `*IMAP*\n${code(settings.imap.host)} port ${escapeMrkdwn(String(settings.imap.port))} (${escapeMrkdwn(String(settings.imap.security).toUpperCase())})`,
+        `*SMTP*\n${code(settings.smtp.host)} port ${escapeMrkdwn(String(settings.smtp.port))} (${escapeMrkdwn(String(settings.smtp.security).toUpperCase())})`,
+        // a bare URL is linked by Slack; escaped, it cannot carry a label of its own (<url|click here>)
+        `*Webmail*\n${escapeFit(settings.webmailUrl, 1000)}`,
       ]),
     );
   }
@@ -100,7 +104,7 @@ export function finalReportMessage(input: FinalReportInput): SlackMessage {
   if (report.toRecreateByHand.length > 0) {
     body.push(
       section(
-        `*To recreate by hand*\n${joinWithMore(report.toRecreateByHand.map((f) => `• ${f.kind}: ${escapeMrkdwn(f.description)}`), 1500, 40)}`,
+        `*To recreate by hand*\n${joinWithMore(report.toRecreateByHand.map((f) => `• ${escapeMrkdwn(String(f.kind))}: ${escapeMrkdwn(f.description)}`), 1500, 40)}`,
       ),
     );
   }
@@ -113,7 +117,7 @@ export function finalReportMessage(input: FinalReportInput): SlackMessage {
           button({
             text: 'Reset the temporary source account',
             actionId: ACTION.resetSource,
-            value: input.jobId,
+            value: buttonValue(input.jobId, input.nonce),
             style: 'danger',
             confirm: confirm({
               title: 'Reset the old account?',
@@ -131,5 +135,5 @@ export function finalReportMessage(input: FinalReportInput): SlackMessage {
   const summary = copy
     ? `${formatCount(copy.messages.copied)} messages copied, ${report.foldersNotInSync.length} folder(s) not in sync, ${toFix.length} DNS record(s) to fix`
     : `${toFix.length} DNS record(s) to fix`;
-  return { text: fallbackText(`Migration of ${input.source} finished: ${summary}`), blocks: composeMessage(body, footer) };
+  return { text: fallbackText(`Migration of ${escapeMrkdwn(input.source)} finished: ${summary}`), blocks: composeMessage(body, footer) };
 }

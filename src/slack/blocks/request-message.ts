@@ -1,6 +1,7 @@
-import type { Actor, DecisionResult, MigrationPlan, PreflightProblem } from '../../pipeline/migration-service.js';
-import { ACTION } from '../ids.js';
+import type { Actor, DecisionResult, MigrationPlan, PasswordHandover, PreflightProblem } from '../../pipeline/migration-service.js';
+import { ACTION, buttonValue } from '../ids.js';
 import { formatBytes, platformLabel, slackDate } from './format.js';
+import { code, escapeFit, mentionId, who } from './mrkdwn.js';
 import {
   LIMITS,
   actions,
@@ -25,16 +26,41 @@ export interface SlackMessage {
 export interface RequestMessageInput {
   plan: MigrationPlan;
   requester: Actor;
+  /** The request's nonce (MigrationStatus.nonce, SubmitResult.nonce): carried by the buttons. */
+  nonce: string;
+  /** Who gets the destination's initial password; shown on the request so that the approver knows. */
+  handover?: PasswordHandover;
   dryRun?: boolean;
   resetSourceAfter?: boolean;
   /** Undefined while waiting for a decision (buttons shown). */
   decision?: DecisionResult;
-  /** The request ended without a Slack decision (expired, cancelled): this line replaces the buttons. */
+  /**
+   * The request ended without a Slack decision (expired, cancelled): this line replaces the buttons. mrkdwn: text
+   * from a server or a user in it must be escaped by the caller (escapeMrkdwn).
+   */
   closed?: string;
 }
 
-function who(actor: Actor): string {
-  return actor.kind === 'slack' ? `<@${actor.id}>` : `${escapeMrkdwn(actor.id)} (CLI)`;
+/** Block id of the hand-over line: the decision listener redraws it once the recipient is known. */
+export const HANDOVER_BLOCK = 'handover';
+
+/** Who receives the destination's initial password, and whether the requester typed it. */
+export function handoverText(handover: PasswordHandover, requester: Actor): string {
+  const recipient = handover.recipient
+    ? `${who(handover.recipient)}${handover.to === 'requester' ? ' (the requester)' : ' (the approver who approved)'}`
+    : handover.to === 'requester'
+      ? `${who(requester)} (the requester)`
+      : 'the approver who approves this request';
+  const origin = handover.typedByRequester
+    ? `it was typed by ${who(requester)} in the request${handover.to === 'approver' ? ', so the requester knows it too' : ''}`
+    : 'it is generated to the service\'s password policy';
+  const state =
+    handover.state === 'acknowledged' ? ' It was handed over and is no longer stored.' : handover.state === 'ready' ? ' It is ready to be shown to its recipient.' : '';
+  return `:key: The initial password of the new account goes to ${recipient}; ${origin}.${state}`;
+}
+
+export function handoverLine(handover: PasswordHandover, requester: Actor): KnownBlock {
+  return context([handoverText(handover, requester)], HANDOVER_BLOCK);
 }
 
 /** The request posted for approval; after a decision the buttons give way to who decided and when. */
@@ -43,9 +69,9 @@ export function requestMessage(input: RequestMessageInput): SlackMessage {
   const body: KnownBlock[] = [
     header(`${input.dryRun ? 'Dry run' : 'Mailbox migration'}: ${plan.source.address}`),
     section(
-      `*${escapeMrkdwn(plan.source.address)}* (${platformLabel(plan.source.platform)} \`${escapeMrkdwn(plan.source.service)}\`)\n` +
-        `→ *${escapeMrkdwn(plan.destination.address)}* (${platformLabel(plan.destination.platform)} \`${escapeMrkdwn(plan.destination.service)}\`)\n` +
-        `The old account is renamed to \`${escapeMrkdwn(plan.temporaryAddress)}\` first.`,
+      `*${escapeMrkdwn(plan.source.address)}* (${platformLabel(plan.source.platform)} ${code(plan.source.service)})\n` +
+        `→ *${escapeMrkdwn(plan.destination.address)}* (${platformLabel(plan.destination.platform)} ${code(plan.destination.service)})\n` +
+        `The old account is renamed to ${code(plan.temporaryAddress)} first.`,
     ),
     fields([
       `*Size*\n${formatBytes(plan.sizeBytes)}`,
@@ -54,9 +80,10 @@ export function requestMessage(input: RequestMessageInput): SlackMessage {
       ...(input.dryRun === undefined && input.resetSourceAfter === undefined
         ? []
         : [`*Options*\n${[input.dryRun ? 'dry run' : undefined, input.resetSourceAfter ? 'reset the old account afterwards' : undefined].filter(Boolean).join(', ') || 'none'}`]),
-      `*Job*\n\`${escapeMrkdwn(plan.jobId)}\``,
+      `*Job*\n${code(plan.jobId)}`,
     ]),
   ];
+  if (input.handover && !input.dryRun) body.push(handoverLine(input.handover, input.requester));
   if (plan.warnings.length > 0) {
     body.push(section(`:warning: *Warnings*\n${joinWithMore(plan.warnings.map((w) => `• ${escapeMrkdwn(w)}`), 2900, 20)}`));
   }
@@ -64,7 +91,7 @@ export function requestMessage(input: RequestMessageInput): SlackMessage {
     body.push(
       section(
         `*Will not migrate (to recreate by hand)*\n${joinWithMore(
-          plan.notMigrated.map((f) => `• ${f.kind}: ${escapeMrkdwn(f.description)}`),
+          plan.notMigrated.map((f) => `• ${escapeMrkdwn(String(f.kind))}: ${escapeMrkdwn(f.description)}`),
           2900,
           30,
         )}`,
@@ -82,18 +109,18 @@ export function requestMessage(input: RequestMessageInput): SlackMessage {
             button({
               text: 'Approve',
               actionId: ACTION.approve,
-              value: plan.jobId,
+              value: buttonValue(plan.jobId, input.nonce),
               style: 'primary',
               confirm: confirm({
                 title: 'Approve this migration?',
-                text: `${plan.source.address} will be renamed and moved to ${plan.destination.service}.`,
+                text: `${escapeFit(plan.source.address, 120)} will be renamed and moved to ${escapeFit(plan.destination.service, 120)}.`,
                 confirm: 'Approve',
               }),
             }),
             button({
               text: 'Reject',
               actionId: ACTION.reject,
-              value: plan.jobId,
+              value: buttonValue(plan.jobId, input.nonce),
               style: 'danger',
               confirm: confirm({ title: 'Reject this request?', text: 'Nothing will be changed.', confirm: 'Reject', danger: true }),
             }),
@@ -102,7 +129,7 @@ export function requestMessage(input: RequestMessageInput): SlackMessage {
         ),
       ];
   const text = fallbackText(
-    `${input.dryRun ? 'Dry run' : 'Migration'} request: ${plan.source.address} → ${plan.destination.service}` +
+    `${input.dryRun ? 'Dry run' : 'Migration'} request: ${escapeMrkdwn(plan.source.address)} → ${escapeMrkdwn(plan.destination.service)}` +
       (input.decision ? ` (${input.decision.state})` : ' (waiting for approval)'),
   );
   return { text, blocks: composeMessage(body, footer) };
@@ -117,7 +144,7 @@ export function decisionLine(decision: DecisionResult): KnownBlock {
 /** Shown in place of the plan when the pipeline refused the request after the modal closed. */
 export function refusedMessage(source: string, problems: PreflightProblem[]): SlackMessage {
   return {
-    text: fallbackText(`Migration request for ${source} refused`),
+    text: fallbackText(`Migration request for ${escapeMrkdwn(source)} refused`),
     blocks: composeMessage([
       section(`:x: The migration request for *${escapeMrkdwn(source)}* was refused:\n${joinWithMore(problems.map((p) => `• ${escapeMrkdwn(p.message)}`), 2800, 20)}`),
     ]),
@@ -126,7 +153,7 @@ export function refusedMessage(source: string, problems: PreflightProblem[]): Sl
 
 export function placeholderMessage(source: string, requester: string): SlackMessage {
   return {
-    text: fallbackText(`Preparing the migration request for ${source}…`),
-    blocks: [section(`:hourglass_flowing_sand: <@${requester}> is requesting the migration of *${escapeMrkdwn(source)}*…`)],
+    text: fallbackText(`Preparing the migration request for ${escapeMrkdwn(source)}…`),
+    blocks: [section(`:hourglass_flowing_sand: ${mentionId(requester)} is requesting the migration of *${escapeMrkdwn(source)}*…`)],
   };
 }

@@ -3,6 +3,7 @@ import type { AccountChoice, MigrationPlan, PreflightProblem, ServiceChoice } fr
 import { CSV_COLUMNS, REQUIRED_CSV_COLUMNS } from '../../domain/csv-row.js';
 import { ACTION, BLOCK, CALLBACK, OPTION } from '../ids.js';
 import { platformLabel, formatBytes } from './format.js';
+import { middleFit, optionValue } from './option-keys.js';
 import {
   LIMITS,
   composeModal,
@@ -33,11 +34,14 @@ export function encodeMetadata(meta: RequestMetadata): string {
   return exact(JSON.stringify(meta), LIMITS.privateMetadata, 'private_metadata');
 }
 
+/** Channel ids as Slack writes them; nothing else is taken from a (forgeable) private_metadata. */
+const CHANNEL_ID = /^[A-Z0-9][A-Z0-9_-]{0,63}$/i;
+
 export function decodeMetadata(raw: string | undefined): RequestMetadata | undefined {
   if (!raw) return undefined;
   try {
     const value = JSON.parse(raw) as Partial<RequestMetadata>;
-    if (typeof value.channel === 'string' && typeof value.commandChannel === 'string') {
+    if (typeof value.channel === 'string' && typeof value.commandChannel === 'string' && CHANNEL_ID.test(value.channel) && CHANNEL_ID.test(value.commandChannel)) {
       return { channel: value.channel, commandChannel: value.commandChannel };
     }
   } catch {
@@ -46,12 +50,13 @@ export function decodeMetadata(raw: string | undefined): RequestMetadata | undef
   return undefined;
 }
 
+/** Options are plain text (no escaping needed); a value over Slack's 75 characters is sent as a key (option-keys.ts). */
 export function sourceOption(account: AccountChoice): PlainTextOption | undefined {
-  return option(account.address, account.address, `${platformLabel(account.platform)} · ${account.service}`);
+  return option(middleFit(account.address), optionValue(account.address), middleFit(`${platformLabel(account.platform)} · ${account.service}`));
 }
 
 export function destinationOption(service: ServiceChoice): PlainTextOption | undefined {
-  return option(service.label || service.name, service.name, `${platformLabel(service.platform)} · ${service.name}`);
+  return option(middleFit(service.label || service.name), optionValue(service.name), middleFit(`${platformLabel(service.platform)} · ${service.name}`));
 }
 
 export interface RequestModalInput {
@@ -69,6 +74,8 @@ export interface RequestModalInput {
   plan?: MigrationPlan;
   /** Problems found for a pre-filled request, shown above the inputs. */
   problems?: PreflightProblem[];
+  /** HANDOVER_TO: who will be shown the password (the hint says so). */
+  handoverTo?: 'requester' | 'approver';
 }
 
 /** The `/migrate-mailbox` modal (`callback_id` `migrate_mailbox`). */
@@ -82,7 +89,7 @@ export function requestModal(input: RequestModalInput): ModalView {
   }
 
   const sourceInitial =
-    typeof prefill.source === 'string' ? option(prefill.source, prefill.source) : prefill.source ? sourceOption(prefill.source) : undefined;
+    typeof prefill.source === 'string' ? option(middleFit(prefill.source), optionValue(prefill.source)) : prefill.source ? sourceOption(prefill.source) : undefined;
   blocks.push({
     type: 'input',
     block_id: BLOCK.source,
@@ -101,7 +108,7 @@ export function requestModal(input: RequestModalInput): ModalView {
 
   const destinationOptions = optionList((input.destinations ?? []).map(destinationOption));
   const destinationInitial = prefill.destination
-    ? (destinationOptions.find((o) => o.value === prefill.destination) ?? option(prefill.destination, prefill.destination))
+    ? (destinationOptions.find((o) => o.value === optionValue(prefill.destination!)) ?? option(middleFit(prefill.destination), optionValue(prefill.destination)))
     : undefined;
   const useExternal = !input.destinations || input.destinations.length > LIMITS.selectOptions || destinationOptions.length === 0;
   blocks.push({
@@ -173,7 +180,8 @@ export function requestModal(input: RequestModalInput): ModalView {
     optional: true,
     label: plainText('Password of the new account (optional)', LIMITS.inputLabel),
     hint: plainText(
-      'Leave empty to have one generated to the service policy; it is then sent to you alone. Slack does not mask this field.',
+      `Leave empty to have one generated to the service policy. It is shown to ${input.handoverTo === 'approver' ? 'the approver who approves the request' : 'you'} alone, ` +
+        'in a window only they see, until they confirm they stored it. Slack does not mask this field.',
       LIMITS.inputHint,
     ),
     element: { type: 'plain_text_input', action_id: ACTION.password, max_length: 128 },

@@ -1,7 +1,7 @@
 import type { CopyProgress } from '../../domain/copy-report.js';
-import type { DecisionResult, MigrationStatus, StepName, StepRecord } from '../../pipeline/migration-service.js';
+import type { DecisionResult, MigrationPlan, MigrationStatus, StepName, StepRecord } from '../../pipeline/migration-service.js';
 import { decisionLine } from './request-message.js';
-import { ACTION } from '../ids.js';
+import { ACTION, buttonValue } from '../ids.js';
 import type { SlackMessage } from './request-message.js';
 import { formatBytes, formatCount, formatDuration, formatMiB, slackDate, stepLabel, textBar } from './format.js';
 import {
@@ -20,6 +20,7 @@ import {
   type Button,
   type KnownBlock,
 } from './limits.js';
+import { code, codeBlock, escapeFit, mentionId } from './mrkdwn.js';
 
 const STEP_ICON: Record<StepRecord['status'], string> = {
   pending: ':white_circle:',
@@ -31,10 +32,11 @@ const STEP_ICON: Record<StepRecord['status'], string> = {
 
 /** One thread reply per finished step. */
 export function stepMessage(step: StepRecord): SlackMessage {
-  const line = `${STEP_ICON[step.status]} *${stepLabel(step.name)}*: ${step.status}`;
-  const detail = step.detail ? `\n${escapeMrkdwn(step.detail)}` : '';
+  const status = escapeMrkdwn(String(step.status));
+  const line = `${STEP_ICON[step.status] ?? ''} *${stepLabel(step.name)}*: ${status}`;
+  const detail = step.detail ? `\n${escapeFit(step.detail, 2800)}` : '';
   return {
-    text: fallbackText(`${stepLabel(step.name)}: ${step.status}${step.detail ? ` (${step.detail})` : ''}`),
+    text: fallbackText(`${stepLabel(step.name)}: ${status}${step.detail ? ` (${escapeFit(step.detail, 2000)})` : ''}`),
     blocks: composeMessage([section(fit(line + detail, 2900))]),
   };
 }
@@ -63,8 +65,9 @@ export function progressMessage(progress: CopyProgress, step?: StepName): SlackM
     `${formatMiB(progress.rate)} MiB/s`,
     progress.phase === 'done' ? 'done' : `ETA ${formatDuration(progress.etaSeconds)}`,
   ].join(' · ');
-  const folder = progress.folder ? ` · folder \`${escapeMrkdwn(fit(progress.folder, 200))}\`` : '';
-  const title = step ? `${stepLabel(step)}: ${PHASE_LABEL[progress.phase].toLowerCase()}` : PHASE_LABEL[progress.phase];
+  const folder = progress.folder ? ` · folder ${code(progress.folder, 200)}` : '';
+  const phase = PHASE_LABEL[progress.phase] ?? escapeMrkdwn(String(progress.phase));
+  const title = step ? `${stepLabel(step)}: ${phase.toLowerCase()}` : phase;
   const nothing = progress.phase === 'done' && progress.messagesTotal === 0 && progress.bytesTotal === 0;
   return {
     text: fallbackText(`${title}: ${Math.floor(fraction * 100)}%`),
@@ -72,13 +75,38 @@ export function progressMessage(progress: CopyProgress, step?: StepName): SlackM
   };
 }
 
-/** A failure, with Retry and (once the source was renamed) Undo. */
-export function failureMessage(input: { jobId: string; step: StepName; error: string; undoAvailable: boolean }): SlackMessage {
+/**
+ * What Undo does, for its confirm dialog: it removes the destination account (and the mail copied into it) and
+ * renames the temporary source back. With the plan, the accounts are named.
+ */
+export function undoConfirmText(plan?: Pick<MigrationPlan, 'destination' | 'temporaryAddress'>): string {
+  if (!plan) {
+    return (
+      'This REMOVES the destination account (and the mail copied into it) from the destination service, ' +
+      'then renames the temporary source account back to its original address.'
+    );
+  }
+  return (
+    `This REMOVES the destination account ${escapeFit(plan.destination.address, 80)} (and the mail copied into it) from ` +
+    `${escapeFit(plan.destination.service, 50)}, then renames the temporary source ${escapeFit(plan.temporaryAddress, 80)} back to its original address.`
+  );
+}
+
+/** A failure, with Retry and (once the source was renamed) Undo; the buttons carry the request's nonce. */
+export function failureMessage(input: {
+  jobId: string;
+  nonce: string;
+  step: StepName;
+  error: string;
+  undoAvailable: boolean;
+  plan?: MigrationPlan;
+}): SlackMessage {
+  const value = buttonValue(input.jobId, input.nonce);
   const buttons: Button[] = [
     button({
       text: 'Retry the failed step',
       actionId: ACTION.retry,
-      value: input.jobId,
+      value,
       style: 'primary',
       confirm: confirm({ title: 'Retry?', text: `The migration resumes at "${stepLabel(input.step)}".`, confirm: 'Retry' }),
     }),
@@ -86,29 +114,27 @@ export function failureMessage(input: { jobId: string; step: StepName; error: st
   if (input.undoAvailable) {
     buttons.push(
       button({
-        text: 'Undo the rename',
+        text: 'Undo: remove the destination, rename the source back',
         actionId: ACTION.undo,
-        value: input.jobId,
+        value,
         style: 'danger',
-        confirm: confirm({
-          title: 'Undo the rename?',
-          text: 'The old account gets its original address back; the destination account is left as it is.',
-          confirm: 'Undo',
-          danger: true,
-        }),
+        confirm: confirm({ title: 'Undo this migration?', text: undoConfirmText(input.plan), confirm: 'Remove and rename back', danger: true }),
       }),
     );
   }
   return {
-    text: fallbackText(`Migration failed at ${stepLabel(input.step)}: ${input.error}`),
+    text: fallbackText(`Migration failed at ${stepLabel(input.step)}: ${escapeFit(input.error, 2000)}`),
     blocks: composeMessage(
-      [section(`:x: *Failed at ${stepLabel(input.step)}*\n\`\`\`${fit(input.error.replace(/```/g, "'''"), 2800)}\`\`\``)],
+      [section(`:x: *Failed at ${stepLabel(input.step)}*\n${codeBlock(input.error, 2800)}`)],
       [actions(buttons, `failure-${input.step}-${input.jobId}`.slice(0, 255))],
     ),
   };
 }
 
-/** A plain notice in a thread (someone reset, retried, undid, cancelled…). */
+/**
+ * A plain notice in a thread (someone reset, retried, undid, cancelled…). `text` is mrkdwn written by this app:
+ * anything from a server or a user in it must have gone through escapeMrkdwn / code() (blocks/mrkdwn.ts) first.
+ */
 export function noticeMessage(text: string): SlackMessage {
   return { text: fallbackText(text), blocks: composeMessage([context([text])]) };
 }
@@ -127,19 +153,26 @@ export interface BatchRow {
   jobId: string;
   address: string;
   state: MigrationStatus['state'];
+  /** Why a decision taken on the whole batch did not apply to this mailbox (plain text, escaped here). */
+  refused?: string;
 }
 
 /**
  * The batch thread's summary, updated as its mailboxes move. While any mailbox waits for approval it carries
- * Approve all / Reject all buttons (value = batch id); after that, who decided.
+ * Approve all / Reject all buttons (value = the batch's nonce and id); after that, who decided.
  */
-export function batchSummaryMessage(input: { batchId: string; requester: string; rows: BatchRow[]; decision?: DecisionResult }): SlackMessage {
+export function batchSummaryMessage(input: { batchId: string; nonce: string; requester: string; rows: BatchRow[]; decision?: DecisionResult }): SlackMessage {
   const counts = new Map<string, number>();
   for (const row of input.rows) counts.set(row.state, (counts.get(row.state) ?? 0) + 1);
-  const tally = [...counts.entries()].map(([state, n]) => `${STATE_ICON[state as MigrationStatus['state']] ?? ''} ${state}: ${n}`).join(' · ');
-  const lines = input.rows.map((row) => `${STATE_ICON[row.state] ?? ''} ${escapeMrkdwn(row.address)} — ${row.state} · \`${escapeMrkdwn(row.jobId)}\``);
+  const tally = [...counts.entries()].map(([state, n]) => `${STATE_ICON[state as MigrationStatus['state']] ?? ''} ${escapeMrkdwn(state)}: ${n}`).join(' · ');
+  const lines = input.rows.map(
+    (row) =>
+      `${STATE_ICON[row.state] ?? ''} ${escapeMrkdwn(row.address)} — ${escapeMrkdwn(String(row.state))} · ${code(row.jobId, 300)}` +
+      (row.refused ? ` · :no_entry_sign: not decided: ${escapeFit(row.refused, 300)}` : ''),
+  );
   const pages = pageLines(lines, 2900, 3);
   const waiting = input.rows.some((row) => row.state === 'awaiting-approval');
+  const value = buttonValue(input.batchId, input.nonce);
   const footer: KnownBlock[] = input.decision
     ? [decisionLine(input.decision)]
     : waiting
@@ -149,14 +182,14 @@ export function batchSummaryMessage(input: { batchId: string; requester: string;
               button({
                 text: `Approve all ${input.rows.length}`,
                 actionId: ACTION.batchApprove,
-                value: input.batchId,
+                value,
                 style: 'primary',
                 confirm: confirm({ title: 'Approve the whole batch?', text: `${input.rows.length} mailboxes will be renamed and moved.`, confirm: 'Approve all' }),
               }),
               button({
                 text: 'Reject all',
                 actionId: ACTION.batchReject,
-                value: input.batchId,
+                value,
                 style: 'danger',
                 confirm: confirm({ title: 'Reject the whole batch?', text: 'Nothing will be changed.', confirm: 'Reject all', danger: true }),
               }),
@@ -170,7 +203,7 @@ export function batchSummaryMessage(input: { batchId: string; requester: string;
     blocks: composeMessage(
       [
         header(`Batch migration: ${input.rows.length} mailboxes`),
-        context([`Requested by <@${input.requester}> · batch \`${escapeMrkdwn(input.batchId)}\``, tally || 'nothing yet']),
+        context([`Requested by ${mentionId(input.requester)} · batch ${code(input.batchId, 300)}`, tally || 'nothing yet']),
         ...pages.map((page) => section(page)),
       ],
       footer,
@@ -185,9 +218,10 @@ export function statusMessage(statuses: MigrationStatus[]): SlackMessage {
     const current = [...s.steps].reverse().find((step) => step.status !== 'pending');
     const progress = s.progress ? ` · \`${textBar(s.progress.bytesTotal > 0 ? s.progress.bytesDone / s.progress.bytesTotal : 0, 10)}\`` : '';
     return section(
-      `${STATE_ICON[s.state]} *${escapeMrkdwn(s.plan.source.address)}* → \`${escapeMrkdwn(s.plan.destination.service)}\` · ${s.state}${progress}\n` +
-        `job \`${escapeMrkdwn(s.jobId)}\` · size ${formatBytes(s.plan.sizeBytes)}` +
-        (current ? ` · last step: ${stepLabel(current.name)} (${current.status}${current.at ? `, ${slackDate(current.at)}` : ''})` : ''),
+      `${STATE_ICON[s.state] ?? ''} *${escapeMrkdwn(s.plan.source.address)}* → ${code(s.plan.destination.service, 300)} · ${escapeMrkdwn(String(s.state))}${progress}\n` +
+        `job ${code(s.jobId, 300)} · size ${formatBytes(s.plan.sizeBytes)}` +
+        (current ? ` · last step: ${stepLabel(current.name)} (${escapeMrkdwn(String(current.status))}${current.at ? `, ${slackDate(current.at)}` : ''})` : '') +
+        (s.busy ? ` · ${escapeMrkdwn(String(s.busy.action))} in progress` : ''),
     );
   });
   return { text: fallbackText(`${statuses.length} migration(s)`), blocks: composeMessage(body) };
@@ -198,7 +232,7 @@ export function helpMessage(command: string): SlackMessage {
     `\`${command}\`: open the request form`,
     `\`${command} ADDRESS to SERVICE\`: open it filled in (e.g. \`${command} john.smith@mydomain.ovh to emailpro-ab12345-1\`)`,
     `\`${command} status [ADDRESS|JOB]\`: where migrations stand`,
-    `\`${command} cancel JOB\`: cancel a migration that has not finished`,
+    `\`${command} cancel JOB\`: cancel a migration that has not finished (approvers)`,
     `\`${command} batch\`: many mailboxes from a CSV file`,
     `\`${command} help\`: this text`,
     'Every request waits for an approver; the job then reports each step in the request thread.',
