@@ -28,7 +28,7 @@ export interface Harness<S extends MigrationService = MemoryMigrationService> {
  * finished), its Web API client pointed at the fake Slack API, and a MigrationService.
  */
 export async function startHarness<S extends MigrationService = MemoryMigrationService>(
-  options: { env?: Record<string, string>; service?: S; progressIntervalMs?: number; ackBudgetMs?: number; logger?: Logger } = {},
+  options: { env?: Record<string, string | undefined>; service?: S; progressIntervalMs?: number; ackBudgetMs?: number; logger?: Logger } = {},
 ): Promise<Harness<S>> {
   const fake = await startFakeSlackApi({ token: TOKEN });
   const service = (options.service ?? new MemoryMigrationService()) as S;
@@ -38,9 +38,12 @@ export async function startHarness<S extends MigrationService = MemoryMigrationS
     SLACK_MODE: 'http',
     SLACK_API_URL: fake.url,
     APPROVERS: 'U-APPROVER,S-ADMINS',
+    // who may request: U-REQUESTER and the members of S-STAFF (and the approvers); `REQUESTERS: undefined` = approvers only
+    REQUESTERS: 'U-REQUESTER,S-STAFF',
     ...options.env,
   });
   fake.userGroups.set('S-ADMINS', ['U-GROUP-APPROVER']);
+  fake.userGroups.set('S-STAFF', ['U-STAFF']);
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const receiver = new HTTPReceiver({ signingSecret: SECRET, processBeforeResponse: true, logLevel: LogLevel.ERROR });
   const slack = buildApp({

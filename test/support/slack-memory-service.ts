@@ -1,6 +1,7 @@
 import type {
   AccountChoice,
   Actor,
+  BatchDecisionResult,
   BatchSubmitResult,
   Decision,
   DecisionResult,
@@ -9,12 +10,59 @@ import type {
   MigrationRequest,
   MigrationService,
   MigrationStatus,
+  PasswordAcknowledgement,
+  PasswordReveal,
   PreflightProblem,
   PreflightResult,
   ServiceChoice,
   SubmitResult,
+  ThreadLedger,
+  BatchInfo,
+  RequestOrigin,
 } from '../../src/pipeline/migration-service.js';
 import { parseBatchCsv } from '../../src/pipeline/batch-csv.js';
+import { FollowUpBusyError, PermanentError } from '../../src/pipeline/errors.js';
+import type { FollowUpAction } from '../../src/pipeline/migration-service.js';
+
+/** The ThreadLedger's contract in memory (the Redis one is tested against Redis). */
+export class MemoryThreadLedger implements ThreadLedger {
+  readonly entries = new Map<string, Map<string, string>>();
+  private readonly marks = new Map<string, number>();
+  private seq = 0;
+
+  private of(jobId: string): Map<string, string> {
+    let entry = this.entries.get(jobId);
+    if (!entry) this.entries.set(jobId, (entry = new Map()));
+    return entry;
+  }
+  async read(jobId: string): Promise<Record<string, string>> {
+    return Object.fromEntries(this.of(jobId));
+  }
+  async claim(jobId: string, key: string, owner: string): Promise<boolean> {
+    const entry = this.of(jobId);
+    if (entry.has(key)) return false;
+    entry.set(key, `claim:${owner}:${Date.now()}`);
+    return true;
+  }
+  async record(jobId: string, key: string, value: string): Promise<void> {
+    this.of(jobId).set(key, value);
+  }
+  async takeOver(jobId: string, key: string, previous: string, owner: string): Promise<boolean> {
+    const entry = this.of(jobId);
+    if (entry.get(key) !== previous) return false;
+    entry.set(key, `claim:${owner}:${Date.now()}`);
+    return true;
+  }
+  mark(jobId: string): void {
+    this.marks.set(jobId, ++this.seq);
+  }
+  async changed(limit: number): Promise<{ jobId: string; mark: string }[]> {
+    return [...this.marks].sort((a, b) => a[1] - b[1]).slice(0, limit).map(([jobId, mark]) => ({ jobId, mark: String(mark) }));
+  }
+  async settle(jobId: string, mark: string): Promise<void> {
+    if (String(this.marks.get(jobId)) === mark) this.marks.delete(jobId);
+  }
+}
 
 /**
  * An in-memory MigrationService for the Slack tests: the documented contract, no queue behind it. It records
@@ -23,7 +71,19 @@ import { parseBatchCsv } from '../../src/pipeline/batch-csv.js';
  */
 export class MemoryMigrationService implements MigrationService {
   readonly calls: { method: string; args: unknown[] }[] = [];
-  readonly jobs = new Map<string, { status: MigrationStatus; decision?: DecisionResult; request: MigrationRequest; password?: string }>();
+  readonly jobs = new Map<string, { status: MigrationStatus; decision?: DecisionResult; request: MigrationRequest; password?: string; batchId?: string }>();
+  readonly batches = new Map<string, { jobIds: string[]; requester: Actor; nonce: string; origin?: RequestOrigin; decision?: DecisionResult }>();
+  readonly threads = new MemoryThreadLedger();
+  /** ALLOW_SELF_APPROVAL, as the real service gets it. */
+  allowSelfApproval = false;
+  /** HANDOVER_TO, as the real service gets it. */
+  handoverTo: 'requester' | 'approver' = 'requester';
+  /** Job ids per address (`mig-ADDRESS`, as the real queue has them) instead of `job-N`: a new request for an address reuses its id. */
+  jobIdsPerAddress = false;
+  /** While set, follow-up actions (undo, retry, reset, cancel) wait for it: a test holds one in progress. */
+  followUpGate: Promise<void> | undefined;
+  /** An error a follow-up action throws (after taking its lock), as the pipeline would. */
+  followUpError: ((action: FollowUpAction, jobId: string) => Error | undefined) | undefined;
   /** Problems preflight reports for a request (default: none). */
   problemsFor: (request: MigrationRequest) => PreflightProblem[] = () => [];
   /** Delay added to preflight, to test Slack's 3-second window. */
@@ -48,7 +108,17 @@ export class MemoryMigrationService implements MigrationService {
   }
 
   emit(event: MigrationEvent): void {
+    if ('jobId' in event) this.threads.mark(event.jobId);
     for (const listener of this.listeners) listener(event);
+  }
+
+  /** Changes a job's stored status as a worker would, marks it changed, and wakes subscribers with a step event. */
+  update(jobId: string, change: (status: MigrationStatus) => void): void {
+    const job = this.jobs.get(jobId);
+    if (!job) throw new Error(`no job ${jobId}`);
+    change(job.status);
+    const last = job.status.steps.at(-1);
+    this.emit({ type: 'step', jobId, step: last ?? { name: 'preflight', status: 'done' }, ...(job.status.origin ? { origin: job.status.origin } : {}) });
   }
 
   planFor(request: MigrationRequest, jobId = 'preview'): MigrationPlan {
@@ -77,7 +147,12 @@ export class MemoryMigrationService implements MigrationService {
     this.record('submit', request);
     const problems = this.problemsFor(request);
     if (problems.length > 0) return { ok: false, problems };
-    const jobId = `job-${++this.seq}`;
+    const seq = ++this.seq;
+    const jobId = this.jobIdsPerAddress ? `mig-${request.sourceAddress}` : `job-${seq}`;
+    const existing = this.jobs.get(jobId);
+    if (existing && ['awaiting-approval', 'queued', 'running'].includes(existing.status.state)) {
+      return { ok: true, jobId, plan: existing.status.plan, duplicate: true, nonce: existing.status.nonce };
+    }
     const plan = this.planFor(request, jobId);
     const status: MigrationStatus = {
       jobId,
@@ -87,46 +162,132 @@ export class MemoryMigrationService implements MigrationService {
       requester: request.requester,
       ...(request.origin ? { origin: request.origin } : {}),
       undoAvailable: false,
+      nonce: `nonce${String(seq).padStart(8, '0')}`,
+      handover: {
+        to: this.handoverTo,
+        ...(this.handoverTo === 'requester' ? { recipient: request.requester } : {}),
+        typedByRequester: Boolean(request.destinationPassword),
+        state: 'pending',
+      },
+      run: 1,
+      dryRun: request.dryRun ?? false,
     };
-    this.jobs.set(jobId, { status, request, password: request.destinationPassword ?? 'Gen3rated-Passw0rd!' });
+    this.jobs.set(jobId, { status, request, password: request.destinationPassword ?? 'Gen3rated-Passw0rd!', ...(request.origin?.batchId ? { batchId: request.origin.batchId } : {}) });
     this.emit({ type: 'submitted', jobId, status });
-    return { ok: true, jobId, plan, duplicate: false };
+    return { ok: true, jobId, plan, duplicate: false, nonce: status.nonce };
   }
 
   async decide(jobId: string, decision: Decision): Promise<DecisionResult> {
     this.record('decide', jobId, decision);
     const job = this.jobs.get(jobId);
     if (!job) throw new Error(`no job ${jobId}`);
+    if (decision.nonce !== job.status.nonce) throw new Error('this button belongs to an earlier request');
+    if (decision.approve && decision.by.id === job.status.requester.id && !this.allowSelfApproval) throw new Error('you cannot approve your own request');
     if (job.decision) return { ...job.decision, changed: false };
     const result: DecisionResult = { changed: true, state: decision.approve ? 'approved' : 'rejected', by: decision.by, at: '2026-11-25T10:00:00.000Z' };
     job.decision = result;
+    job.status.decision = { ...result, changed: false };
     job.status.state = decision.approve ? 'queued' : 'rejected';
+    if (decision.approve && job.status.handover.to === 'approver') job.status.handover = { ...job.status.handover, recipient: decision.by };
     this.emit({ type: 'decided', jobId, decision: result });
     return result;
   }
 
+  /** One follow-up at a time per migration, shown as `busy` while it runs (the pipeline's lock). */
+  private async followUp(jobId: string, action: FollowUpAction, by: Actor, run: () => void): Promise<void> {
+    const job = this.jobs.get(jobId);
+    if (!job) throw new PermanentError(`no migration ${jobId}`);
+    if (job.status.busy) throw new FollowUpBusyError(job.status.busy.action, job.status.busy.by.id);
+    job.status.busy = { action, by };
+    try {
+      if (this.followUpGate) await this.followUpGate;
+      const error = this.followUpError?.(action, jobId);
+      if (error) throw error;
+      run();
+    } finally {
+      delete job.status.busy;
+    }
+  }
+
   async cancel(jobId: string, by: Actor): Promise<void> {
     this.record('cancel', jobId, by);
-    const job = this.jobs.get(jobId);
-    if (job) job.status.state = 'cancelled';
+    await this.followUp(jobId, 'cancel', by, () => {
+      this.jobs.get(jobId)!.status.state = 'cancelled';
+    });
   }
   async undo(jobId: string, by: Actor): Promise<void> {
     this.record('undo', jobId, by);
+    await this.followUp(jobId, 'undo', by, () => undefined);
   }
   async retry(jobId: string, by: Actor): Promise<void> {
     this.record('retry', jobId, by);
+    await this.followUp(jobId, 'retry', by, () => undefined);
   }
-  async resetSource(jobId: string, by: Actor): Promise<void> {
-    this.record('resetSource', jobId, by);
+  /** Refused while folders are out of sync, naming the missing messages, unless `force` (as the pipeline does). */
+  async resetSource(jobId: string, by: Actor, options: { force?: boolean } = {}): Promise<void> {
+    this.record('resetSource', jobId, by, options);
+    await this.followUp(jobId, 'reset-source', by, () => {
+      const job = this.jobs.get(jobId)!;
+      const missing = (job.status.report?.foldersNotInSync ?? []).filter((f) => f.missing > 0);
+      if (missing.length > 0 && !options.force) {
+        throw new PermanentError(
+          `not on the destination: ${missing.map((f) => `${f.missing} message(s) of ${f.folder}`).join(', ')}: resetting ${job.status.plan.temporaryAddress} would delete them for good`,
+        );
+      }
+    });
   }
 
-  async takeDestinationPassword(jobId: string, by: Actor): Promise<string | undefined> {
-    this.record('takeDestinationPassword', jobId, by);
+  async decideBatch(batchId: string, decision: Decision): Promise<BatchDecisionResult> {
+    this.record('decideBatch', batchId, decision);
+    const batch = this.batches.get(batchId);
+    if (!batch) throw new Error(`no batch ${batchId}`);
+    if (decision.nonce !== batch.nonce) throw new Error(`this button does not belong to batch ${batchId}`);
+    const jobs: BatchDecisionResult['jobs'] = [];
+    for (const jobId of batch.jobIds) {
+      const job = this.jobs.get(jobId);
+      if (!job || job.batchId !== batchId) jobs.push({ jobId, refused: 'no longer part of this batch' });
+      else if (decision.approve && job.status.requester.id === decision.by.id && !this.allowSelfApproval) jobs.push({ jobId, refused: 'requested by you' });
+      else jobs.push({ jobId, result: await this.decide(jobId, { ...decision, nonce: job.status.nonce }) });
+    }
+    const first = jobs.find((j) => j.result?.changed)?.result ?? jobs.find((j) => j.result)?.result;
+    if (first?.changed) batch.decision ??= first;
+    return { ...(first ? { decision: first } : {}), jobs };
+  }
+
+  async batch(batchId: string): Promise<BatchInfo | undefined> {
+    const batch = this.batches.get(batchId);
+    if (!batch) return undefined;
+    return { batchId, ...structuredClone(batch) };
+  }
+
+  async updateBatch(batchId: string, change: { origin?: RequestOrigin; decision?: DecisionResult }): Promise<void> {
+    this.record('updateBatch', batchId, change);
+    const batch = this.batches.get(batchId);
+    if (!batch) return;
+    if (change.origin) batch.origin = change.origin;
+    if (change.decision) batch.decision ??= change.decision;
+  }
+
+  async revealDestinationPassword(jobId: string, by: Actor): Promise<PasswordReveal> {
+    this.record('revealDestinationPassword', jobId, by);
     const job = this.jobs.get(jobId);
-    if (!job || job.status.requester.id !== by.id) return undefined;
-    const password = job.password;
+    if (!job) return { ok: false, reason: 'no such migration' };
+    const { handover } = job.status;
+    if (handover.state !== 'ready' || !job.password) return { ok: false, reason: `the password is ${handover.state}` };
+    if (handover.recipient?.id !== by.id) return { ok: false, reason: 'the password is handed to someone else' };
+    return { ok: true, address: job.status.plan.destination.address, password: job.password };
+  }
+
+  async acknowledgeDestinationPassword(jobId: string, by: Actor): Promise<PasswordAcknowledgement> {
+    this.record('acknowledgeDestinationPassword', jobId, by);
+    const job = this.jobs.get(jobId);
+    if (!job) return { ok: false, reason: 'no such migration' };
+    if (job.status.handover.state === 'acknowledged') return { ok: true, changed: false };
+    if (job.status.handover.recipient?.id !== by.id) return { ok: false, reason: 'only the recipient can acknowledge it' };
     job.password = undefined;
-    return password;
+    job.status.handover = { ...job.status.handover, state: 'acknowledged', acknowledgedAt: '2026-11-25T10:05:00.000Z' };
+    this.threads.mark(jobId);
+    return { ok: true, changed: true };
   }
 
   async status(query: { jobId?: string; address?: string }): Promise<MigrationStatus[]> {
@@ -165,7 +326,9 @@ export class MemoryMigrationService implements MigrationService {
       });
       if (result.ok) jobIds.push(result.jobId);
     }
-    return { ok: true, batchId, jobIds };
+    const nonce = `bnonce${String(this.seq).padStart(8, '0')}`;
+    this.batches.set(batchId, { jobIds, requester, nonce });
+    return { ok: true, batchId, jobIds, nonce };
   }
 
   subscribe(listener: (event: MigrationEvent) => void): () => void {

@@ -158,3 +158,36 @@ export function viewAction(input: {
     actions: [{ type: 'external_select', action_id: input.actionId, block_id: input.blockId, selected_option: { value: input.selected }, action_ts: actionTs }],
   };
 }
+
+/** The button with `actionId` in a message's blocks (as the fake Slack API holds them). */
+export function buttonIn(blocks: unknown[] | undefined, actionId: string): { action_id: string; value: string; confirm?: any; text: { text: string } } | undefined {
+  for (const block of (blocks ?? []) as { type: string; elements?: { action_id?: string }[] }[]) {
+    if (block.type !== 'actions') continue;
+    const found = block.elements?.find((e) => e.action_id === actionId);
+    if (found) return found as never;
+  }
+  return undefined;
+}
+
+/**
+ * Every `<…>` sequence in a Slack text (mrkdwn, and the top-level fallback text) that is live markup other than
+ * what the app writes on purpose (user and channel mentions, dates): `<!channel>`, `<!here>`, links. Empty when the
+ * text is safe.
+ */
+export function liveMarkup(value: unknown): string[] {
+  const texts: string[] = [];
+  // what Slack renders: `text` fields (not ids, values or URLs); plain_text objects (headers, buttons, modal
+  // texts) are shown as they are, Slack parses no markup in them
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object' && (node as { type?: unknown }).type !== 'plain_text') {
+      for (const [key, child] of Object.entries(node)) {
+        if (key === 'text' && typeof child === 'string') texts.push(child);
+        else walk(child);
+      }
+    }
+  };
+  walk(value);
+  const allowed = [/^<@[A-Z0-9-]+>$/, /^<#[A-Z0-9-]+>$/, /^<!subteam\^[A-Z0-9-]+>$/, /^<!date\^\d+\^[^|>]*\|[^<>]*>$/];
+  return texts.flatMap((t) => [...t.matchAll(/<[^>]*>?/g)].map((m) => m[0]).filter((m) => !allowed.some((re) => re.test(m))));
+}
