@@ -2,7 +2,7 @@ import { App, LogLevel, type AppOptions, type Receiver } from '@slack/bolt';
 import { ConfigError, type Config } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import type { MigrationService } from '../pipeline/migration-service.js';
-import { ApproverPolicy } from './approvers.js';
+import { AccessPolicy } from './approvers.js';
 import { boltLogger } from './bolt-logger.js';
 import type { SlackDeps } from './deps.js';
 import { errorText } from './deps.js';
@@ -82,8 +82,9 @@ export function buildApp(input: BuildAppDeps): SlackApp {
     config,
     service: input.service,
     logger: logger.child({ component: 'slack' }),
-    approvers: new ApproverPolicy({
+    approvers: new AccessPolicy({
       approvers: config.APPROVERS,
+      requesters: config.REQUESTERS,
       allowSelfApproval: config.ALLOW_SELF_APPROVAL,
       client: app.client,
       logger,

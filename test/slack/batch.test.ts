@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ACTION, BLOCK, CALLBACK } from '../../src/slack/ids.js';
+import { ACTION, BLOCK, CALLBACK, buttonValue } from '../../src/slack/ids.js';
 import { startHarness, TOKEN, type Harness } from '../support/slack-harness.js';
-import { buttonClick, viewSubmission } from '../support/slack-request.js';
+import { buttonClick, buttonIn, viewSubmission } from '../support/slack-request.js';
 
 const META = JSON.stringify({ channel: 'C-REQUESTS', commandChannel: 'C-REQUESTS' });
 
@@ -77,15 +77,24 @@ describe('batch from a CSV', () => {
     expect(JSON.stringify(summary.blocks)).toContain('jane.doe@mydomain.ovh');
     const buttons = summary.blocks!.find((b) => b.type === 'actions').elements;
     expect(buttons.map((b: { action_id: string }) => b.action_id)).toEqual([ACTION.batchApprove, ACTION.batchReject]);
+    // the buttons carry the batch's nonce
+    const nonce = h.service.batches.get('batch-1')!.nonce;
+    expect(buttons.map((b: { value: string }) => b.value)).toEqual([buttonValue('batch-1', nonce), buttonValue('batch-1', nonce)]);
 
-    // the requester cannot approve the batch; an approver can
-    await h.interact(buttonClick({ actionId: ACTION.batchApprove, value: 'batch-1', user: 'U-REQUESTER', channel: 'C-REQUESTS', message: summary }));
+    // the requester cannot approve the batch (not an approver); an approver can
+    await h.interact(buttonClick({ actionId: ACTION.batchApprove, value: buttons[0].value, user: 'U-REQUESTER', channel: 'C-REQUESTS', message: summary }));
+    expect(h.service.callsOf('decideBatch')).toHaveLength(0);
     expect(h.service.callsOf('decide')).toHaveLength(0);
-    await h.interact(buttonClick({ actionId: ACTION.batchApprove, value: 'batch-1', user: 'U-APPROVER', channel: 'C-REQUESTS', message: summary }));
+    await h.interact(buttonClick({ actionId: ACTION.batchApprove, value: buttons[0].value, user: 'U-APPROVER', channel: 'C-REQUESTS', message: summary }));
+    expect(h.service.callsOf('decideBatch')).toEqual([['batch-1', { approve: true, by: { kind: 'slack', id: 'U-APPROVER' }, nonce }]]);
     expect(h.service.callsOf('decide').map((c) => c[0])).toEqual(['job-2', 'job-3']);
     expect(JSON.stringify(h.fake.message('C-REQUESTS', ts)!.blocks)).toContain('Approved by <@U-APPROVER>');
+    await h.slack.notifier.idle();
+    expect(JSON.stringify(h.fake.message('C-REQUESTS', ts)!.blocks)).toContain('Approved by <@U-APPROVER>');
 
-    // the pipeline reports the batch as it runs: the summary is edited, no new message
+    // the pipeline reports the batch as it runs: the summary is redrawn from the stored state, no new message
+    h.service.jobs.get('job-2')!.status.state = 'running';
+    h.service.jobs.get('job-3')!.status.state = 'done';
     h.service.emit({
       type: 'batch',
       batchId: 'batch-1',
@@ -95,19 +104,68 @@ describe('batch from a CSV', () => {
       ],
       origin: { channel: 'C-REQUESTS', batchId: 'batch-1' },
     });
-    // a step of one mailbox: not posted (batch threads get the summary, failures and reports)
-    h.service.emit({ type: 'step', jobId: 'job-2', step: { name: 'copy', status: 'done' }, origin: { channel: 'C-REQUESTS', batchId: 'batch-1' } });
-    h.service.emit({ type: 'failed', jobId: 'job-2', step: 'copy', error: 'boom', undoAvailable: true, origin: { channel: 'C-REQUESTS', batchId: 'batch-1' } });
     await h.slack.notifier.idle();
     const after = h.fake.message('C-REQUESTS', ts)!;
     expect(after.text).toMatch(/running: 1 · .*done: 1/);
     expect(JSON.stringify(after.blocks)).toContain('Approved by <@U-APPROVER>');
-    const thread = h.fake.thread('C-REQUESTS', ts);
-    expect(thread).toHaveLength(1);
-    expect(thread[0]!.text).toContain('boom');
+    expect(h.fake.callsOf('chat.postMessage')).toHaveLength(1);
     // the download carried the bot token
     const download = h.fake.callsOf('GET url_private')[0]!;
     expect(download.params.path).toContain('/download/');
     expect(download.headers.authorization).toBe(`Bearer ${TOKEN}`);
+  });
+});
+
+describe('batch decisions: no self-approval, only the batch it was for', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({ progressIntervalMs: 100 });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  async function postBatch(user: string) {
+    h.fake.addFile({ id: 'F-2', name: 'batch.csv', content: 'source,destination_service\njohn.smith@mydomain.ovh,emailpro-ab12345-1\njane.doe@mydomain.ovh,mxplan-ab12345-2\n' });
+    await submitCsv(h, 'F-2', user);
+    const ts = h.fake.callsOf('chat.postMessage')[0]!.response.ts as string;
+    const summary = structuredClone(h.fake.message('C-REQUESTS', ts)!);
+    return { ts, summary, approve: buttonIn(summary.blocks, ACTION.batchApprove)! };
+  }
+
+  it('approve-all by an approver who requested the batch approves nothing and says why for each mailbox', async () => {
+    const { ts, summary, approve } = await postBatch('U-APPROVER');
+    await h.interact(buttonClick({ actionId: ACTION.batchApprove, value: approve.value, user: 'U-APPROVER', channel: 'C-REQUESTS', message: summary }));
+    expect(h.service.callsOf('decideBatch')).toHaveLength(1);
+    expect([...h.service.jobs.values()].map((j) => j.status.state)).toEqual(['awaiting-approval', 'awaiting-approval']);
+    const told = h.fake.callsOf('chat.postEphemeral').at(-1)!.params;
+    expect(told.user).toBe('U-APPROVER');
+    expect(told.text).toMatch(/Nothing was approved\.\nNot decided:\n• john\.smith@mydomain\.ovh: requested by you\n• jane\.doe@mydomain\.ovh: requested by you/);
+    // the summary keeps its buttons for another approver
+    expect(buttonIn(h.fake.message('C-REQUESTS', ts)!.blocks, ACTION.batchApprove)).toBeDefined();
+  });
+
+  it('approve-all applies only to the mailboxes that still belong to the batch, and lists the others', async () => {
+    const { ts, summary, approve } = await postBatch('U-REQUESTER');
+    // jane.doe's job now belongs to another request (same address, a later single request)
+    const jane = [...h.service.jobs.values()].find((j) => j.status.plan.source.address === 'jane.doe@mydomain.ovh')!;
+    delete jane.batchId;
+    await h.interact(buttonClick({ actionId: ACTION.batchApprove, value: approve.value, user: 'U-GROUP-APPROVER', channel: 'C-REQUESTS', message: summary }));
+    const john = [...h.service.jobs.values()].find((j) => j.status.plan.source.address === 'john.smith@mydomain.ovh')!;
+    expect(john.status.state).toBe('queued');
+    expect(jane.status.state).toBe('awaiting-approval');
+    expect(h.fake.callsOf('chat.postEphemeral').at(-1)!.params.text).toMatch(/1 of 2 mailboxes approved\.\nNot decided:\n• jane\.doe@mydomain\.ovh: no longer part of this batch/);
+    const shown = JSON.stringify(h.fake.message('C-REQUESTS', ts)!.blocks);
+    expect(shown).toContain('Approved by <@U-GROUP-APPROVER>');
+    expect(shown).toContain('not decided: no longer part of this batch');
+  });
+
+  it('a batch button carrying another nonce decides nothing', async () => {
+    const { summary } = await postBatch('U-REQUESTER');
+    const forged = buttonValue('batch-1', 'bnonce-of-another-batch');
+    await h.interact(buttonClick({ actionId: ACTION.batchApprove, value: forged, user: 'U-APPROVER', channel: 'C-REQUESTS', message: summary }));
+    expect(h.service.callsOf('decide')).toHaveLength(0);
+    expect([...h.service.jobs.values()].every((j) => j.status.state === 'awaiting-approval')).toBe(true);
+    expect(h.fake.callsOf('chat.postEphemeral').at(-1)!.params.text).toMatch(/refused: this button does not belong to batch batch-1\. Nothing was changed/);
   });
 });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BullMigrationService } from '../../src/pipeline/service.js';
-import { ACTION, BLOCK, CALLBACK } from '../../src/slack/ids.js';
+import { ACTION, BLOCK, CALLBACK, parseButtonValue } from '../../src/slack/ids.js';
 import { blockKitViolations } from '../support/fake-slack-api.js';
 import { startHarness, type Harness } from '../support/slack-harness.js';
-import { buttonClick, optionsRequest, viewSubmission } from '../support/slack-request.js';
+import { buttonClick, buttonIn, optionsRequest, viewSubmission } from '../support/slack-request.js';
 // the pipeline's own test parts: redis-server, the OVH simulator with its Dovecots, a worker on a fresh queue
 import { pairsFixture } from '../pipeline/fixtures.js';
 import { Harness as PipelineHarness, waitFor } from '../pipeline/harness.js';
@@ -64,17 +64,17 @@ describe('full flow with the real worker, Redis and sandbox: command -> modal ->
     const posted = h.fake.callsOf('chat.postMessage')[0]!;
     const ts = posted.response.ts as string;
     const channel = posted.params.channel as string;
-    const request = h.fake.message(channel, ts)!;
-    const approve = request.blocks!.find((b) => b.type === 'actions').elements.find((e: { action_id: string }) => e.action_id === ACTION.approve);
-    const jobId = approve.value as string;
+    const request = structuredClone(h.fake.message(channel, ts)!);
+    const approve = buttonIn(request.blocks, ACTION.approve)!;
+    const jobId = parseButtonValue(approve.value)!.id;
     const [waiting] = await service.status({ jobId });
     expect(waiting!.state).toBe('awaiting-approval');
     expect(waiting!.origin).toMatchObject({ channel, threadTs: ts });
 
     // the requester cannot approve; an approver can, once
-    await h.interact(buttonClick({ actionId: ACTION.approve, value: jobId, user: 'U-REQUESTER', channel, message: request }));
+    await h.interact(buttonClick({ actionId: ACTION.approve, value: approve.value, user: 'U-REQUESTER', channel, message: request }));
     expect((await service.status({ jobId }))[0]!.state).toBe('awaiting-approval');
-    await h.interact(buttonClick({ actionId: ACTION.approve, value: jobId, user: 'U-APPROVER', channel, message: request }));
+    await h.interact(buttonClick({ actionId: ACTION.approve, value: approve.value, user: 'U-APPROVER', channel, message: request }));
     expect(JSON.stringify(h.fake.message(channel, ts)!.blocks)).toContain('Approved by <@U-APPROVER>');
 
     // the worker runs; the thread gets step replies, one live progress message, and the final report
@@ -99,13 +99,21 @@ describe('full flow with the real worker, Redis and sandbox: command -> modal ->
     const [done] = await service.status({ jobId });
     expect(done!.state).toBe('done');
 
-    // the password: ephemeral to the requester, nowhere in the thread
-    const ephemeral = h.fake.callsOf('chat.postEphemeral').filter((c) => c.params.user === 'U-REQUESTER' && String(c.params.text).includes(':key:'));
-    expect(ephemeral).toHaveLength(1);
-    const password = /`([^`]+)`/.exec(String(ephemeral[0]!.params.text))![1]!;
+    // the password: a hand-over message in the thread whose button opens it for the requester alone, in a modal
+    const handover = await waitFor(() => h.fake.thread(channel, ts).find((m) => buttonIn(m.blocks, ACTION.showPassword)), 20_000, 'the hand-over message');
+    const show = buttonIn(handover.blocks, ACTION.showPassword)!;
+    await h.interact(buttonClick({ actionId: ACTION.showPassword, value: show.value, user: 'U-APPROVER', channel, message: handover }));
+    expect(h.fake.callsOf('views.open').filter((c) => c.params.view.callback_id === CALLBACK.passwordAck)).toHaveLength(0);
+    await h.interact(buttonClick({ actionId: ACTION.showPassword, value: show.value, user: 'U-REQUESTER', channel, message: handover }));
+    const modal = h.fake.callsOf('views.open').find((c) => c.params.view.callback_id === CALLBACK.passwordAck)!;
+    const password = modal.params.view.blocks.find((b: { block_id?: string }) => b.block_id === 'password').text.text as string;
     expect(password.length).toBeGreaterThan(8);
-    for (const m of h.fake.messages.values()) expect(JSON.stringify(m)).not.toContain(password);
+    for (const call of h.fake.calls.filter((c) => c.method !== 'views.open')) expect(JSON.stringify(call.params)).not.toContain(password);
     expect(await pipelineParts.messages(SOURCE, password)).not.toHaveLength(0);
+    // stored: acknowledged, it cannot be shown again
+    const acked = await h.interact(viewSubmission({ callbackId: CALLBACK.passwordAck, privateMetadata: modal.params.view.private_metadata, user: 'U-REQUESTER', values: {} }));
+    expect(await acked.json()).toEqual({ response_action: 'clear' });
+    expect((await service.revealDestinationPassword(jobId, { kind: 'slack', id: 'U-REQUESTER' })).ok).toBe(false);
   }, 150_000);
 
   it('a rejected request: the request says who rejected, the thread gets the approval step, no report', async () => {
@@ -123,15 +131,20 @@ describe('full flow with the real worker, Redis and sandbox: command -> modal ->
     );
     const posted = h.fake.callsOf('chat.postMessage')[before]!;
     const ts = posted.response.ts as string;
-    const request = h.fake.message('C-REQUESTS', ts)!;
-    const jobId = request.blocks!.find((b) => b.type === 'actions').elements[0].value as string;
-    await h.interact(buttonClick({ actionId: ACTION.reject, value: jobId, user: 'U-GROUP-APPROVER', channel: 'C-REQUESTS', message: request }));
+    const request = structuredClone(h.fake.message('C-REQUESTS', ts)!);
+    const reject = buttonIn(request.blocks, ACTION.reject)!;
+    const jobId = parseButtonValue(reject.value)!.id;
+    await h.interact(buttonClick({ actionId: ACTION.reject, value: reject.value, user: 'U-GROUP-APPROVER', channel: 'C-REQUESTS', message: request }));
     const reply = await waitFor(() => h.fake.thread('C-REQUESTS', ts).find((m) => (m.text ?? '').startsWith('Approval: failed')), 30_000, 'the approval step reply');
     expect(reply.text).toContain('rejected by U-GROUP-APPROVER');
     await waitFor(async () => (await service.status({ jobId }))[0]?.state === 'rejected', 30_000, 'rejected state');
     await new Promise((r) => setTimeout(r, 300));
     await h.slack.notifier.idle();
-    expect(h.fake.thread('C-REQUESTS', ts).map((m) => m.text)).toEqual([reply.text]);
+    // nothing ran: the approval step comes first, no copy progress and no report follow
+    // (the steps the pipeline skipped after the rejection may be listed: that is the notifier's choice)
+    const told = h.fake.thread('C-REQUESTS', ts).map((m) => m.text ?? '');
+    expect(told[0]).toBe(reply.text);
+    expect(told.filter((t) => /^Migration of|: \d+%$|: done/.test(t))).toEqual([]);
     expect(JSON.stringify(h.fake.message('C-REQUESTS', ts)!.blocks)).toContain('Rejected by <@U-GROUP-APPROVER>');
   }, 60_000);
 });

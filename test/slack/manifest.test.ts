@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { App } from '@slack/bolt';
 import { configSchema } from '../../src/config/config.js';
-import { ApproverPolicy } from '../../src/slack/approvers.js';
+import { AccessPolicy } from '../../src/slack/approvers.js';
 import { registerListeners } from '../../src/slack/listeners/index.js';
 import { ThreadRegistry } from '../../src/slack/registry.js';
 import { ACTION, CALLBACK, COMMAND } from '../../src/slack/ids.js';
@@ -34,15 +34,15 @@ function registrations() {
     config,
     service: new MemoryMigrationService(),
     logger,
-    approvers: new ApproverPolicy({ approvers: [], allowSelfApproval: false, client: {} as never, logger }),
+    approvers: new AccessPolicy({ approvers: [], allowSelfApproval: false, client: {} as never, logger }),
     registry: new ThreadRegistry(),
     ackBudgetMs: 2500,
   });
   return seen;
 }
 
-/** Web API methods the Slack layer calls, read from its source, and the bot scope each needs. */
-const SCOPE_OF: Record<string, string | null> = {
+/** Web API methods the Slack layer calls, read from its source, and the bot scopes each needs. */
+const SCOPE_OF: Record<string, string | string[] | null> = {
   'chat.postMessage': 'chat:write',
   'chat.update': 'chat:write',
   'chat.postEphemeral': 'chat:write',
@@ -52,6 +52,8 @@ const SCOPE_OF: Record<string, string | null> = {
   'files.info': 'files:read',
   'usergroups.users.list': 'usergroups:read',
   'conversations.open': 'im:write',
+  // the request threads live in public or private channels
+  'conversations.replies': ['channels:history', 'groups:history'],
 };
 
 function methodsUsed(): Set<string> {
@@ -97,11 +99,23 @@ describe('manifest.yml', () => {
 
   it('has interactivity on (modals, buttons, external selects) and Socket Mode enabled', () => {
     const seen = registrations();
-    expect(seen.views.sort()).toEqual([CALLBACK.batch, CALLBACK.request].sort());
+    expect(seen.views.sort()).toEqual([CALLBACK.batch, CALLBACK.request, CALLBACK.passwordAck].sort());
     expect(requestModal({ metadata: { channel: 'C', commandChannel: 'C' } }).callback_id).toBe('migrate_mailbox');
     expect(batchModal({ channel: 'C', commandChannel: 'C' }).callback_id).toBe(CALLBACK.batch);
     expect(seen.actions.sort()).toEqual(
-      ['migration_approve', 'migration_reject', ACTION.batchApprove, ACTION.batchReject, ACTION.resetSource, ACTION.retry, ACTION.undo, ACTION.source, ACTION.destination].sort(),
+      [
+        'migration_approve',
+        'migration_reject',
+        ACTION.batchApprove,
+        ACTION.batchReject,
+        ACTION.resetSource,
+        ACTION.resetSourceForce,
+        ACTION.retry,
+        ACTION.undo,
+        ACTION.showPassword,
+        ACTION.source,
+        ACTION.destination,
+      ].sort(),
     );
     expect(seen.options.sort()).toEqual([ACTION.destination, ACTION.source].sort());
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
@@ -111,7 +125,7 @@ describe('manifest.yml', () => {
   it('asks for the scopes the code needs, and no others', () => {
     const used = methodsUsed();
     for (const method of used) expect(Object.keys(SCOPE_OF), `unknown Web API method ${method}: add its scope`).toContain(method);
-    const needed = new Set(['commands', ...[...used].map((m) => SCOPE_OF[m]).filter((s): s is string => Boolean(s))]);
+    const needed = new Set(['commands', ...[...used].flatMap((m) => SCOPE_OF[m] ?? [])]);
     // chat:write.public: post in SLACK_REQUESTS_CHANNEL or the command's channel without an invitation
     needed.add('chat:write.public');
     expect(new Set(manifest.oauth_config.scopes.bot)).toEqual(needed);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ACTION, BLOCK, CALLBACK } from '../../src/slack/ids.js';
+import { ACTION, BLOCK, CALLBACK, buttonValue } from '../../src/slack/ids.js';
 import { startHarness, type Harness } from '../support/slack-harness.js';
 import { optionsRequest, viewAction, viewSubmission } from '../support/slack-request.js';
 
@@ -164,7 +164,8 @@ describe('request flow: command, modal, options, submission', () => {
     expect(text).not.toContain('Chosen-Passw0rd');
     const buttons = message.blocks!.find((b) => b.type === 'actions').elements;
     expect(buttons.map((b: { action_id: string }) => b.action_id)).toEqual([ACTION.approve, ACTION.reject]);
-    expect(buttons.every((b: { value: string; confirm?: unknown }) => b.value === 'job-1' && b.confirm)).toBe(true);
+    const nonce = h.service.jobs.get('job-1')!.status.nonce;
+    expect(buttons.every((b: { value: string; confirm?: unknown }) => b.value === buttonValue('job-1', nonce) && b.confirm)).toBe(true);
   });
 
   it('falls back to a "checking" view when preflight is slower than Slack waits, then shows the outcome', async () => {
@@ -208,8 +209,76 @@ describe('request flow: command, modal, options, submission', () => {
     expect(JSON.stringify(h.fake.responses.at(-1)!.body)).toContain('job-1');
     await h.command('cancel job-1', { user: 'U-SOMEONE' });
     expect(h.service.callsOf('cancel')).toHaveLength(0);
-    expect(h.fake.responses.at(-1)!.body.text).toMatch(/Only the requester or an approver/);
-    await h.command('cancel job-1');
-    expect(h.service.callsOf('cancel')).toEqual([['job-1', { kind: 'slack', id: 'U-REQUESTER' }]]);
+    expect(h.fake.responses.at(-1)!.body.text).toMatch(/^Only approvers can cancel/);
+    await h.command('cancel job-1', { user: 'U-APPROVER' });
+    expect(h.service.callsOf('cancel')).toEqual([['job-1', { kind: 'slack', id: 'U-APPROVER' }]]);
+  });
+});
+
+describe('long addresses and service names (option values over 75 characters)', () => {
+  const LONG = `${'a-very-long-mailbox-name-for-the-board-of-directors'.padEnd(67, 'x')}@mydomain.ovh`; // 80 characters
+  const LONG_SERVICE = `emailpro-${'z'.repeat(71)}`;
+  let a: Harness;
+  let b: Harness;
+  beforeEach(async () => {
+    a = await startHarness();
+    // a second bot process on the same pipeline: what one answered, the other resolves
+    b = await startHarness({ service: a.service });
+    a.service.accounts.push({ address: LONG, platform: 'emailpro', service: 'emailpro-1' });
+    a.service.services.push({ platform: 'emailpro', name: LONG_SERVICE, label: `E-mail Pro ${LONG_SERVICE}` });
+  });
+  afterEach(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  it('an 80-character address and a long service name can still be picked, previewed and submitted, by any bot', async () => {
+    expect(LONG.length).toBe(80);
+    expect(LONG_SERVICE.length).toBe(80);
+    const sources = (await (await a.interact(optionsRequest({ actionId: ACTION.source, value: 'board-of' }))).json()).options;
+    expect(sources).toHaveLength(1);
+    const key = sources[0].value as string;
+    expect(key.length).toBeLessThanOrEqual(75);
+    expect(sources[0].text.text.length).toBeLessThanOrEqual(75);
+    expect(sources[0].text.text).toMatch(/^a-very-long.*….*@mydomain\.ovh$/);
+    const destinations = (await (await a.interact(optionsRequest({ actionId: ACTION.destination, value: 'zzzz', blockId: BLOCK.destination }))).json()).options;
+    expect(destinations).toHaveLength(1);
+    const serviceKey = destinations[0].value as string;
+    expect(serviceKey.length).toBeLessThanOrEqual(75);
+
+    // chosen in the modal, handled by the other bot: the plan of the real address
+    const values = formValues({ source: key, destination: serviceKey });
+    await b.interact(viewAction({ actionId: ACTION.destination, blockId: BLOCK.destination, selected: serviceKey, values, privateMetadata: META, viewId: 'V9' }));
+    const [preview] = a.service.callsOf('preflight').at(-1) as [{ sourceAddress: string; destinationService: string }];
+    expect(preview).toMatchObject({ sourceAddress: LONG, destinationService: LONG_SERVICE });
+    const update = b.fake.callsOf('views.update')[0]!;
+    expect(update.response.ok).toBe(true);
+    const blocks = update.params.view.blocks;
+    expect(blocks.find((x: { block_id?: string }) => x.block_id === BLOCK.source).element.initial_option.value).toBe(key);
+    expect(blocks.find((x: { block_id?: string }) => x.block_id === BLOCK.destination).element.initial_option.value).toBe(serviceKey);
+
+    // submitted to the other bot again
+    const res = await b.interact(viewSubmission({ callbackId: CALLBACK.request, privateMetadata: META, values }));
+    expect(await res.text()).toBe('');
+    const [submitted] = a.service.callsOf('submit').at(-1) as [{ sourceAddress: string; destinationService: string }];
+    expect(submitted).toMatchObject({ sourceAddress: LONG, destinationService: LONG_SERVICE });
+  });
+
+  it('a key that matches nothing (the mailbox is gone) is refused inline, nothing submitted', async () => {
+    const key = (await (await a.interact(optionsRequest({ actionId: ACTION.source, value: 'board-of' }))).json()).options[0].value as string;
+    a.service.accounts = a.service.accounts.filter((x) => x.address !== LONG);
+    const res = await b.interact(viewSubmission({ callbackId: CALLBACK.request, privateMetadata: META, values: formValues({ source: key, destination: 'emailpro-ab12345-1' }) }));
+    const body = await res.json();
+    expect(body).toEqual({ response_action: 'errors', errors: { [BLOCK.source]: 'This choice could not be found again: pick it once more from the list.' } });
+    expect(a.service.callsOf('submit')).toHaveLength(0);
+  });
+
+  it('`ADDRESS to SERVICE` with a long address opens the modal with it pre-selected', async () => {
+    await a.command(`${LONG} to emailpro-ab12345-1`);
+    const open = a.fake.callsOf('views.open')[0]!;
+    expect(open.response.ok).toBe(true);
+    const initial = open.params.view.blocks.find((x: { block_id?: string }) => x.block_id === BLOCK.source).element.initial_option;
+    expect(initial.value.length).toBeLessThanOrEqual(75);
+    expect(a.fake.callsOf('views.update')[0]!.response.ok).toBe(true);
   });
 });

@@ -38,7 +38,7 @@ describe('startSlackApp', () => {
     fake = await startFakeSlackApi({ token: 'xoxb-test-token' });
     socket = await startFakeSocketMode();
     fake.setSocketModeUrl(socket.url);
-    const config = configSchema.parse({ SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_APP_TOKEN: 'xapp-1-test', SLACK_API_URL: fake.url, APPROVERS: 'U1' });
+    const config = configSchema.parse({ SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_APP_TOKEN: 'xapp-1-test', SLACK_API_URL: fake.url, APPROVERS: 'U1', REQUESTERS: 'U-REQUESTER' });
     expect(config.SLACK_MODE).toBe('socket');
     const service = new MemoryMigrationService();
     stop = await startSlackApp(config, service, logger);
@@ -50,9 +50,24 @@ describe('startSlackApp', () => {
     const open = await waitFor(() => fake.callsOf('views.open')[0]);
     expect(open.params.view.callback_id).toBe(CALLBACK.request);
 
-    // the notifier is subscribed
-    service.emit({ type: 'step', jobId: 'job-x', step: { name: 'dns', status: 'done' }, origin: { channel: 'C9', threadTs: '1.000001' } });
-    await waitFor(() => fake.callsOf('chat.postMessage').find((c) => c.params.thread_ts === '1.000001'));
+    // the notifier is subscribed: a step that a worker finished is told in the request's thread
+    const posted = await fetch(`${fake.url}chat.postMessage`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer xoxb-test-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ channel: 'C9', text: 'request' }),
+    }).then((r) => r.json() as Promise<{ ts: string }>);
+    const submitted = await service.submit({
+      sourceAddress: 'john.smith@mydomain.ovh',
+      destinationService: 'emailpro-ab12345-1',
+      requester: { kind: 'slack', id: 'U-REQUESTER' },
+      origin: { channel: 'C9', threadTs: posted.ts },
+    });
+    if (!submitted.ok) throw new Error('not submitted');
+    service.update(submitted.jobId, (status) => {
+      status.state = 'running';
+      status.steps.push({ name: 'dns', status: 'done', detail: 'records checked' });
+    });
+    await waitFor(() => fake.callsOf('chat.postMessage').find((c) => c.params.thread_ts === posted.ts));
   });
 
   it('HTTP mode: listens on PORT, serves /healthz, verifies signatures', async () => {
@@ -64,6 +79,7 @@ describe('startSlackApp', () => {
       SLACK_MODE: 'http',
       PORT: String(port),
       SLACK_API_URL: fake.url,
+      APPROVERS: 'U-REQUESTER',
     });
     stop = await startSlackApp(config, new MemoryMigrationService(), logger);
     const base = `http://127.0.0.1:${port}`;

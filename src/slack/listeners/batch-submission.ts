@@ -6,6 +6,9 @@ import { errorText, within } from '../deps.js';
 import { decodeMetadata, pendingModal, type RequestMetadata } from '../blocks/request-modal.js';
 import { batchSummaryMessage } from '../blocks/thread.js';
 import { LIMITS, joinWithMore, section } from '../blocks/limits.js';
+import { escapeFit } from '../blocks/mrkdwn.js';
+import { parsePayload, viewSubmissionPayload } from '../payloads.js';
+import { refusalView } from './request-submission.js';
 
 /** Slack's file_input accepts up to 10 MB; a CSV of mailboxes is far smaller. */
 const MAX_CSV_BYTES = 10 * 1024 * 1024;
@@ -39,10 +42,21 @@ export function batchErrorText(errors: { row: number; message: string }[]): stri
 }
 
 export function register(app: App, deps: SlackDeps): void {
-  app.view(CALLBACK.batch, async ({ ack, body, view, client, logger }) => {
-    const userId = body.user.id;
+  app.view(CALLBACK.batch, async ({ ack, body, client, logger }) => {
+    const payload = parsePayload(viewSubmissionPayload, body, 'batch submission', deps.logger);
+    if (!payload) {
+      await ack();
+      return;
+    }
+    const { view } = payload;
+    const userId = payload.user.id;
     const metadata = decodeMetadata(view.private_metadata);
-    const files = (view.state.values[BLOCK.csvFile]?.[ACTION.csvFile] as { files?: { id: string }[] } | undefined)?.files ?? [];
+    if (!(await deps.approvers.isRequester(userId))) {
+      deps.logger.warn({ user: userId }, 'batch submission from someone who is not a requester refused');
+      await ack({ response_action: 'update', view: refusalView(CALLBACK.batch, metadata, `:no_entry_sign: ${deps.approvers.notRequesterText()} Nothing was requested.`) });
+      return;
+    }
+    const files = view.state.values[BLOCK.csvFile]?.[ACTION.csvFile]?.files ?? [];
     if (!metadata || files.length !== 1) {
       await ack({ response_action: 'errors', errors: { [BLOCK.csvFile]: 'Attach one CSV file.' } });
       return;
@@ -86,7 +100,7 @@ export function register(app: App, deps: SlackDeps): void {
         const text = 'download' in outcome ? outcome.download : batchErrorText(outcome.errors);
         await client.views.update({
           view_id: view.id,
-          view: { ...pendingModal(CALLBACK.batch, metadata, ''), blocks: [section(`:x: Nothing was started.\n${text}`)] },
+          view: { ...pendingModal(CALLBACK.batch, metadata, ''), blocks: [section(`:x: Nothing was started.\n${escapeFit(text, 2800)}`)] },
         });
         return;
       }
@@ -106,7 +120,7 @@ async function postSummary(
   client: webApi.WebClient,
   metadata: RequestMetadata,
   userId: string,
-  outcome: { batchId: string; jobIds: string[] },
+  outcome: { batchId: string; jobIds: string[]; nonce: string },
 ): Promise<void> {
   const statuses = await Promise.all(outcome.jobIds.map((jobId) => deps.service.status({ jobId }).then((s) => s[0])));
   const rows = outcome.jobIds.map((jobId, i) => ({
@@ -116,7 +130,7 @@ async function postSummary(
   }));
   const posted = await client.chat.postMessage({
     channel: metadata.channel,
-    ...batchSummaryMessage({ batchId: outcome.batchId, requester: userId, rows }),
+    ...batchSummaryMessage({ batchId: outcome.batchId, nonce: outcome.nonce, requester: userId, rows }),
   });
   const channel = posted.channel ?? metadata.channel;
   deps.registry.rememberBatch({ batchId: outcome.batchId, channel, ts: posted.ts!, requester: { kind: 'slack', id: userId }, jobIds: outcome.jobIds });

@@ -4,6 +4,9 @@ import type { SlackDeps } from '../deps.js';
 import { errorText } from '../deps.js';
 import { batchModal, requestModal, type RequestMetadata } from '../blocks/request-modal.js';
 import { helpMessage, noticeMessage, statusMessage } from '../blocks/thread.js';
+import { code, escapeFit, mentionId } from '../blocks/mrkdwn.js';
+import { commandPayload, parsePayload } from '../payloads.js';
+import { busyText, isBusyError } from './common.js';
 
 export type ParsedCommand =
   | { kind: 'open'; source?: string; destination?: string }
@@ -42,8 +45,13 @@ export function parseCommand(text: string): ParsedCommand {
 }
 
 export function register(app: App, deps: SlackDeps): void {
-  app.command(COMMAND, async ({ ack, command, client, respond, logger }) => {
-    const parsed = parseCommand(command.text ?? '');
+  app.command(COMMAND, async ({ ack, body, client, respond, logger }) => {
+    const command = parsePayload(commandPayload, body, 'slash command', deps.logger);
+    if (!command) {
+      await ack();
+      return;
+    }
+    const parsed = parseCommand(command.text);
     const metadata: RequestMetadata = {
       channel: deps.config.SLACK_REQUESTS_CHANNEL ?? command.channel_id,
       commandChannel: command.channel_id,
@@ -51,8 +59,15 @@ export function register(app: App, deps: SlackDeps): void {
 
     if (parsed.kind === 'help') {
       const help = helpMessage(COMMAND);
-      const prefix = parsed.unknown ? `I did not understand \`${parsed.unknown.slice(0, 200)}\`.\n` : '';
+      const prefix = parsed.unknown ? `I did not understand ${code(parsed.unknown, 200)}.\n` : '';
       await ack({ response_type: 'ephemeral', text: prefix + help.text, blocks: prefix ? [noticeMessage(prefix).blocks[0]!, ...help.blocks] : help.blocks });
+      return;
+    }
+
+    // Only requesters get the form (and so the type-ahead over every mailbox); the check is one lookup, at most a
+    // group expansion, well within the trigger id's 3 seconds.
+    if ((parsed.kind === 'open' || parsed.kind === 'batch') && !(await deps.approvers.isRequester(command.user_id))) {
+      await ack({ response_type: 'ephemeral', text: deps.approvers.notRequesterText() });
       return;
     }
     await ack();
@@ -63,7 +78,10 @@ export function register(app: App, deps: SlackDeps): void {
         return await client.views.open({ trigger_id: command.trigger_id, view });
       } catch (error) {
         logger.warn(`views.open failed: ${errorText(error)}`);
-        await respond({ response_type: 'ephemeral', text: `I could not open the form (${errorText(error).slice(0, 200)}). Please run the command again.` }).catch(() => undefined);
+        await respond({
+          response_type: 'ephemeral',
+          text: `I could not open the form (${escapeFit(errorText(error), 200)}). Please run the command again.`,
+        }).catch(() => undefined);
         return undefined;
       }
     };
@@ -72,7 +90,7 @@ export function register(app: App, deps: SlackDeps): void {
       return;
     }
     if (parsed.kind === 'open') {
-      const view = requestModal({ metadata, prefill: { source: parsed.source, destination: parsed.destination } });
+      const view = requestModal({ metadata, prefill: { source: parsed.source, destination: parsed.destination }, handoverTo: deps.config.HANDOVER_TO });
       const opened = await open(view);
       if (!opened) return;
       if (parsed.source && parsed.destination && opened.view?.id) {
@@ -108,43 +126,53 @@ async function prefillFromPlan(
     destinationService: destination,
     requester: { kind: 'slack', id: userId },
   });
+  const handoverTo = deps.config.HANDOVER_TO;
   const view = result.ok
-    ? requestModal({ metadata, prefill: { source, destination, temporaryName: result.plan.temporaryAddress }, plan: result.plan })
-    : requestModal({ metadata, prefill: { source, destination }, problems: result.problems });
+    ? requestModal({ metadata, prefill: { source, destination, temporaryName: result.plan.temporaryAddress }, plan: result.plan, handoverTo })
+    : requestModal({ metadata, prefill: { source, destination }, problems: result.problems, handoverTo });
   // `hash` makes Slack refuse the update if the user changed the view meanwhile: their input wins.
   await client.views.update({ view_id: viewId, ...(hash ? { hash } : {}), view });
 }
 
+/** Approvers see every migration; anyone else only their own requests. */
 async function showStatus(deps: SlackDeps, respond: RespondFn, query: string | undefined, userId: string): Promise<void> {
   const filter = query === undefined ? {} : query.includes('@') ? { address: query } : { jobId: query };
   const statuses = await deps.service.status(filter);
+  const approver = await deps.approvers.isApprover(userId);
+  const own = (s: (typeof statuses)[number]) => s.requester.kind === 'slack' && s.requester.id === userId;
+  const visible = approver ? statuses : statuses.filter(own);
   // without a query: the user's own migrations first, then the others, at most 20
-  const ordered = query === undefined ? [...statuses.filter((s) => s.requester.id === userId), ...statuses.filter((s) => s.requester.id !== userId)] : statuses;
+  const ordered = query === undefined ? [...visible.filter(own), ...visible.filter((s) => !own(s))] : visible;
   const message = statusMessage(ordered.slice(0, 20));
   await respond({ response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks });
 }
 
+/** Cancelling stops a migration that may have renamed the source already: approvers only. */
 async function cancel(deps: SlackDeps, client: webApi.WebClient, respond: RespondFn, jobId: string, userId: string): Promise<void> {
-  const [status] = await deps.service.status({ jobId });
-  if (!status) {
-    await respond({ response_type: 'ephemeral', text: `No migration with job id \`${jobId.slice(0, 100)}\`.` });
+  if (!(await deps.approvers.isApprover(userId))) {
+    await respond({ response_type: 'ephemeral', text: deps.approvers.notApproverText('cancel a migration') });
     return;
   }
-  const mayCancel = status.requester.id === userId || (await deps.approvers.isApprover(userId));
-  if (!mayCancel) {
-    await respond({ response_type: 'ephemeral', text: 'Only the requester or an approver can cancel this migration.' });
+  const [status] = await deps.service.status({ jobId });
+  if (!status) {
+    await respond({ response_type: 'ephemeral', text: `No migration with job id ${code(jobId, 100)}.` });
+    return;
+  }
+  if (status.busy) {
+    await respond({ response_type: 'ephemeral', text: busyText(status.busy.action, status.busy.by.id) });
     return;
   }
   try {
     await deps.service.cancel(jobId, { kind: 'slack', id: userId });
   } catch (error) {
-    await respond({ response_type: 'ephemeral', text: `Could not cancel: ${errorText(error).slice(0, 2000)}` });
+    const text = isBusyError(error) ? busyText(error.action, error.by) : `Could not cancel: ${escapeFit(errorText(error), 2000)}`;
+    await respond({ response_type: 'ephemeral', text });
     return;
   }
-  await respond({ response_type: 'ephemeral', text: `Cancelled \`${jobId}\`.` });
+  await respond({ response_type: 'ephemeral', text: `Cancelled ${code(jobId, 300)}.` });
   const thread = status.origin?.threadTs ? { channel: status.origin.channel, ts: status.origin.threadTs } : deps.registry.job(jobId);
   if (thread) {
-    const notice = noticeMessage(`:heavy_minus_sign: Cancelled by <@${userId}>.`);
+    const notice = noticeMessage(`:heavy_minus_sign: Cancelled by ${mentionId(userId)}.`);
     await client.chat.postMessage({ channel: thread.channel, thread_ts: thread.ts, ...notice });
   }
 }

@@ -5,11 +5,20 @@ import type { SlackDeps } from '../deps.js';
 import { errorText, within } from '../deps.js';
 import { destinationOption, sourceOption } from '../blocks/request-modal.js';
 import { LIMITS, optionList } from '../blocks/limits.js';
+import { optionsPayload, parsePayload } from '../payloads.js';
 
-/** Type-ahead options for the external selects of the request modal (answered within Slack's 3 s). */
+/**
+ * Type-ahead options for the external selects of the request modal (answered within Slack's 3 s). Only requesters
+ * get any: the list of every mailbox is not for anyone who can open a modal with this app's ids.
+ */
 export function register(app: App, deps: SlackDeps): void {
-  app.options(ACTION.source, async ({ ack, options, logger }) => {
-    const query = (options.value ?? '').trim();
+  app.options(ACTION.source, async ({ ack, body, logger }) => {
+    const request = parsePayload(optionsPayload, body, 'source options', deps.logger);
+    if (!request || !(await deps.approvers.isRequester(request.user.id))) {
+      await ack({ options: [] });
+      return;
+    }
+    const query = request.value.trim();
     try {
       const found = await within(deps.service.searchSourceAccounts(query, LIMITS.selectOptions), deps.ackBudgetMs);
       await ack({ options: found.done ? optionList(found.value.map(sourceOption)) : [] });
@@ -20,8 +29,13 @@ export function register(app: App, deps: SlackDeps): void {
   });
 
   let cache: { until: number; services: ServiceChoice[] } | undefined;
-  app.options(ACTION.destination, async ({ ack, options, logger }) => {
-    const query = (options.value ?? '').trim().toLowerCase();
+  app.options(ACTION.destination, async ({ ack, body, logger }) => {
+    const request = parsePayload(optionsPayload, body, 'destination options', deps.logger);
+    if (!request || !(await deps.approvers.isRequester(request.user.id))) {
+      await ack({ options: [] });
+      return;
+    }
+    const query = request.value.trim().toLowerCase();
     try {
       if (!cache || cache.until < Date.now()) {
         const found = await within(deps.service.listDestinationServices(), deps.ackBudgetMs);

@@ -1,6 +1,6 @@
 import type { App, webApi } from '@slack/bolt';
 import { z } from 'zod';
-import type { MigrationRequest, PreflightProblem } from '../../pipeline/migration-service.js';
+import type { MigrationRequest, PasswordHandover, PreflightProblem } from '../../pipeline/migration-service.js';
 import { ACTION, BLOCK, CALLBACK, OPTION } from '../ids.js';
 import type { SlackDeps } from '../deps.js';
 import { errorText, within } from '../deps.js';
@@ -8,12 +8,9 @@ import { decodeMetadata, pendingModal, requestModal, type RequestMetadata } from
 import { placeholderMessage, refusedMessage, requestMessage } from '../blocks/request-message.js';
 import { LIMITS, MORE_OPTION_VALUE, fit, section } from '../blocks/limits.js';
 import { noticeMessage } from '../blocks/thread.js';
-
-type StateValues = Record<string, Record<string, {
-  selected_option?: { value?: string } | null;
-  selected_options?: { value?: string }[];
-  value?: string | null;
-}>>;
+import { code, escapeFit, escapeMrkdwn, mentionId } from '../blocks/mrkdwn.js';
+import { parsePayload, viewSubmissionPayload, type StateValues } from '../payloads.js';
+import { resolveDestination, resolveSource } from './option-values.js';
 
 const address = z.string().trim().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'Pick a mailbox address from the list.');
 
@@ -76,15 +73,63 @@ export function preflightErrors(problems: PreflightProblem[]): Record<string, st
   return inlineErrors(problems.map((p) => ({ block: FIELD_BLOCK[p.field] ?? BLOCK.source, message: p.message })));
 }
 
+/** A modal's view that says why the submission was refused (mrkdwn, so that the approvers can be mentioned). */
+export function refusalView(callbackId: string, metadata: RequestMetadata | undefined, text: string) {
+  return { ...pendingModal(callbackId, metadata ?? { channel: 'C0', commandChannel: 'C0' }, ''), blocks: [section(text)] };
+}
+
+/** Long option values come back as keys (blocks/option-keys.ts): the form holds what they stand for. */
+async function resolveKeys(deps: SlackDeps, form: Record<string, unknown>): Promise<{ form: Record<string, unknown>; stale: string[] }> {
+  const stale: string[] = [];
+  const source = form[BLOCK.source];
+  const destination = form[BLOCK.destination];
+  const [resolvedSource, resolvedDestination] = await Promise.all([
+    typeof source === 'string' && source ? resolveSource(deps.service, source) : source,
+    typeof destination === 'string' && destination ? resolveDestination(deps.service, destination) : destination,
+  ]);
+  if (resolvedSource === undefined) stale.push(BLOCK.source);
+  if (resolvedDestination === undefined) stale.push(BLOCK.destination);
+  return { form: { ...form, [BLOCK.source]: resolvedSource ?? '', [BLOCK.destination]: resolvedDestination ?? '' }, stale };
+}
+
 export function register(app: App, deps: SlackDeps): void {
-  app.view(CALLBACK.request, async ({ ack, body, view, client, logger }) => {
-    const userId = body.user.id;
+  app.view(CALLBACK.request, async ({ ack, body, client, logger }) => {
+    const payload = parsePayload(viewSubmissionPayload, body, 'request submission', deps.logger);
+    if (!payload) {
+      await ack();
+      return;
+    }
+    const { view } = payload;
+    const userId = payload.user.id;
     const metadata = decodeMetadata(view.private_metadata);
+    // a submission is a request: from requesters only, whatever the modal it claims to come from
+    if (!(await deps.approvers.isRequester(userId))) {
+      deps.logger.warn({ user: userId }, 'request submission from someone who is not a requester refused');
+      await ack({ response_action: 'update', view: refusalView(CALLBACK.request, metadata, `:no_entry_sign: ${deps.approvers.notRequesterText()} Nothing was requested.`) });
+      return;
+    }
     if (!metadata) {
       await ack({ response_action: 'errors', errors: { [BLOCK.source]: 'This form is out of date: close it and run the command again.' } });
       return;
     }
-    const parsed = requestFormSchema.safeParse(readRequestForm(view.state.values as StateValues));
+    let resolved;
+    try {
+      resolved = await within(resolveKeys(deps, readRequestForm(view.state.values)), deps.ackBudgetMs);
+    } catch (error) {
+      logger.error(`could not read the choices: ${errorText(error)}`);
+      await ack({ response_action: 'errors', errors: { [BLOCK.source]: fit(`The check failed: ${errorText(error)}`, LIMITS.inputError) } });
+      return;
+    }
+    if (!resolved.done) {
+      await ack({ response_action: 'errors', errors: { [BLOCK.source]: 'The list of mailboxes took too long to load: submit again in a moment.' } });
+      return;
+    }
+    if (resolved.value.stale.length > 0) {
+      const message = 'This choice could not be found again: pick it once more from the list.';
+      await ack({ response_action: 'errors', errors: Object.fromEntries(resolved.value.stale.map((b) => [b, message])) });
+      return;
+    }
+    const parsed = requestFormSchema.safeParse(resolved.value.form);
     if (!parsed.success) {
       await ack({
         response_action: 'errors',
@@ -140,6 +185,7 @@ export function register(app: App, deps: SlackDeps): void {
               resetSourceAfter: request.resetSourceAfter,
             },
             problems: late.problems,
+            handoverTo: deps.config.HANDOVER_TO,
           }),
         });
         return;
@@ -149,7 +195,7 @@ export function register(app: App, deps: SlackDeps): void {
     } catch (error) {
       logger.error(`late preflight failed: ${errorText(error)}`);
       await client.views
-        .update({ view_id: view.id, view: { ...pendingModal(CALLBACK.request, metadata, ''), blocks: [section(fit(`:x: The check failed: ${errorText(error)}`, 2900))] } })
+        .update({ view_id: view.id, view: { ...pendingModal(CALLBACK.request, metadata, ''), blocks: [section(`:x: The check failed: ${escapeFit(errorText(error), 2800)}`)] } })
         .catch(() => undefined);
     }
   });
@@ -172,7 +218,7 @@ async function post(
     placeholder = await client.chat.postMessage({ channel: metadata.channel, ...placeholderMessage(request.sourceAddress, userId) });
   } catch (error) {
     logger.error(`could not post the request in ${metadata.channel}: ${errorText(error)}`);
-    const text = `I could not post your request for ${request.sourceAddress} in <#${metadata.channel}> (${errorText(error)}). Invite me there, then try again. Nothing was started.`;
+    const text = `I could not post your request for ${escapeMrkdwn(request.sourceAddress)} in <#${metadata.channel}> (${escapeFit(errorText(error), 500)}). Invite me there, then try again. Nothing was started.`;
     try {
       await client.chat.postEphemeral({ channel: metadata.commandChannel, user: userId, text });
     } catch {
@@ -197,16 +243,34 @@ async function post(
       channel,
       ts,
       ...noticeMessage(
-        `:information_source: <@${userId}> asked again for *${request.sourceAddress}*, which already has a migration in progress ` +
-          `(job \`${submitted.jobId}\`): see \`/migrate-mailbox status ${submitted.jobId}\`. Nothing new was started.`,
+        `:information_source: ${mentionId(userId)} asked again for *${escapeMrkdwn(request.sourceAddress)}*, which already has a migration in progress ` +
+          `(job ${code(submitted.jobId, 300)}): see ${code(`/migrate-mailbox status ${submitted.jobId}`, 300)}. Nothing new was started.`,
       ),
     });
     return;
   }
   deps.registry.rememberJob(submitted.jobId, { channel, ts });
+  // who gets the password, as the pipeline recorded it with the request
+  const [status] = await deps.service.status({ jobId: submitted.jobId }).catch(() => []);
+  const handover: PasswordHandover =
+    status?.nonce === submitted.nonce
+      ? status.handover
+      : {
+          to: deps.config.HANDOVER_TO,
+          ...(deps.config.HANDOVER_TO === 'requester' ? { recipient: request.requester } : {}),
+          typedByRequester: Boolean(request.destinationPassword),
+          state: 'pending',
+        };
   await client.chat.update({
     channel,
     ts,
-    ...requestMessage({ plan: submitted.plan, requester: request.requester, dryRun: request.dryRun, resetSourceAfter: request.resetSourceAfter }),
+    ...requestMessage({
+      plan: submitted.plan,
+      requester: request.requester,
+      nonce: submitted.nonce,
+      handover,
+      dryRun: request.dryRun,
+      resetSourceAfter: request.resetSourceAfter,
+    }),
   });
 }
