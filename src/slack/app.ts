@@ -23,6 +23,8 @@ export interface BuildAppDeps {
   progressIntervalMs?: number;
   /** Time allowed before answering Slack; 2.5 s by default (Slack waits 3 s). */
   ackBudgetMs?: number;
+  /** How often changed migrations are reconciled with their threads whatever events arrived; 5 s by default. */
+  reconcileIntervalMs?: number;
 }
 
 export interface SlackApp {
@@ -105,9 +107,9 @@ export function buildApp(input: BuildAppDeps): SlackApp {
   const notifier = new ThreadNotifier({
     client: app.client,
     service: input.service,
-    registry,
     logger: deps.logger,
     ...(input.progressIntervalMs !== undefined ? { progressIntervalMs: input.progressIntervalMs } : {}),
+    ...(input.reconcileIntervalMs !== undefined ? { reconcileIntervalMs: input.reconcileIntervalMs } : {}),
   });
   return { app, notifier, deps };
 }
