@@ -1,4 +1,4 @@
-import { ImapConnectionLost, ImapError } from './wire/imap-errors.js';
+import { ImapCommandFailed, ImapConnectionLost, ImapError, InvalidMailboxName } from './wire/imap-errors.js';
 
 /** The destination cannot hold what is left to copy; nothing was copied. Waiting will not make room. */
 export class QuotaExceededError extends ImapError {
@@ -29,26 +29,17 @@ function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-const CONNECTION_ERROR_CODES = new Set([
-  'NoConnection',
-  'EConnectionClosed',
-  'ETIMEOUT',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ProtocolError',
-  'ClosedAfterConnectTLS',
-  'ClosedAfterConnectText',
-  'CONNECT_TIMEOUT',
-  'GREETING_TIMEOUT',
-  'UPGRADE_TIMEOUT',
-]);
+/**
+ * True when an error means a connection went away (reconnect and resume), as its type says: an
+ * ImapConnectionLost that is retryable. Not a refusal (ImapCommandFailed), not a response we cannot read
+ * (ImapResponseUnreadable, or a connection we closed because of one: retryable false), not a failed reconnection
+ * (ImapConnectFailed, ImapTimeout...): those end the folder or the run, whatever their text says.
+ */
+export function isConnectionLoss(error: unknown): boolean {
+  return error instanceof ImapConnectionLost && error.retryable;
+}
 
-/** True when an error means a connection went away (retry after reconnecting), not that a command was refused. */
-export function isConnectionLoss(error: unknown, clients: Array<{ usable: boolean } | undefined> = []): boolean {
-  if (error instanceof ImapConnectionLost) return true;
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) return true;
-  if (clients.some((client) => client && !client.usable)) return true;
-  return /connection (closed|lost|not available)|socket (hang up|closed)|ECONNRESET|EPIPE|BYE/i.test(String((error as Error)?.message ?? error));
+/** A refusal of one command (NO/BAD, or a name we cannot send): reported for the folder or message it concerns. */
+export function isRefusal(error: unknown): boolean {
+  return error instanceof ImapCommandFailed || error instanceof InvalidMailboxName;
 }

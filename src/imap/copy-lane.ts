@@ -32,11 +32,6 @@ export class Reconnecting<T extends Closable> {
     if (!this.closed) this.get().catch(() => undefined);
   }
 
-  /** False when the connection is open but no longer usable (it dropped): the last error was a connection loss. */
-  get usable(): boolean {
-    return this.current?.usable ?? true;
-  }
-
   /** Drops the connection (after a failure); the next get() reconnects. */
   async reset(): Promise<void> {
     const current = this.current;
@@ -109,11 +104,6 @@ export class CopyLane {
     if (!this.openAppendSession) throw new Error('no append session opener: this lane only scans');
     this.appendSession ??= await this.openAppendSession(this.to, this.appendOptions);
     return this.appendSession;
-  }
-
-  /** The connections whose state tells whether an error was a dropped connection. */
-  get clients(): Array<{ usable: boolean }> {
-    return [this.source, this.destination];
   }
 
   /** Drops the lane's own connections (after a failure); the next call reconnects. */

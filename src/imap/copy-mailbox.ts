@@ -7,7 +7,7 @@ import { BodyArena } from './body-arena.js';
 import { CopyLane, folderConnection, type Reconnecting } from './copy-lane.js';
 import { FETCH_BUFFER_BYTES, type FolderSession } from './fetch/folder-session.js';
 import { bytesOf, derivePlan, planFolder, prepareDestination, summarisePlan, type CopyPlanSummary, type DerivedPlan, type FolderPlan } from './copy-plan.js';
-import { isConnectionLoss, ReconnectBudgetExhausted } from './copy-errors.js';
+import { isConnectionLoss, isRefusal, ReconnectBudgetExhausted } from './copy-errors.js';
 import { FlagPolicy } from './flag-policy.js';
 import { isIdentified, scanFolder } from './folder-scan.js';
 import { syncFlags } from './flag-sync.js';
@@ -34,6 +34,8 @@ export interface CopyMailboxOptions {
   openAppendSession?: OpenAppendSession;
   /** How many dropped connections a run survives (default 16). */
   maxReconnects?: number;
+  /** Pause before the first reconnection, doubled for each later one up to 5 s (default 200 ms). */
+  reconnectDelayMs?: number;
   /** Total bytes fetched but not yet acknowledged, across all lanes (default 8 MiB, at least 2 MiB per lane). */
   maxInFlightBytes?: number;
 }
@@ -66,13 +68,37 @@ export async function planCopy(options: Omit<CopyMailboxOptions, 'dryRun' | 'ope
  * streamed from the source and appended in batches over parallel lanes, flags of earlier copies are re-synced,
  * and every touched folder is verified at the end.
  */
-export async function copyMailbox(options: CopyMailboxOptions): Promise<CopyOutcome> {
+export async function copyMailbox(options: CopyMailboxOptions): Promise<ImapCopyOutcome> {
   return new CopyRun(options).copy();
+}
+
+/** A folder the copy could not work on (a refusal: SELECT, CREATE, STORE answered NO or BAD); the others went on. */
+export interface FolderFailure {
+  folder: string;
+  reason: string;
+}
+
+/** Flags of source messages the destination folder cannot keep (not in its PERMANENTFLAGS): the messages were copied without them. */
+export interface DroppedFlag {
+  folder: string;
+  flag: string;
+  /** Source messages carrying it. */
+  messages: number;
+}
+
+/** What copyMailbox returns: the report contract, plus what only the copier knows. */
+export interface ImapCopyOutcome extends CopyOutcome {
+  /** Folders that could not be scanned, created or copied, with the server's refusal. */
+  folderFailures: FolderFailure[];
+  /** Flags (mostly keywords: Exchange keeps none but $MDNSent) the destination could not store. */
+  droppedFlags: DroppedFlag[];
 }
 
 interface FolderResult {
   plan: FolderPlan;
   appended: number;
+  /** Bytes of the messages the destination acknowledged, as streamed (not the servers' RFC822.SIZE). */
+  bytes: number;
   touched: boolean;
   /** The folder as verified at the end. */
   final?: FolderPlan;
@@ -89,6 +115,8 @@ class CopyRun {
 
   private readonly budget: ReconnectBudget;
   private readonly failures: CopyFailure[] = [];
+  private readonly folderFailures: FolderFailure[] = [];
+  private readonly droppedFlags = new Map<string, Map<string, number>>();
   private readonly limits: StreamLimits;
   private readonly connections: number;
 
@@ -97,7 +125,7 @@ class CopyRun {
     const scanConnections = Math.max(1, Math.min(MAX_SCAN_CONNECTIONS, this.connections, MAX_DESTINATION_CONNECTIONS - this.connections));
     for (let i = 0; i < scanConnections; i++) this.scanners.push(folderConnection(options.to, `destination scan connection ${i + 1}`));
     this.progress = new ProgressTracker(options.onProgress, options.progressIntervalMs ?? 250);
-    this.budget = new ReconnectBudget(options.maxReconnects ?? 16, (attempts, cause) => new ReconnectBudgetExhausted(attempts, { cause }));
+    this.budget = new ReconnectBudget(options.maxReconnects ?? 16, (attempts, cause) => new ReconnectBudgetExhausted(attempts, { cause }), options.reconnectDelayMs ?? 200);
     const inFlightBytes = Math.max(2 * 1024 * 1024, Math.floor((options.maxInFlightBytes ?? DEFAULT_IN_FLIGHT_BYTES) / this.connections));
     this.limits = { ...DEFAULT_STREAM_LIMITS, inFlightBytes, batchBytes: Math.min(DEFAULT_STREAM_LIMITS.batchBytes, Math.ceil(inFlightBytes / 3)) };
     for (let id = 0; id < this.connections; id++) {
@@ -114,14 +142,15 @@ class CopyRun {
     return this.guarded(async () => summarisePlan(await this.derive()));
   }
 
-  async copy(): Promise<CopyOutcome> {
+  async copy(): Promise<ImapCopyOutcome> {
     return this.guarded(async () => {
       const plan = await this.derive();
       const summary = summarisePlan(plan);
       this.log('info', { folders: plan.folders.length, messages: summary.messages, toCopy: summary.toCopy, bytesToCopy: summary.bytesToCopy }, 'copy plan');
-      if (this.options.dryRun) return this.outcome(plan.folders.map((folder) => ({ plan: folder, appended: 0, touched: false })), []);
+      for (const folder of plan.folders) if (folder.refused) this.folderFailures.push({ folder: folder.mapping.from, reason: folder.refused });
+      if (this.options.dryRun) return this.outcome(plan.folders.map((folder) => ({ plan: folder, appended: 0, bytes: 0, touched: false })), []);
       assertFits(plan.quota, summary.bytesToCopy);
-      await this.withReconnect(async () => prepareDestination(await this.lanes[0]!.destination.get(), plan.mappings));
+      const notCreated = await this.withReconnect(async () => prepareDestination(await this.lanes[0]!.destination.get(), plan.mappings, plan.delimiter));
 
       this.progress.setTotals(summary.toCopy, summary.bytesToCopy);
       this.progress.enter('copying');
@@ -129,6 +158,12 @@ class CopyRun {
       // Biggest first, so the last lane to finish does not start a large folder late.
       const order = [...plan.folders].sort((a, b) => bytesOf(b.missing) - bytesOf(a.missing) || b.matched.length - a.matched.length);
       await runOnWorkers(order, this.lanes, async (folder, lane) => {
+        const refusal = folder.refused ? undefined : notCreated.get(folder.mapping.to);
+        if (folder.refused || refusal) {
+          if (refusal) this.folderFailures.push({ folder: folder.mapping.from, reason: refusal });
+          results.set(folder.mapping.from, { plan: folder, appended: 0, bytes: 0, touched: false });
+          return;
+        }
         const result = await this.copyFolder(folder, lane);
         // Verified right away, overlapping with the other lanes' copying.
         if (result.touched) result.final = await this.rescan(result.plan, lane);
@@ -182,8 +217,7 @@ class CopyRun {
         return await step();
       } catch (error) {
         this.options.signal?.throwIfAborted();
-        const involved = options.resetLanes ? this.lanes.flatMap((lane) => lane.clients) : [];
-        if (!isConnectionLoss(error, [...this.scanners, ...involved])) throw error;
+        if (!isConnectionLoss(error)) throw error;
         this.log('warn', { err: error, attempt: this.budget.attempts + 1 }, 'connection lost, reconnecting');
         await this.budget.spend(error, this.options.signal);
         if (options.resetLanes) await Promise.all(this.lanes.map((lane) => lane.reset()));
@@ -203,9 +237,11 @@ class CopyRun {
     let rescan = plan.mapping.create;
     let flagsSynced = false;
     let appended = 0;
+    let bytes = 0;
     let touched = false;
     let transientRounds = 0;
     let transientReasons = new Map<number, string>();
+    const result = () => ({ plan: { ...initial, source }, appended, bytes, touched });
     for (;;) {
       this.options.signal?.throwIfAborted();
       try {
@@ -217,15 +253,16 @@ class CopyRun {
         }
         const policy = new FlagPolicy(plan.destination?.permanentFlags);
         if (!flagsSynced) {
+          this.noteDroppedFlags(mapping.from, source, policy);
           const changed = await syncFlags(await lane.destination.get(), mapping.to, plan.matched, policy);
           if (changed > 0) this.log('debug', { folder: mapping.from, changed }, 'flags re-synced');
           flagsSynced = true;
         }
         const missing = plan.missing.filter((message) => !refused.has(message.uid));
-        if (missing.length === 0) return { plan: { ...initial, source }, appended, touched };
+        if (missing.length === 0) return result();
         touched = true;
         transientReasons = new Map();
-        const result = await streamCopy({
+        const streamed = await streamCopy({
           source: await lane.source.get(),
           sourcePath: mapping.from,
           session: await lane.session(),
@@ -235,9 +272,10 @@ class CopyRun {
           limits: this.limits,
           arena: this.arenas[lane.id],
           signal: this.options.signal,
-          onAppended: (messages, bytes) => {
+          onAppended: (messages, size) => {
             appended += messages;
-            this.progress.add(messages, bytes, mapping.from);
+            bytes += size;
+            this.progress.add(messages, size, mapping.from);
           },
           onRefused: (uid, reason) => {
             refused.add(uid);
@@ -245,20 +283,22 @@ class CopyRun {
           },
           onDeferred: (uid, reason) => transientReasons.set(uid, reason),
         });
-        if (result.transient === 0) return { plan: { ...initial, source }, appended, touched };
+        if (streamed.transient === 0) return result();
         if (++transientRounds > TRANSIENT_ROUNDS) {
           for (const [uid, reason] of transientReasons) this.failures.push({ folder: mapping.from, uid, reason });
-          return { plan: { ...initial, source }, appended, touched };
+          return result();
         }
         rescan = true;
       } catch (error) {
         this.options.signal?.throwIfAborted();
-        if (!isConnectionLoss(error, lane.clients)) {
+        if (isRefusal(error)) {
+          // The server refused a command for this folder (SELECT, STORE...): the other folders go on.
           this.log('error', { err: error, folder: mapping.from }, 'folder failed');
-          const reason = `folder failed: ${(error as Error).message ?? String(error)}`;
-          for (const message of plan.missing) if (!refused.has(message.uid)) this.failures.push({ folder: mapping.from, uid: message.uid, reason });
-          return { plan: { ...initial, source }, appended, touched: true };
+          this.folderFailures.push({ folder: mapping.from, reason: (error as Error).message });
+          return { ...result(), touched: true };
         }
+        // A response we cannot read, a reconnection that failed, our own bug: the run stops here.
+        if (!isConnectionLoss(error)) throw error;
         this.log('warn', { err: error, folder: mapping.from, attempt: this.budget.attempts + 1 }, 'connection lost, reconnecting');
         await this.budget.spend(error, this.options.signal);
         await lane.reset();
@@ -268,13 +308,36 @@ class CopyRun {
     }
   }
 
-  /** The folder's source scan compared with the destination as it is now. */
-  private async rescan(plan: FolderPlan, lane: CopyLane): Promise<FolderPlan> {
-    const destination = await this.withReconnect(async () => scanFolder(await lane.destination.get(), plan.mapping.to, { readOnly: false }), { resetLanes: false });
-    // Messages never fetched (vanished, or the folder failed) have no identity yet: ask the source for them all.
-    let source = plan.source;
-    if (!isIdentified(source)) source = await this.withReconnect(async () => scanFolder(await lane.source.get(), plan.mapping.from, { readOnly: true }), { resetLanes: false });
-    return planFolder(plan.mapping, source, destination);
+  /** Counts, per flag, the folder's source messages whose flag the destination folder will not keep. */
+  private noteDroppedFlags(folder: string, source: { messages: readonly { flags: readonly string[] }[] }, policy: FlagPolicy): void {
+    let counts: Map<string, number> | undefined;
+    for (const message of source.messages) {
+      for (const flag of policy.rejected(message.flags)) {
+        counts ??= new Map();
+        counts.set(flag, (counts.get(flag) ?? 0) + 1);
+      }
+    }
+    if (counts) this.droppedFlags.set(folder, counts);
+  }
+
+  /**
+   * The folder's source scan compared with the destination as it is now. A destination that refuses the check
+   * (its folder cannot be selected) leaves the plan as it was: every message it listed as missing counts as failed.
+   */
+  private async rescan(plan: FolderPlan, lane: CopyLane): Promise<FolderPlan | undefined> {
+    try {
+      const destination = await this.withReconnect(async () => scanFolder(await lane.destination.get(), plan.mapping.to, { readOnly: false }), { resetLanes: false });
+      // Messages never fetched (vanished, or the folder failed) have no identity yet: ask the source for them all.
+      let source = plan.source;
+      if (!isIdentified(source)) source = await this.withReconnect(async () => scanFolder(await lane.source.get(), plan.mapping.from, { readOnly: true }), { resetLanes: false });
+      return planFolder(plan.mapping, source, destination);
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      if (!this.folderFailures.some((failure) => failure.folder === plan.mapping.from)) {
+        this.folderFailures.push({ folder: plan.mapping.from, reason: `could not be verified: ${(error as Error).message}` });
+      }
+      return undefined;
+    }
   }
 
   /**
@@ -283,15 +346,18 @@ class CopyRun {
    */
   private mismatches(results: FolderResult[]): FolderMismatch[] {
     return results
+      .filter((result) => !result.plan.refused)
       .map((result) => result.final ?? result.plan)
       .filter((final) => final.missing.length > 0)
       .map((final) => ({ folder: final.mapping.from, missing: final.missing.length, missingUids: final.missing.slice(0, MISMATCH_UID_LIMIT).map((message) => message.uid) }));
   }
 
-  private outcome(results: FolderResult[], mismatches: FolderMismatch[]): CopyOutcome {
+  private outcome(results: FolderResult[], mismatches: FolderMismatch[]): ImapCopyOutcome {
     const folders: CopyReport['folders'] = [];
     let bytes = 0;
     for (const result of results) {
+      // A folder that could not even be scanned has no numbers to report: it is in folderFailures.
+      if (result.plan.refused) continue;
       const final = result.final ?? result.plan;
       const total = result.plan.source.messages.length;
       const skipped = result.plan.matched.length;
@@ -300,20 +366,21 @@ class CopyRun {
       for (const uid of stillMissing) failedUids.add(uid);
       const failed = this.options.dryRun ? 0 : failedUids.size;
       const copied = this.options.dryRun ? 0 : Math.max(0, total - skipped - failed);
-      if (!this.options.dryRun) bytes += bytesOf(result.plan.missing.filter((message) => !failedUids.has(message.uid)));
+      bytes += result.bytes;
       folders.push({ from: result.plan.mapping.from, to: result.plan.mapping.to, total, copied, skipped, failed });
     }
     const sum = (key: 'total' | 'copied' | 'skipped' | 'failed') => folders.reduce((total, folder) => total + folder[key], 0);
     const messages = { total: sum('total'), copied: sum('copied'), skipped: sum('skipped'), failed: sum('failed') };
     const report: CopyReport = {
-      ok: messages.failed === 0 && this.failures.length === 0 && mismatches.length === 0,
+      ok: messages.failed === 0 && this.failures.length === 0 && mismatches.length === 0 && this.folderFailures.length === 0,
       messages,
       bytes,
       seconds: Math.round((Date.now() - this.started) / 10) / 100,
       folders,
     };
+    const droppedFlags = [...this.droppedFlags].flatMap(([folder, counts]) => [...counts].map(([flag, count]) => ({ folder, flag, messages: count })));
     this.log('info', { ...report.messages, bytes, seconds: report.seconds, from: describeEndpoint(this.options.from), to: describeEndpoint(this.options.to) }, 'copy finished');
-    return { report, failures: [...this.failures], mismatches };
+    return { report, failures: [...this.failures], mismatches, folderFailures: [...this.folderFailures], droppedFlags };
   }
 
   private log(level: 'debug' | 'info' | 'warn' | 'error', data: object, message: string): void {

@@ -7,6 +7,7 @@ import type { CopyLane } from './copy-lane.js';
 import { runOnWorkers } from './task-pool.js';
 import { mailboxArgument } from './wire/imap-syntax.js';
 import { ImapCommandFailed } from './wire/imap-errors.js';
+import { isRefusal } from './copy-errors.js';
 import type { FolderSession } from './fetch/folder-session.js';
 
 /** One source folder with its scans on both sides and what is left to copy. */
@@ -17,10 +18,14 @@ export interface FolderPlan {
   destination?: FolderScan;
   missing: ScannedMessage[];
   matched: Array<{ source: ScannedMessage; destination: ScannedMessage }>;
+  /** Set when a side refused to let the folder be read (EXAMINE/SELECT/FETCH answered NO or BAD): the reason. Nothing else is known. */
+  refused?: string;
 }
 
 export interface DerivedPlan {
   mappings: FolderMapping[];
+  /** The destination's hierarchy separator. */
+  delimiter: string;
   folders: FolderPlan[];
   quota?: QuotaState;
 }
@@ -49,24 +54,34 @@ export async function derivePlan(lanes: CopyLane[], options: { exclude?: RegExp;
   const folders = new Map<string, FolderPlan>();
   await runOnWorkers(selectable, lanes, async (mapping, lane) => {
     options.onFolder?.(mapping.from);
-    let target: FolderScan | undefined;
-    let source: FolderScan;
-    const known = mapping.create ? 0 : destinationCount(mapping.to);
-    if (known !== undefined) {
-      // Both sides at once; header fields from the source only if the destination holds something to match.
-      [target, source] = await Promise.all([
-        mapping.create ? undefined : lane.destination.get().then((session) => scanFolder(session, mapping.to, { readOnly: false })),
-        lane.source.get().then((session) => scanFolder(session, mapping.from, { readOnly: true, identities: known > 0 })),
-      ]);
-    } else {
-      target = await scanFolder(await lane.destination.get(), mapping.to, { readOnly: false });
-      source = await scanFolder(await lane.source.get(), mapping.from, { readOnly: true, identities: target.messages.length > 0 });
+    try {
+      folders.set(mapping.from, await scanBothSides(mapping, lane, mapping.create ? 0 : destinationCount(mapping.to)));
+    } catch (error) {
+      // A folder a server will not let us read is reported on its own; the others are copied.
+      if (!isRefusal(error)) throw error;
+      folders.set(mapping.from, { mapping, source: { messages: [], bytes: 0 }, missing: [], matched: [], refused: (error as Error).message });
     }
-    // Mail arrived at the destination since the listing: identities are needed after all.
-    if ((target?.messages.length ?? 0) > 0 && !isIdentified(source)) source = await scanFolder(await lane.source.get(), mapping.from, { readOnly: true });
-    folders.set(mapping.from, planFolder(mapping, source, target));
   });
-  return { mappings, folders: selectable.map((mapping) => folders.get(mapping.from)!), quota };
+  return { mappings, delimiter: destinationFolders.delimiter, folders: selectable.map((mapping) => folders.get(mapping.from)!), quota };
+}
+
+/** One folder's scans: both sides at once when the destination's count is known, else the destination first. */
+async function scanBothSides(mapping: FolderMapping, lane: CopyLane, known: number | undefined): Promise<FolderPlan> {
+  let target: FolderScan | undefined;
+  let source: FolderScan;
+  if (known !== undefined) {
+    // Both sides at once; header fields from the source only if the destination holds something to match.
+    [target, source] = await Promise.all([
+      mapping.create ? undefined : lane.destination.get().then((session) => scanFolder(session, mapping.to, { readOnly: false })),
+      lane.source.get().then((session) => scanFolder(session, mapping.from, { readOnly: true, identities: known > 0 })),
+    ]);
+  } else {
+    target = await scanFolder(await lane.destination.get(), mapping.to, { readOnly: false });
+    source = await scanFolder(await lane.source.get(), mapping.from, { readOnly: true, identities: target.messages.length > 0 });
+  }
+  // Mail arrived at the destination since the listing: identities are needed after all.
+  if ((target?.messages.length ?? 0) > 0 && !isIdentified(source)) source = await scanFolder(await lane.source.get(), mapping.from, { readOnly: true });
+  return planFolder(mapping, source, target);
 }
 
 export function bytesOf(messages: readonly ScannedMessage[]): number {
@@ -123,28 +138,44 @@ export function summarisePlan(plan: DerivedPlan): CopyPlanSummary {
   };
 }
 
-/** Creates the destination folders the plan needs (parents first) and copies subscriptions. */
-export async function prepareDestination(session: FolderSession, mappings: FolderMapping[]): Promise<void> {
+/**
+ * Creates the destination folders the plan needs (parents first) and copies subscriptions. Returns the folders
+ * the server refused to create (destination path -> reason), children of a refused folder included: those
+ * folders are reported, the others copied.
+ */
+export async function prepareDestination(session: FolderSession, mappings: FolderMapping[], delimiter: string): Promise<Map<string, string>> {
+  const refused = new Map<string, string>();
   const toCreate = mappings.filter((mapping) => mapping.create).sort((a, b) => a.to.length - b.to.length);
   for (const mapping of toCreate) {
+    const parent = [...refused.keys()].find((path) => mapping.to.startsWith(path + delimiter));
+    if (parent) {
+      refused.set(mapping.to, `its parent folder ${JSON.stringify(parent)} could not be created`);
+      continue;
+    }
     const name = mailboxArgument(mapping.to);
     // CREATE-SPECIAL-USE (RFC 6154) gives the folder its attribute; a server refusing it still gets a plain CREATE.
     if (mapping.createSpecialUse) {
-      const created = await session.command(`CREATE ${name} (USE (${mapping.createSpecialUse}))`).then(() => true, () => false);
+      const created = await session.command(`CREATE ${name} (USE (${mapping.createSpecialUse}))`).then(
+        () => true,
+        (error: unknown) => {
+          if (isRefusal(error)) return false;
+          throw error;
+        },
+      );
       if (created) continue;
     }
     await session.command(`CREATE ${name}`).catch((error: unknown) => {
       // Anything else (a dropped connection) goes up as it is, so the copier can tell and reconnect.
       if (!(error instanceof ImapCommandFailed)) throw error;
       if (error.code?.toUpperCase() === 'ALREADYEXISTS' || /exists/i.test(error.serverText)) return;
-      throw new ImapCommandFailed(error.command, error.status, error.serverText, error.code, {
-        message: `cannot create the destination folder ${JSON.stringify(mapping.to)}: ${error.serverText}`,
-        retryable: error.retryable,
-        cause: error,
-      });
+      refused.set(mapping.to, `cannot create the destination folder ${JSON.stringify(mapping.to)}: ${error.status}${error.code ? ` [${error.code}]` : ''} ${error.serverText}`);
     });
   }
-  for (const mapping of mappings.filter((candidate) => candidate.subscribe)) {
-    await session.command(`SUBSCRIBE ${mailboxArgument(mapping.to)}`).catch(() => undefined);
+  for (const mapping of mappings.filter((candidate) => candidate.subscribe && !refused.has(candidate.to))) {
+    await session.command(`SUBSCRIBE ${mailboxArgument(mapping.to)}`).catch((error: unknown) => {
+      // A subscription refused is cosmetic; a lost connection is not.
+      if (!isRefusal(error)) throw error;
+    });
   }
+  return refused;
 }

@@ -19,6 +19,13 @@ export class FlagPolicy {
     return !flag.startsWith('\\') && this.permanent.has('\\*');
   }
 
+  /** The flags of a source message the destination will not keep (\Recent aside, which nobody can set). */
+  rejected(flags: Iterable<string>): string[] {
+    const out: string[] = [];
+    for (const flag of flags) if (flag.toLowerCase() !== '\\recent' && !this.accepts(flag)) out.push(flag);
+    return out;
+  }
+
   /** The flags to set at the destination for a source message's flags, in a stable order. */
   filter(flags: Iterable<string>): string[] {
     return normaliseFlags([...flags].filter((flag) => this.accepts(flag)));

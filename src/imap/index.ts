@@ -1,5 +1,5 @@
 /** The IMAP copier's public surface, for the CLI and the pipeline. Importing it has no side effects. */
-export { copyMailbox, planCopy, MAX_CONNECTIONS, type CopyMailboxOptions } from './copy-mailbox.js';
+export { copyMailbox, planCopy, MAX_CONNECTIONS, type CopyMailboxOptions, type ImapCopyOutcome, type FolderFailure, type DroppedFlag } from './copy-mailbox.js';
 export type { CopyPlanSummary } from './copy-plan.js';
 export { QuotaExceededError, ReconnectBudgetExhausted } from './copy-errors.js';
 /** Every error copyMailbox throws (other than the caller's abort reason) says in `retryable` whether a later run may succeed. */
@@ -11,6 +11,7 @@ export {
   PlaintextLoginRefused,
   StartTlsDowngradeRefused,
   ImapProtocolError,
+  ImapResponseUnreadable,
   ImapConnectFailed,
   ImapConnectionLost,
   ImapCommandFailed,

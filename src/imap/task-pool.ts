@@ -38,12 +38,18 @@ export class ReconnectBudget {
     this.used++;
     if (this.used > this.max) throw this.onExhausted(this.used, cause);
     const delay = Math.min(5000, this.baseDelayMs * 2 ** (this.used - 1));
+    signal?.throwIfAborted();
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, delay);
-      signal?.addEventListener('abort', () => {
+      // The listener goes with the pause: one left behind per reconnect piled up on the caller's signal.
+      const onAbort = () => {
         clearTimeout(timer);
-        reject(signal.reason);
-      }, { once: true });
+        reject(signal!.reason);
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, delay);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 }

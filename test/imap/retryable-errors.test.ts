@@ -8,6 +8,7 @@ import {
   ImapConnectFailed,
   ImapConnectionLost,
   ImapProtocolError,
+  ImapResponseUnreadable,
   ImapTimeout,
   isRetryable,
   QuotaExceededError,
@@ -114,14 +115,16 @@ describe('the retry verdict of handshake and command errors (scripted server)', 
     expect(isRetryable(garbage)).toBe(false);
   });
 
-  it('a connection we cut because the server sent garbage is lost, but not retryable', async () => {
+  it('a connection we cut because the server sent garbage fails as unreadable, naming the command and the line; not retryable', async () => {
     // A literal of 1 TB: more than any response we accept, so the reader gives up on the connection.
     const server = await script({ onCommand: (command, socket) => void socket.write('* 1 FETCH (BODY[] {999999999999}\r\n') });
     const session = await FolderSession.open(local(server.port));
     const error = await failure(session.command('NOOP'));
-    expect(error).toBeInstanceOf(ImapConnectionLost);
-    expect((error as Error).message).toMatch(/literal, more than the \d+ accepted/);
+    expect(error).toBeInstanceOf(ImapResponseUnreadable);
+    expect(error).not.toBeInstanceOf(ImapConnectionLost);
+    expect((error as Error).message).toMatch(/^127\.0\.0\.1:\d+ answered NOOP with a response this client cannot read \(it announces a 999999999999-byte literal, more than the \d+ accepted\): "\* 1 FETCH \(BODY\[\] \{999999999999\}"/);
     expect(isRetryable(error)).toBe(false);
+    expect(session.usable).toBe(false);
   });
 });
 

@@ -8,6 +8,11 @@ export const PASSWORD = 'pw-secret-1';
 export async function startServer(options: DovecotOptions, users: Array<{ name: string; quotaBytes?: number }>): Promise<DovecotServer> {
   const server = await DovecotServer.start(options);
   for (const user of users) await server.addUser(user.name, { password: PASSWORD, quotaBytes: user.quotaBytes });
+  // Dovecot 2.3 creates its auto=subscribe special folders on first access, and two sessions opening one at the
+  // same moment can make it panic on the index lock (seen in this suite: "file_dotlock_open_group ... killed with
+  // signal 6"). Create them up front, so a copy's parallel scans never race on that.
+  const special = (['sent', 'drafts', 'trash', 'junk', 'archive'] as const).map((use) => server.specialFolder(use));
+  for (const user of users) await server.doveadm(['mailbox', 'create', '-s', '-u', user.name, ...special]).catch(() => undefined);
   return server;
 }
 

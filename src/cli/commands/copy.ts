@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../../config/config.js';
-import type { CopyOutcome, CopyProgress, CopyReport } from '../../domain/copy-report.js';
+import type { CopyProgress, CopyReport } from '../../domain/copy-report.js';
 import { terminalSafe as safe } from '../../domain/terminal-text.js';
 import { createLogger } from '../../log/logger.js';
-import { copyMailbox, MAX_CONNECTIONS, planCopy } from '../../imap/copy-mailbox.js';
+import { copyMailbox, MAX_CONNECTIONS, planCopy, type ImapCopyOutcome } from '../../imap/copy-mailbox.js';
 import type { CopyPlanSummary } from '../../imap/copy-plan.js';
 import { parseImapUrl, type ImapEndpoint } from '../../imap/endpoint.js';
 
@@ -202,14 +202,21 @@ function describePlan(plan: CopyPlanSummary): string {
   return lines.join('\n') + '\n';
 }
 
-function describeOutcome({ report, failures, mismatches }: CopyOutcome): string {
+function describeOutcome({ report, failures, mismatches, folderFailures, droppedFlags }: ImapCopyOutcome): string {
   const { messages } = report;
   const lines = [
     `${report.ok ? 'done' : 'finished with problems'}: ${messages.copied} copied (${mib(report.bytes)}), ${messages.skipped} already there, ${messages.failed} failed, of ${messages.total} messages in ${report.folders.length} folders, ${report.seconds} s`,
   ];
+  for (const failure of folderFailures) lines.push(`  folder failed: ${safe(failure.folder)}: ${safe(failure.reason)}`);
   for (const failure of failures.slice(0, 20)) lines.push(`  failed: ${safe(failure.folder)} UID ${failure.uid}: ${safe(failure.reason)}`);
   if (failures.length > 20) lines.push(`  ... and ${failures.length - 20} more failures`);
   for (const mismatch of mismatches) lines.push(`  missing at the destination: ${safe(mismatch.folder)}: ${mismatch.missing} messages (source UIDs ${mismatch.missingUids.slice(0, 10).join(', ')}${mismatch.missing > 10 ? ', ...' : ''})`);
+  if (droppedFlags.length > 0) {
+    // Copied all the same: the destination folder cannot store these flags (not in its PERMANENTFLAGS).
+    const byFolder = new Map<string, string[]>();
+    for (const dropped of droppedFlags) byFolder.set(dropped.folder, [...(byFolder.get(dropped.folder) ?? []), `${dropped.flag} (${dropped.messages} messages)`]);
+    for (const [folder, flags] of byFolder) lines.push(`  flags the destination cannot keep, messages copied without them: ${safe(folder)}: ${safe(flags.join(', '))}`);
+  }
   if (!report.ok) lines.push('Run the same command again to retry what is missing.');
   return lines.join('\n') + '\n';
 }

@@ -1,8 +1,9 @@
 import type { ImapEndpoint } from '../endpoint.js';
 import { ImapHandshake } from '../wire/imap-handshake.js';
-import { ImapCommandFailed } from '../wire/imap-errors.js';
+import { ImapCommandFailed, type ImapResponseUnreadable } from '../wire/imap-errors.js';
 import { mailboxArgument } from '../wire/imap-syntax.js';
-import type { ImapResponse } from '../wire/imap-response.js';
+import { commandVerb, type ImapResponse } from '../wire/imap-response.js';
+import { unreadableResponse } from '../wire/response-cursor.js';
 import type { ImapWireConnection } from '../wire/imap-wire-connection.js';
 import { ownCopy, type ArenaSlot } from '../body-arena.js';
 import { parseFetchResponse, type FetchedMessage } from './fetch-response.js';
@@ -94,12 +95,26 @@ export class FolderSession {
 
   /**
    * Any other command (LIST, CREATE, GETQUOTAROOT...): `onUntagged` sees the untagged responses that arrive
-   * until it completes (`raw` valid during the call only). Throws ImapCommandFailed on NO or BAD.
+   * until it completes (`raw` valid during the call only). Throws ImapCommandFailed on NO or BAD, and
+   * ImapResponseUnreadable (once the command is answered, the connection still usable) when `onUntagged` threw on
+   * a response it could not read.
    */
   async command(line: string, onUntagged?: (response: ImapResponse, raw: Buffer) => void): Promise<ImapResponse> {
-    const stop = onUntagged ? this.connection.onUntagged(onUntagged) : undefined;
+    let unreadable: ImapResponseUnreadable | undefined;
+    const stop = onUntagged
+      ? this.connection.onUntagged((response, raw) => {
+          if (unreadable) return;
+          try {
+            onUntagged(response, raw);
+          } catch (error) {
+            unreadable = unreadableResponse(this.connection.where, commandVerb(line), raw, error);
+          }
+        })
+      : undefined;
     try {
-      return await this.run(line);
+      const response = await this.run(line);
+      if (unreadable) throw unreadable;
+      return response;
     } finally {
       stop?.();
     }
@@ -122,11 +137,14 @@ export class FolderSession {
     let failure: unknown;
     let wake: (() => void) | undefined;
     const stop = this.connection.onUntagged((_, raw) => {
+      if (failure) return;
       let fetched: FetchedMessage | undefined;
       try {
         fetched = parseFetchResponse(raw);
       } catch (error) {
-        failure ??= error;
+        // Fail at once: stop reading (the rest of a large FETCH is of no use), and tell why.
+        failure = unreadableResponse(this.connection.where, 'UID FETCH', raw, error);
+        this.connection.destroy(failure as Error);
         return;
       }
       if (!fetched || !wanted(fetched)) return;
@@ -198,15 +216,9 @@ export class FolderSession {
 
   private async run(command: string): Promise<ImapResponse> {
     const response = await this.connection.simple(command);
-    if (response.status !== 'OK') throw new ImapCommandFailed(commandName(command), response.status ?? '?', response.text, response.code);
+    if (response.status !== 'OK') throw new ImapCommandFailed(commandVerb(command), response.status ?? '?', response.text, response.code);
     return response;
   }
-}
-
-/** `SELECT`, `UID FETCH`: the verb, without arguments that may be thousands of UIDs long. */
-function commandName(command: string): string {
-  const [first, second] = command.split(' ');
-  return first!.toUpperCase() === 'UID' && second ? `${first} ${second}` : first!;
 }
 
 function cost(message: StreamedMessage): number {

@@ -59,18 +59,24 @@ export function parseNamespaceResponse(raw: Buffer): Namespace | undefined {
   cursor.expect(0x28);
   cursor.skipSpaces();
   cursor.expect(0x28);
-  const prefix = decodeMailboxName(cursor.astring().toString('utf8'));
+  // NIL where the prefix string belongs: no prefix.
+  const prefix = decodeMailboxName((cursor.nstringOrAtom() ?? Buffer.alloc(0)).toString('utf8'));
   cursor.expect(SPACE);
   const delimiter = cursor.nstring()?.toString('latin1');
   return { prefix, ...(delimiter ? { delimiter } : {}) };
 }
 
-/** `* QUOTA "User quota" (STORAGE 10 512 MESSAGE 3 1000)`: STORAGE in bytes (the server counts KiB). */
+/**
+ * `* QUOTA "User quota" (STORAGE 10 512 MESSAGE 3 1000)`: STORAGE in bytes (the server counts KiB). Undefined
+ * when there is no storage limit: no STORAGE resource, an empty list (`* QUOTA "ROOT" ()`, Cyrus), or no list at
+ * all (`* QUOTA "ROOT"`, Courier for an account without a quota).
+ */
 export function parseQuotaResponse(raw: Buffer): StorageQuota | undefined {
   const cursor = cursorAfter(raw, /^\* QUOTA /i);
   if (!cursor) return undefined;
-  cursor.astring();
+  cursor.nstringOrAtom();
   cursor.skipSpaces();
+  if (cursor.atEnd || !cursor.at(0x28 /* ( */)) return undefined;
   const items = cursor.atomList();
   const at = items.findIndex((item) => item.toUpperCase() === 'STORAGE');
   if (at < 0) return undefined;

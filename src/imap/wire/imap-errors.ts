@@ -75,6 +75,46 @@ export class ImapProtocolError extends ImapError {
   }
 }
 
+/** Longest part of a server's line quoted in an error message. */
+const QUOTED_LINE_CHARS = 160;
+
+/**
+ * A server line as an error message may show it: the first line only (a message body after a literal is never
+ * quoted), at most QUOTED_LINE_CHARS characters, control characters escaped by JSON quoting.
+ */
+export function quoteServerLine(raw: Buffer | string): string {
+  const text = typeof raw === 'string' ? raw : raw.toString('latin1', 0, Math.min(raw.length, 4 * QUOTED_LINE_CHARS));
+  const lineEnd = text.indexOf('\r\n');
+  const line = lineEnd < 0 ? text : text.slice(0, lineEnd);
+  return JSON.stringify(line.length > QUOTED_LINE_CHARS ? `${line.slice(0, QUOTED_LINE_CHARS)}...` : line);
+}
+
+/**
+ * The server sent a response this client cannot read. Not retryable and not a lost connection: a new
+ * connection to the same server would get the same answer, so the copy stops at once instead of reconnecting.
+ * Names the command it answered and quotes the server's line (truncated, first line only).
+ */
+export class ImapResponseUnreadable extends ImapProtocolError {
+  constructor(
+    /** Where the server is (host:port). */
+    readonly where: string,
+    /** The command the response belonged to (`UID FETCH`, `GETQUOTAROOT`...), when known. */
+    readonly command: string | undefined,
+    /** What could not be read, e.g. `expected a number at byte 12`. */
+    readonly problem: string,
+    /** The server's line, quoted and truncated (quoteServerLine). */
+    readonly line: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${where} answered ${command ?? 'a command'} with a response this client cannot read (${problem}): ${line}. ` +
+        'The server does not follow the IMAP syntax there and would answer a new connection the same way, so the copy stopped',
+      { ...options, retryable: false },
+    );
+    this.name = 'ImapResponseUnreadable';
+  }
+}
+
 /**
  * The TCP or TLS connection could not be set up. Network trouble (refused, reset, unreachable, timed out, DNS)
  * is retryable; a certificate we do not trust or a port that does not speak TLS is not.

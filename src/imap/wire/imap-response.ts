@@ -85,3 +85,9 @@ export function parseAppendUids(code: string | undefined, count: number): number
   }
   return uids.length === count ? uids : undefined;
 }
+
+/** `SELECT`, `UID FETCH`, `LOGIN`: a command's verb, without arguments (UIDs by the thousand, credentials). */
+export function commandVerb(line: string): string {
+  const [first = '', second] = line.trimStart().split(/[ \r\n]/, 2);
+  return first.toUpperCase() === 'UID' && second ? `UID ${second.toUpperCase()}` : first.toUpperCase();
+}

@@ -12,9 +12,13 @@ export function formatInternalDate(date: Date): string {
   );
 }
 
-const DATE_TIME = /^ ?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/;
+const DATE_TIME = /^\s*(\d{1,2})-([A-Za-z]{3})-(\d{4})\s+(\d{1,2}):(\d{2}):(\d{2})(?:\s*([+-])(\d{2})(\d{2}))?\s*$/;
 
-/** An INTERNALDATE as the server sends it (`17-Jul-1996 02:44:25 -0700`, without quotes), or undefined. */
+/**
+ * An INTERNALDATE as the server sends it (`17-Jul-1996 02:44:25 -0700`, without quotes), or undefined. Liberal:
+ * the day padded with a space (` 7-Jul-1996`, RFC 3501's own form) or not at all, extra spaces, a one-digit hour,
+ * no zone (read as UTC).
+ */
 export function parseInternalDate(text: string): Date | undefined {
   const match = DATE_TIME.exec(text);
   if (!match) return undefined;
@@ -22,7 +26,7 @@ export function parseInternalDate(text: string): Date | undefined {
   const month = MONTHS.findIndex((name) => name.toLowerCase() === monthName!.toLowerCase());
   if (month < 0) return undefined;
   const local = Date.UTC(Number(year), month, Number(day), Number(hours), Number(minutes), Number(seconds));
-  const offsetMinutes = (sign === '-' ? -1 : 1) * (Number(zoneHours) * 60 + Number(zoneMinutes));
+  const offsetMinutes = sign === undefined ? 0 : (sign === '-' ? -1 : 1) * (Number(zoneHours) * 60 + Number(zoneMinutes));
   return new Date(local - offsetMinutes * 60_000);
 }
 

@@ -1,8 +1,9 @@
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls, rootCertificates, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import { ImapConnectFailed, ImapConnectionLost, ImapProtocolError } from './imap-errors.js';
-import { parseResponse, type ImapResponse } from './imap-response.js';
-import { ResponseReader } from './response-reader.js';
+import { ImapConnectFailed, ImapConnectionLost, ImapProtocolError, ImapResponseUnreadable, quoteServerLine } from './imap-errors.js';
+import { commandVerb, parseResponse, type ImapResponse } from './imap-response.js';
+import { FramingError, ResponseReader } from './response-reader.js';
+import { unreadableResponse } from './response-cursor.js';
 
 const READ_BUFFER_BYTES = 64 * 1024;
 
@@ -153,7 +154,8 @@ export class ImapWireConnection {
 
   /**
    * Queues a command (without tag: this adds it) and resolves with its tagged response, whatever its status.
-   * Rejects only with ImapConnectionLost.
+   * Rejects with ImapConnectionLost when the connection goes away, or with ImapResponseUnreadable when it was
+   * closed because the server sent something this client cannot read.
    */
   command(segments: CommandSegment[]): Promise<ImapResponse> {
     if (this.lostError) return Promise.reject(this.lostError);
@@ -236,8 +238,26 @@ export class ImapWireConnection {
         if (!this.lostError) this.dispatch(parseResponse(raw), raw);
       });
     } catch (error) {
-      this.destroy(error instanceof ImapProtocolError ? error : new ImapProtocolError(`${this.where}: ${(error as Error).message}`));
+      // The stream cannot be framed, or a listener could not read a response: either way nothing on this connection
+      // can be trusted any more. Close it, and tell the commands waiting on it why (not a mere loss: no reconnecting).
+      const unreadable =
+        error instanceof ImapResponseUnreadable
+          ? error
+          : error instanceof FramingError
+            ? new ImapResponseUnreadable(this.where, this.pendingVerbs(), error.message, quoteServerLine(error.head), { cause: error })
+            : new ImapResponseUnreadable(this.where, this.pendingVerbs(), (error as Error)?.message ?? String(error), '(no line)', { cause: error });
+      this.destroy(unreadable);
     }
+  }
+
+  /** The verbs of the commands waiting for an answer (`UID FETCH`, `APPEND`), for error messages. */
+  private pendingVerbs(): string | undefined {
+    const verbs = new Set<string>();
+    for (const command of this.awaitingResponse.values()) {
+      const first = command.segments[0];
+      if (Buffer.isBuffer(first)) verbs.add(commandVerb(first.toString('latin1', 0, Math.min(first.length, 64))));
+    }
+    return verbs.size > 0 ? [...verbs].join(', ') : undefined;
   }
 
   private dispatch(response: ImapResponse, raw: Buffer): void {
@@ -266,7 +286,13 @@ export class ImapWireConnection {
       command.resolve(response);
       return;
     }
-    for (const listener of this.untaggedListeners) listener(response, raw);
+    for (const listener of this.untaggedListeners) {
+      try {
+        listener(response, raw);
+      } catch (error) {
+        throw error instanceof ImapResponseUnreadable ? error : unreadableResponse(this.where, this.pendingVerbs(), raw, error);
+      }
+    }
     if (response.status === 'BYE' && !this.loggingOut) {
       // No tagged response will follow a BYE: do not wait for the server to close the socket.
       this.byeText = response.text;
@@ -325,9 +351,11 @@ export class ImapWireConnection {
     this.writeQueue.length = 0;
     const pending = [...this.awaitingResponse.values()];
     this.awaitingResponse.clear();
+    // Cut because the server's answer cannot be read: the waiting commands fail with that, not with a mere loss.
+    const rejection = cause instanceof ImapProtocolError && !cause.retryable ? cause : this.lostError;
     for (const command of pending) {
       command.settled = true;
-      command.reject(this.lostError);
+      command.reject(rejection);
     }
   }
 }

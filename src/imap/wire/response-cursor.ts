@@ -1,11 +1,26 @@
-import { ImapProtocolError } from './imap-errors.js';
+import { ImapProtocolError, ImapResponseUnreadable, quoteServerLine } from './imap-errors.js';
 
-/** A server response whose syntax this client cannot follow: protocol garbage, not retryable. */
+/**
+ * A server response whose syntax this client cannot follow: protocol garbage, not retryable. Raised by the
+ * parsers, which know neither the connection nor the command: `unreadableResponse()` adds them.
+ */
 export class ImapSyntaxError extends ImapProtocolError {
-  constructor(message: string) {
-    super(message);
+  constructor(
+    /** What could not be read, and where in the response. */
+    readonly problem: string,
+    /** The bytes around the problem, quoted, when it lies past the response's first line. */
+    readonly near?: string,
+  ) {
+    super(`unreadable response (${problem})${near ? ` near ${near}` : ''}`);
     this.name = 'ImapSyntaxError';
   }
+}
+
+/** The error a parser's ImapSyntaxError (or any parse failure) becomes once the connection and command are known. */
+export function unreadableResponse(where: string, command: string | undefined, raw: Buffer, error: unknown): ImapResponseUnreadable {
+  const syntax = error instanceof ImapSyntaxError ? error : undefined;
+  const problem = syntax ? `${syntax.problem}${syntax.near ? ` near ${syntax.near}` : ''}` : (error as Error)?.message ?? String(error);
+  return new ImapResponseUnreadable(where, command, problem, quoteServerLine(raw), { cause: error });
 }
 
 export const SPACE = 0x20;
@@ -21,6 +36,15 @@ const LESS = 0x3c;
 const GREATER = 0x3e;
 const TILDE = 0x7e;
 const CR = 0x0d;
+
+/** False for the end of the response, a space and the parentheses: what may follow an atom. */
+function isAtomChar(byte: number | undefined): boolean {
+  return byte !== undefined && byte !== SPACE && byte !== OPEN && byte !== CLOSE && byte !== CR;
+}
+
+function isLetter(byte: number | undefined): boolean {
+  return byte !== undefined && ((byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a));
+}
 
 /** A read position in one response, with the IMAP grammar rules our parsers need (RFC 3501 section 9). */
 export class ResponseCursor {
@@ -67,8 +91,40 @@ export class ResponseCursor {
   number(): number {
     const start = this.position;
     while (this.position < this.raw.length && this.raw[this.position]! >= 0x30 && this.raw[this.position]! <= 0x39) this.position++;
-    if (this.position === start) throw this.error('expected a number');
+    // `12k` is not a number followed by something else: it is no number at all.
+    if (this.position === start || isLetter(this.raw[this.position])) {
+      this.position = start;
+      throw this.error('expected a number');
+    }
     return Number(this.raw.toString('latin1', start, this.position));
+  }
+
+  /** A number, also quoted (`"123"`), or NIL (undefined): servers put either where a number belongs. */
+  numberOrNil(): number | undefined {
+    const byte = this.raw[this.position];
+    if (byte === QUOTE) {
+      const text = this.quoted().toString('latin1').trim();
+      if (!/^\d+$/.test(text)) throw this.error('expected a number');
+      return Number(text);
+    }
+    if (this.isNil()) {
+      this.position += 3;
+      return undefined;
+    }
+    return this.number();
+  }
+
+  /** `(a b c)`, or NIL for an empty list. */
+  atomListOrNil(): string[] {
+    if (this.isNil()) {
+      this.position += 3;
+      return [];
+    }
+    return this.atomList();
+  }
+
+  private isNil(): boolean {
+    return this.raw.toString('latin1', this.position, this.position + 3).toUpperCase() === 'NIL' && !isAtomChar(this.raw[this.position + 3]);
   }
 
   /** True when nothing is left to read. */
@@ -109,12 +165,19 @@ export class ResponseCursor {
     return Buffer.from(this.atom(), 'latin1');
   }
 
+  /** A quoted string, a literal, NIL (undefined) or an atom: wherever servers put a bare word for a string. */
+  nstringOrAtom(): Buffer | undefined {
+    const byte = this.raw[this.position];
+    if (byte === QUOTE || byte === OPEN_BRACE || byte === TILDE || this.isNil()) return this.nstring();
+    return Buffer.from(this.atom(), 'latin1');
+  }
+
   /** A quoted string, a literal (a view, not a copy) or NIL (undefined). */
   nstring(): Buffer | undefined {
     const byte = this.raw[this.position];
     if (byte === QUOTE) return this.quoted();
     if (byte === OPEN_BRACE || byte === TILDE) return this.literal();
-    if (this.raw.toString('latin1', this.position, this.position + 3).toUpperCase() === 'NIL') {
+    if (this.isNil()) {
       this.position += 3;
       return undefined;
     }
@@ -184,7 +247,10 @@ export class ResponseCursor {
   }
 
   error(problem: string): ImapSyntaxError {
-    const context = this.raw.toString('latin1', Math.max(0, this.position - 20), Math.min(this.raw.length, this.position + 20));
-    return new ImapSyntaxError(`unreadable response at byte ${this.position} (${problem}) near ${JSON.stringify(context)}`);
+    // The first line is quoted whole by whoever reports the error; bytes further on (after a literal) are shown here.
+    const firstLineEnd = this.raw.indexOf('\r\n', 0, 'latin1');
+    const pastFirstLine = firstLineEnd >= 0 && this.position > firstLineEnd;
+    const near = pastFirstLine ? JSON.stringify(this.raw.toString('latin1', Math.max(0, this.position - 20), Math.min(this.raw.length, this.position + 20))) : undefined;
+    return new ImapSyntaxError(`${problem} at byte ${this.position}`, near);
   }
 }

@@ -1,3 +1,16 @@
+/** The byte stream cannot be split into responses (a literal or a line beyond any bound): the connection is unusable. */
+export class FramingError extends Error {
+  constructor(
+    message: string,
+    /** The first bytes of the response that could not be framed, for the error message. */
+    readonly head: Buffer,
+  ) {
+    super(message);
+    this.name = 'FramingError';
+  }
+}
+
+const HEAD_BYTES = 512;
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const KEEP_GROWN_BYTES = 8 * MiB;
@@ -44,7 +57,9 @@ export class ResponseReader {
         if (lineEnd < 0) break;
         const literalSize = announcedLiteral(data, start, lineEnd);
         if (literalSize !== undefined) {
-          if (literalSize > this.maxResponseBytes) throw new Error(`server announced a ${literalSize}-byte literal, more than the ${this.maxResponseBytes} accepted`);
+          if (literalSize > this.maxResponseBytes) {
+            throw new FramingError(`it announces a ${literalSize}-byte literal, more than the ${this.maxResponseBytes} accepted`, Buffer.from(data.subarray(start, Math.min(lineEnd, start + HEAD_BYTES))));
+          }
           const literalEnd = lineEnd + 2 + literalSize;
           this.scanFrom = literalEnd;
           if (literalEnd > this.filled) {
@@ -61,7 +76,9 @@ export class ResponseReader {
     } finally {
       this.compact(start);
     }
-    if (this.filled > this.maxResponseBytes) throw new Error(`server response longer than ${this.maxResponseBytes} bytes without an end`);
+    if (this.filled > this.maxResponseBytes) {
+      throw new FramingError(`a response longer than ${this.maxResponseBytes} bytes without an end`, Buffer.from(this.assembly.subarray(0, Math.min(this.filled, HEAD_BYTES))));
+    }
   }
 
   /** Bytes received but not yet part of a complete response (must be none when switching to TLS). */

@@ -21,9 +21,11 @@ export interface Script {
    * A synchronising literal was announced: return undefined to send `+`, or a tagged response line to refuse
    * the command there (the client must then not send the literal). May be async.
    */
-  onSyncLiteral?(tag: string, textSoFar: string, socket: Socket): Promise<string | undefined> | string | undefined;
+  onSyncLiteral?(tag: string, textSoFar: string, socket: Socket, size: number): Promise<string | undefined> | string | undefined;
   /** A whole command after login arrived: answer it (the tag is yours to use). */
   onCommand(command: ReceivedCommand, socket: Socket): void | Promise<void>;
+  /** A client connected (before the greeting is written). */
+  onConnect?(socket: Socket): void;
 }
 
 /**
@@ -36,6 +38,8 @@ export class ScriptedImapServer {
   bytesBeforeContinuation = 0;
   /** Every byte any client sent. */
   bytesReceived = 0;
+  /** Connections accepted so far. */
+  connections = 0;
   private readonly sockets = new Set<Socket>();
   private constructor(
     private readonly server: Server,
@@ -52,6 +56,8 @@ export class ScriptedImapServer {
 
   private serve(socket: Socket, script: Script): void {
     this.sockets.add(socket);
+    this.connections++;
+    script.onConnect?.(socket);
     socket.on('error', () => undefined);
     socket.on('close', () => this.sockets.delete(socket));
     socket.write(`${script.greeting ?? `* OK [CAPABILITY ${script.capabilities}] scripted server ready`}\r\n`);
@@ -88,7 +94,7 @@ export class ScriptedImapServer {
           current.text = current.text.slice(0, -literal[0].length);
           if (!literal[2]) {
             waitingForContinue = true;
-            const refusal = await script.onSyncLiteral?.(current.tag, current.text, socket);
+            const refusal = await script.onSyncLiteral?.(current.tag, current.text, socket, needLiteral);
             waitingForContinue = false;
             if (refusal) {
               socket.write(`${current.tag} ${refusal}\r\n`);

@@ -35,9 +35,30 @@ describe('parseFetchResponse', () => {
     expect(parseFetchResponse(bytes('* 4 EXISTS'))).toBeUndefined();
     expect(parseFetchResponse(bytes('* OK [UIDVALIDITY 3] ok'))).toBeUndefined();
     expect(() => parseFetchResponse(bytes('* 1 FETCH (UID 4 BODY[] {99}\r\nshort)'))).toThrow(ImapSyntaxError);
-    expect(() => parseFetchResponse(bytes('* 1 FETCH (UID 4 FLAGS (\\Seen)'))).toThrow(/ends before its closing parenthesis/);
+    expect(() => parseFetchResponse(bytes('* 1 FETCH (UID 4 FLAGS (\\Seen'))).toThrow(/ends before its closing parenthesis/);
     expect(() => parseFetchResponse(bytes('* 1 FETCH (UID x)'))).toThrow(/expected a number/);
-    expect(() => parseFetchResponse(bytes('* 1 FETCH (INTERNALDATE "yesterday")'))).toThrow(/INTERNALDATE/);
+    expect(() => parseFetchResponse(bytes('* 1 FETCH (UID 4 RFC822.SIZE "12k")'))).toThrow(/expected a number/);
+  });
+
+  it('is liberal where real servers deviate: NIL, quoted numbers, FLAGS after the body, spaces, a missing last parenthesis', () => {
+    const body = 'Subject: x\r\n\r\nbody\r\n';
+    // Courier: FLAGS after the body literal, INTERNALDATE's day padded with a space.
+    const courier = parseFetchResponse(bytes(`* 2 FETCH (UID 8 INTERNALDATE " 7-Mar-2024 08:09:10 +0000" BODY[] {${body.length}}\r\n${body} FLAGS (\\Seen Work))`))!;
+    expect(courier).toMatchObject({ uid: 8, flags: ['\\Seen', 'Work'] });
+    expect(courier.internalDate!.toISOString()).toBe('2024-03-07T08:09:10.000Z');
+    expect(courier.body!.toString()).toBe(body);
+    // NIL where a number, a list or a string belongs; a size in quotes; doubled spaces.
+    expect(parseFetchResponse(bytes('* 3 FETCH (UID 9 RFC822.SIZE NIL FLAGS NIL INTERNALDATE NIL BODY[HEADER.FIELDS (MESSAGE-ID)] NIL)'))).toMatchObject({
+      uid: 9,
+      size: undefined,
+      flags: [],
+      internalDate: undefined,
+      headerFields: Buffer.alloc(0),
+    });
+    expect(parseFetchResponse(bytes('* 3 FETCH (UID  9  RFC822.SIZE "1234")'))).toMatchObject({ uid: 9, size: 1234 });
+    expect(parseFetchResponse(bytes('* 3 FETCH (UID 9 FLAGS (\\Seen)'))).toMatchObject({ uid: 9, flags: ['\\Seen'] });
+    // A date that does not parse is kept as text (the copier falls back to the Date header), not a failure.
+    expect(parseFetchResponse(bytes('* 1 FETCH (UID 5 INTERNALDATE "yesterday")'))).toMatchObject({ uid: 5, internalDate: undefined, internalDateText: 'yesterday' });
   });
 });
 
@@ -48,5 +69,12 @@ describe('parseInternalDate', () => {
     expect(parseInternalDate('1-feb-2020 10:00:00 +0530')!.toISOString()).toBe('2020-02-01T04:30:00.000Z');
     expect(parseInternalDate('01-Foo-2024 00:00:00 +0000')).toBeUndefined();
     expect(parseInternalDate('2024-01-01T00:00:00Z')).toBeUndefined();
+  });
+
+  it('reads the forms servers really send: space-padded or unpadded day, extra spaces, no zone', () => {
+    expect(parseInternalDate(' 7-Jul-1996 02:44:25 -0700')!.toISOString()).toBe('1996-07-07T09:44:25.000Z');
+    expect(parseInternalDate('7-Jul-1996 02:44:25 -0700')!.toISOString()).toBe('1996-07-07T09:44:25.000Z');
+    expect(parseInternalDate('07-Jul-1996  2:44:25  -0700')!.toISOString()).toBe('1996-07-07T09:44:25.000Z');
+    expect(parseInternalDate('07-Jul-1996 02:44:25')!.toISOString()).toBe('1996-07-07T02:44:25.000Z');
   });
 });
