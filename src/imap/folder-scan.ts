@@ -7,6 +7,7 @@ export interface ScannedMessage {
   uid: number;
   /** '' until known: a scan without identities leaves it to the body stream to fill in. */
   identity: string;
+  /** RFC822.SIZE as the server reports it: an estimate on some servers (Exchange), for plans and the quota only. */
   size: number;
   flags: string[];
 }
@@ -37,16 +38,21 @@ export async function scanFolder(session: FolderSession, path: string, options: 
     if (folder.exists > 0) {
       const items = `UID FLAGS RFC822.SIZE${identities ? ` BODY.PEEK[HEADER.FIELDS (${IDENTITY_HEADERS.join(' ').toUpperCase()})]` : ''}`;
       const wanted = identities
-        ? (message: FetchedMessage) => message.uid !== undefined && message.size !== undefined && message.headerFields !== undefined
-        : (message: FetchedMessage) => message.uid !== undefined && message.size !== undefined;
+        ? (message: FetchedMessage) => message.uid !== undefined && message.headerFields !== undefined
+        : (message: FetchedMessage) => message.uid !== undefined && (message.size !== undefined || message.flags !== undefined);
+      // An unsolicited FETCH (another session changing flags) may repeat a UID: each message counts once.
+      const seen = new Set<number>();
       for await (const message of session.fetch('1:*', items, wanted)) {
-        const size = message.size!;
+        if (seen.has(message.uid!)) continue;
+        seen.add(message.uid!);
+        // Without RFC822.SIZE (NIL) the message still counts; only estimates (plans, quota) lose it.
+        const size = message.size ?? 0;
         bytes += size;
         messages.push({
           uid: message.uid!,
           size,
           flags: message.flags ?? [],
-          identity: identities ? messageIdentity(message.headerFields!, size) : '',
+          identity: identities ? messageIdentity(message.headerFields!) : '',
         });
       }
     }

@@ -26,11 +26,13 @@ export function normaliseMessageId(value: string | undefined): string | undefine
 }
 
 /**
- * A message's identity across servers: its Message-ID when it has one, otherwise a hash of its stable headers
- * and its size (drafts often have no Message-ID). Identities are compared as multisets: two identical messages
- * have the same identity and count twice.
+ * A message's identity across servers: its Message-ID when it has one, otherwise a hash of its stable header
+ * fields (Date, From, To, Cc, Subject, In-Reply-To; drafts often have no Message-ID). Only bytes we read
+ * ourselves go in, never a size the server reports: Exchange's RFC822.SIZE is an estimate that differs from the
+ * copy's (and from one session to the next), so a hashed size made such messages never match their copy and be
+ * appended again on every run. Identities are compared as multisets: two identical messages count twice.
  */
-export function messageIdentity(headers: Buffer | string, size: number): string {
+export function messageIdentity(headers: Buffer | string): string {
   const fields = parseHeaderFields(headers);
   const messageId = normaliseMessageId(fields.get('message-id'));
   if (messageId) return detached(`mid:${messageId}`);
@@ -39,7 +41,6 @@ export function messageIdentity(headers: Buffer | string, size: number): string 
     if (name === 'message-id') continue;
     hash.update(`${name}:${(fields.get(name) ?? '').replace(/\s+/g, ' ')}\n`);
   }
-  hash.update(`size:${size}`);
   return `hash:${hash.digest('base64url').slice(0, 32)}`;
 }
 

@@ -4,7 +4,7 @@ import { ownCopy, type ArenaSlot, type BodyArena } from './body-arena.js';
 import type { FlagPolicy } from './flag-policy.js';
 import type { FetchedMessage } from './fetch/fetch-response.js';
 import type { ScannedMessage } from './folder-scan.js';
-import { headerBlock, messageIdentity } from './message-identity.js';
+import { headerBlock, messageIdentity, parseHeaderFields } from './message-identity.js';
 import { chunkUids, toSequenceSet } from './uid-set.js';
 
 export interface StreamLimits {
@@ -147,12 +147,11 @@ export async function streamCopy(request: StreamCopyRequest): Promise<StreamCopy
             request.onRefused(uid, 'the source server returned no body for this message');
             continue;
           }
-          // The scan's RFC822.SIZE, not the literal's length: the destination's scan hashes that same size.
-          if (known.identity === '') known.identity = messageIdentity(headerBlock(slot.bytes), known.size);
+          if (known.identity === '') known.identity = messageIdentity(headerBlock(slot.bytes));
           const item: AppendItem = {
             raw: slot.bytes,
-            flags: request.policy.filter(message.flags ?? []),
-            internalDate: message.internalDate ?? new Date(),
+            flags: request.policy.filter(message.flags ?? known.flags),
+            internalDate: message.internalDate ?? dateHeader(slot.bytes) ?? new Date(),
           };
           if (batch.items.length > 0 && batch.bytes + item.raw.length > limits.batchBytes) dispatch();
           batch.uids.push(uid);
@@ -171,4 +170,15 @@ export async function streamCopy(request: StreamCopyRequest): Promise<StreamCopy
   });
   if (appendError) throw appendError;
   return { appended, transient };
+}
+
+/**
+ * The Date header of a message, for a server that sent no INTERNALDATE or one that does not parse: the closest
+ * to the arrival time the message itself knows. Undefined when it has none that parses either.
+ */
+function dateHeader(raw: Buffer): Date | undefined {
+  const value = parseHeaderFields(headerBlock(raw)).get('date');
+  if (!value) return undefined;
+  const time = Date.parse(value.replace(/\s*\([^)]*\)\s*$/, ''));
+  return Number.isNaN(time) ? undefined : new Date(time);
 }
