@@ -1,6 +1,13 @@
-/** RFC 6154 special-use attributes the copier maps between accounts. */
-export const SPECIAL_USES = ['\\Sent', '\\Drafts', '\\Trash', '\\Junk', '\\Archive'] as const;
+/**
+ * Special folders the copier maps between accounts: RFC 6154's special-use attributes, and the outbox, which
+ * RFC 6154 does not define but Exchange has in every mailbox under a localised name ("Boîte d'envoi", "Outbox",
+ * "Postausgang"): it maps onto the destination's outbox when that has one, and is never created with a USE.
+ */
+export const SPECIAL_USES = ['\\Sent', '\\Drafts', '\\Trash', '\\Junk', '\\Archive', '\\Outbox'] as const;
 export type SpecialUse = (typeof SPECIAL_USES)[number];
+
+/** The attributes CREATE-SPECIAL-USE can give a folder (RFC 6154). */
+const CREATABLE_USES: ReadonlySet<SpecialUse> = new Set(['\\Sent', '\\Drafts', '\\Trash', '\\Junk', '\\Archive']);
 
 export function asSpecialUse(value: string | undefined): SpecialUse | undefined {
   return SPECIAL_USES.find((use) => use.toLowerCase() === value?.toLowerCase());
@@ -125,7 +132,7 @@ export function mapFolders(source: AccountFolders, destination: AccountFolders, 
       ...(use ? { specialUse: use } : {}),
       selectable,
       create,
-      ...(create && use && destination.canCreateSpecialUse && !destinationSpecial.has(use) ? { createSpecialUse: use } : {}),
+      ...(create && use && CREATABLE_USES.has(use) && destination.canCreateSpecialUse && !destinationSpecial.has(use) ? { createSpecialUse: use } : {}),
       subscribe: selectable && folder.subscribed && !existing?.subscribed,
     });
   }

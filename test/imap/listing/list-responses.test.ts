@@ -29,6 +29,17 @@ describe('LIST, STATUS, NAMESPACE and QUOTA responses', () => {
     expect(parseQuotaResponse(raw('* QUOTA "" (MESSAGE 3 1000)'))).toBeUndefined();
     expect(parseQuotaResponse(raw('* QUOTAROOT INBOX "User quota"'))).toBeUndefined();
   });
+
+  it('reads "no limit" in every form servers use for it, and NIL where a prefix string belongs', () => {
+    // Courier for an account without a quota: no resource list at all.
+    expect(parseQuotaResponse(raw('* QUOTA "ROOT"'))).toBeUndefined();
+    expect(parseQuotaResponse(raw('* QUOTA "ROOT" ()'))).toBeUndefined();
+    // Cyrus for a user without a quota.
+    expect(parseQuotaResponse(raw('* QUOTA INBOX ()'))).toBeUndefined();
+    expect(parseQuotaResponse(raw('* QUOTA NIL (STORAGE 1 2)'))).toEqual({ usage: 1024, limit: 2048 });
+    expect(parseQuotaResponse(raw('* QUOTA "" (STORAGE 434 15728640)'))).toEqual({ usage: 434 * 1024, limit: 15728640 * 1024 });
+    expect(parseNamespaceResponse(raw('* NAMESPACE ((NIL "/")) NIL NIL'))).toEqual({ prefix: '', delimiter: '/' });
+  });
 });
 
 describe('special use from a folder name (servers without SPECIAL-USE)', () => {
@@ -39,6 +50,29 @@ describe('special use from a folder name (servers without SPECIAL-USE)', () => {
     expect(specialUseFromName('Gelöschte Elemente', '', '/')).toBe('\\Trash');
     expect(specialUseFromName('Brouillons', '', '/')).toBe('\\Drafts');
     expect(specialUseFromName('ARCHIVES', '', '/')).toBe('\\Archive');
+  });
+
+  it("covers Exchange's own names in French, English, German, Spanish, Italian, Dutch, Polish and Portuguese, outbox included", () => {
+    // What Exchange (Outlook Web App) names the folders of a mailbox in each language.
+    const exchange: Record<string, [string, string, string, string, string]> = {
+      fr: ['Éléments envoyés', 'Éléments supprimés', 'Courrier indésirable', 'Brouillons', "Boîte d'envoi"],
+      en: ['Sent Items', 'Deleted Items', 'Junk E-mail', 'Drafts', 'Outbox'],
+      de: ['Gesendete Elemente', 'Gelöschte Elemente', 'Junk-E-Mail', 'Entwürfe', 'Postausgang'],
+      es: ['Elementos enviados', 'Elementos eliminados', 'Correo no deseado', 'Borradores', 'Bandeja de salida'],
+      it: ['Posta inviata', 'Posta eliminata', 'Posta indesiderata', 'Bozze', 'Posta in uscita'],
+      nl: ['Verzonden items', 'Verwijderde items', 'Ongewenste e-mail', 'Concepten', 'Postvak UIT'],
+      pl: ['Elementy wysłane', 'Elementy usunięte', 'Wiadomości-śmieci', 'Wersje robocze', 'Skrzynka nadawcza'],
+      pt: ['Itens Enviados', 'Itens Excluídos', 'Lixo Eletrônico', 'Rascunhos', 'Caixa de Saída'],
+      'pt-PT': ['Itens Enviados', 'Itens Eliminados', 'Email de Lixo', 'Rascunhos', 'A Enviar'],
+    };
+    for (const [language, [sent, trash, junk, drafts, outbox]] of Object.entries(exchange)) {
+      const uses = [sent, trash, junk, drafts, outbox].map((name) => specialUseFromName(name, '', '/'));
+      expect({ language, uses }).toEqual({ language, uses: ['\\Sent', '\\Trash', '\\Junk', '\\Drafts', '\\Outbox'] });
+    }
+    // Modified UTF-7 decodes to decomposed accents on some servers: the same name.
+    expect(specialUseFromName('E\u0301le\u0301ments envoye\u0301s', '', '/')).toBe('\\Sent');
+    // The outbox is never taken for the sent folder.
+    expect(specialUseFromName("Boîte d'envoi", '', '/')).not.toBe('\\Sent');
   });
 
   it('leaves nested folders and other names alone', () => {
