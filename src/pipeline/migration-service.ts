@@ -27,15 +27,15 @@ export interface MigrationService {
    * Follow-up actions. One at a time per migration: while one runs, the others throw a FollowUpBusyError naming
    * it (`MigrationStatus.busy` shows it meanwhile).
    */
-  cancel(jobId: string, by: Actor): Promise<void>;
+  cancel(jobId: string, by: Actor, options?: FollowUpOptions): Promise<void>;
   /** After a failure or a cancel past the rename: free the destination, rename the source back. */
-  undo(jobId: string, by: Actor): Promise<void>;
-  retry(jobId: string, by: Actor): Promise<void>;
+  undo(jobId: string, by: Actor, options?: FollowUpOptions): Promise<void>;
+  retry(jobId: string, by: Actor, options?: FollowUpOptions): Promise<void>;
   /**
    * Resets the temporary source account of a completed migration. Refused while any folder is out of sync (the
    * error names the missing messages) unless `force`.
    */
-  resetSource(jobId: string, by: Actor, options?: { force?: boolean }): Promise<void>;
+  resetSource(jobId: string, by: Actor, options?: FollowUpOptions & { force?: boolean }): Promise<void>;
   /**
    * The destination's initial password, to the person it is handed over to (see PasswordHandover), as soon as the
    * account exists and as often as they ask, until they acknowledge it.
@@ -93,6 +93,14 @@ export interface ThreadLedger {
 }
 
 export type FollowUpAction = 'cancel' | 'undo' | 'retry' | 'reset-source';
+
+export interface FollowUpOptions {
+  /**
+   * The nonce of the request the button belongs to: checked under the follow-up's lock, so that a newer request
+   * for the same address (same job id) is never the one changed.
+   */
+  nonce?: string;
+}
 
 export type PasswordReveal = { ok: true; address: string; password: string } | { ok: false; reason: string };
 export type PasswordAcknowledgement = { ok: true; changed: boolean } | { ok: false; reason: string };

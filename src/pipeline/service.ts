@@ -19,6 +19,7 @@ import type {
   Decision,
   DecisionResult,
   FollowUpAction,
+  FollowUpOptions,
   MigrationEvent,
   MigrationRequest,
   MigrationService,
@@ -255,7 +256,7 @@ export class BullMigrationService implements MigrationService {
    * Runs a follow-up action on a migration under its lock: one at a time, and while it runs the status shows it
    * (`busy`); a lock left by a crashed process expires after FOLLOW_UP_LOCK_MS.
    */
-  private async followUp<T>(jobId: string, action: FollowUpAction, by: Actor, run: () => Promise<T>): Promise<T> {
+  private async followUp<T>(jobId: string, action: FollowUpAction, by: Actor, options: FollowUpOptions, run: () => Promise<T>): Promise<T> {
     const key = this.keys.followUp(jobId);
     const token = JSON.stringify({ action, by, id: randomUUID() });
     if ((await this.redis.set(key, token, 'PX', FOLLOW_UP_LOCK_MS, 'NX')) !== 'OK') {
@@ -264,6 +265,12 @@ export class BullMigrationService implements MigrationService {
     }
     await markChanged(this.redis, this.keys, jobId);
     try {
+      if (options.nonce !== undefined) {
+        const job = await this.queue.getJob(jobId);
+        if (job?.data.kind === 'migration' && job.data.request.nonce !== options.nonce) {
+          throw new PermanentError(`this button belongs to an earlier request for ${job.data.plan.source.address}: nothing was done; use the buttons of the current request (job ${jobId})`);
+        }
+      }
       return await run();
     } finally {
       await this.redis.eval(RELEASE_LOCK, 1, key, token);
@@ -271,8 +278,8 @@ export class BullMigrationService implements MigrationService {
     }
   }
 
-  cancel(jobId: string, by: Actor): Promise<void> {
-    return this.followUp(jobId, 'cancel', by, () => this.cancelNow(jobId, by));
+  cancel(jobId: string, by: Actor, options: FollowUpOptions = {}): Promise<void> {
+    return this.followUp(jobId, 'cancel', by, options, () => this.cancelNow(jobId, by));
   }
 
   private async cancelNow(jobId: string, by: Actor): Promise<void> {
@@ -334,8 +341,8 @@ export class BullMigrationService implements MigrationService {
     }
   }
 
-  undo(jobId: string, by: Actor): Promise<void> {
-    return this.followUp(jobId, 'undo', by, async () => {
+  undo(jobId: string, by: Actor, options: FollowUpOptions = {}): Promise<void> {
+    return this.followUp(jobId, 'undo', by, options, async () => {
       const job = await this.queue.getJob(jobId);
       if (!job || job.data.kind !== 'migration') throw new PermanentError(`no migration ${jobId}`);
       const state = await job.getState();
@@ -346,8 +353,8 @@ export class BullMigrationService implements MigrationService {
     });
   }
 
-  retry(jobId: string, by: Actor): Promise<void> {
-    return this.followUp(jobId, 'retry', by, async () => {
+  retry(jobId: string, by: Actor, options: FollowUpOptions = {}): Promise<void> {
+    return this.followUp(jobId, 'retry', by, options, async () => {
       const job = await this.queue.getJob(jobId);
       if (!job || job.data.kind !== 'migration') throw new PermanentError(`no migration ${jobId}`);
       const state = await job.getState();
@@ -363,8 +370,8 @@ export class BullMigrationService implements MigrationService {
     });
   }
 
-  resetSource(jobId: string, by: Actor, options: { force?: boolean } = {}): Promise<void> {
-    return this.followUp(jobId, 'reset-source', by, async () => {
+  resetSource(jobId: string, by: Actor, options: FollowUpOptions & { force?: boolean } = {}): Promise<void> {
+    return this.followUp(jobId, 'reset-source', by, options, async () => {
       const job = await this.queue.getJob(jobId);
       if (!job || job.data.kind !== 'migration') throw new PermanentError(`no migration ${jobId}`);
       const status = await this.status1(jobId);

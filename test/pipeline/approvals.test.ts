@@ -68,6 +68,9 @@ describe('approvals the worker runs on', () => {
     await expect(service.decide(submitted.jobId, { approve: true, by: APPROVER, nonce: 'stale-nonce-1234' })).rejects.toThrow(/earlier request/);
     await expect(service.decide(submitted.jobId, { approve: true, by: REQUESTER, nonce: submitted.nonce })).rejects.toThrow(/your own request/);
     expect((await service.status({ jobId: submitted.jobId }))[0]!.state).toBe('awaiting-approval');
+    // a follow-up with a button of an earlier request changes nothing either (checked under the follow-up's lock)
+    await expect(service.cancel(submitted.jobId, APPROVER, { nonce: 'stale-nonce-1234' })).rejects.toThrow(/earlier request/);
+    expect((await service.status({ jobId: submitted.jobId }))[0]!.state).toBe('awaiting-approval');
     // rejecting one's own request is allowed: it changes nothing
     await expect(service.decide(submitted.jobId, { approve: false, by: REQUESTER, nonce: submitted.nonce })).resolves.toMatchObject({ changed: true, state: 'rejected' });
   });
@@ -84,7 +87,7 @@ describe('secrets kept only while needed', () => {
     expect(status.handover).toMatchObject({ state: 'ready', typedByRequester: true, recipient: CLI });
 
     const job = (await service.queue.getJob(submitted.jobId))!;
-    const data = job.data as { request: Record<string, unknown>; checkpoint: Record<string, unknown> };
+    const data = job.data as unknown as { request: Record<string, unknown>; checkpoint: Record<string, unknown> };
     expect(data.request.destinationPassword).toBeUndefined();
     expect(data.checkpoint.sourcePassword).toBeUndefined();
     expect(data.checkpoint.destinationPassword).toBeUndefined();

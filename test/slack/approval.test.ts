@@ -225,7 +225,7 @@ describe('approvals', () => {
     expect(h.service.callsOf('undo')).toHaveLength(0);
 
     await h.interact(click(ACTION.resetSource, 'U-APPROVER', followUpMessage(message.ts, ACTION.resetSource, value)));
-    expect(h.service.callsOf('resetSource')).toEqual([['job-1', { kind: 'slack', id: 'U-APPROVER' }, {}]]);
+    expect(h.service.callsOf('resetSource')).toEqual([['job-1', { kind: 'slack', id: 'U-APPROVER' }, { nonce: h.service.jobs.get('job-1')!.status.nonce }]]);
     expect(JSON.stringify(h.fake.message('C-REQUESTS', message.ts)!.blocks)).toContain('Temporary source account reset by <@U-APPROVER>');
     await h.interact(click(ACTION.retry, 'U-GROUP-APPROVER', followUpMessage(message.ts, ACTION.retry, value)));
     await h.interact(click(ACTION.undo, 'U-APPROVER', followUpMessage(message.ts, ACTION.undo, value)));

@@ -112,7 +112,7 @@ describe('follow-up actions: undo, retry, reset', () => {
     job.status.report = REPORT;
     const report = await post(finalReportMessage({ jobId, nonce, source: 'john.smith@mydomain.ovh', report: REPORT }));
     await h.interact(click(ACTION.resetSource, 'U-APPROVER', report));
-    expect(h.service.callsOf('resetSource')).toEqual([[jobId, { kind: 'slack', id: 'U-APPROVER' }, {}]]);
+    expect(h.service.callsOf('resetSource')).toEqual([[jobId, { kind: 'slack', id: 'U-APPROVER' }, { nonce }]]);
     const offer = h.fake.callsOf('chat.postEphemeral').at(-1)!.params;
     expect(offer.user).toBe('U-APPROVER');
     expect(offer.text).toMatch(/The reset was refused: not on the destination: 3 message\(s\) of INBOX\/Projets, 1 message\(s\) of Sent/);
@@ -129,7 +129,7 @@ describe('follow-up actions: undo, retry, reset', () => {
     delete payload.message;
     payload.container = { type: 'message', message_ts: '1760000000.000001', channel_id: 'C-REQUESTS', is_ephemeral: true };
     await h.interact(payload);
-    expect(h.service.callsOf('resetSource').at(-1)).toEqual([jobId, { kind: 'slack', id: 'U-APPROVER' }, { force: true }]);
+    expect(h.service.callsOf('resetSource').at(-1)).toEqual([jobId, { kind: 'slack', id: 'U-APPROVER' }, { force: true, nonce }]);
     const replaced = h.fake.responses.filter((r) => r.path === '/respond/ephemeral-1').map((r) => r.body);
     expect(replaced.at(-1)).toMatchObject({ replace_original: true, text: expect.stringMatching(/reset despite the missing messages by <@U-APPROVER>/) });
   });

@@ -111,12 +111,12 @@ describe('several bot processes on one Redis', () => {
     const { settings } = await parts.pipeline({ concurrency: 1 });
     const old = await startBot(settings);
     const channel = 'C-REQUESTS';
-    // held once the destination exists: the old bot has told the first steps by then
-    const held = parts.sim.faults.stall((r) => r.method === 'GET' && r.path === '/email/pro/emailpro-sb22222-1/account/gina@mydomain.ovh/alias');
+    // held between creating the destination and setting its password: the old bot has told the rename by then
+    const held = parts.sim.faults.stall((r) => r.method === 'POST' && r.path === '/email/pro/emailpro-sb22222-1/account/gina@mydomain.ovh/changePassword');
     const { ts } = await requestFromModal(old.h, channel, 'gina@mydomain.ovh', 'emailpro-sb22222-1');
     await approve(old.h, channel, ts);
     await held;
-    await waitFor(() => fake.thread(channel, ts).some((m) => /^Copy what arrived meanwhile: done/.test(m.text ?? '')), 30_000, 'the old bot to tell the delta');
+    await waitFor(() => fake.thread(channel, ts).some((m) => /^Rename the source account: done/.test(m.text ?? '')), 30_000, 'the old bot to tell the rename');
     await startBot(settings);
     await old.stop();
     parts.sim.faults.clear();

@@ -13,7 +13,7 @@ interface FollowUp {
   actionId: string;
   /** What the refusal says non-approvers cannot do. */
   what: string;
-  run: (service: MigrationService, jobId: string, by: Actor) => Promise<void>;
+  run: (service: MigrationService, jobId: string, by: Actor, nonce: string) => Promise<void>;
   /** Shown in place of the buttons while it runs, then when it is done. */
   running: string;
   done: string;
@@ -24,28 +24,28 @@ const FOLLOW_UPS: FollowUp[] = [
   {
     actionId: ACTION.resetSource,
     what: 'reset the temporary source account',
-    run: (s, id, by) => s.resetSource(id, by),
+    run: (s, id, by, nonce) => s.resetSource(id, by, { nonce }),
     running: ':hourglass_flowing_sand: Reset of the temporary source account in progress',
     done: ':wastebasket: Temporary source account reset',
   },
   {
     actionId: ACTION.resetSourceForce,
     what: 'reset the temporary source account',
-    run: (s, id, by) => s.resetSource(id, by, { force: true }),
+    run: (s, id, by, nonce) => s.resetSource(id, by, { force: true, nonce }),
     running: ':hourglass_flowing_sand: Reset of the temporary source account (despite the missing messages) in progress',
     done: ':wastebasket: Temporary source account reset despite the missing messages',
   },
   {
     actionId: ACTION.retry,
     what: 'retry a migration',
-    run: (s, id, by) => s.retry(id, by),
+    run: (s, id, by, nonce) => s.retry(id, by, { nonce }),
     running: ':hourglass_flowing_sand: Retry in progress',
     done: ':repeat: Retry started',
   },
   {
     actionId: ACTION.undo,
     what: 'undo a migration',
-    run: (s, id, by) => s.undo(id, by),
+    run: (s, id, by, nonce) => s.undo(id, by, { nonce }),
     running: ':hourglass_flowing_sand: Undo in progress (removing the destination account, renaming the source back)',
     done: ':leftwards_arrow_with_hook: Undone: destination account removed, source renamed back',
   },
@@ -129,7 +129,7 @@ export function register(app: App, deps: SlackDeps): void {
         const by = mentionId(userId);
         await show.line(`${followUp.running} (by ${by})…`);
         try {
-          await followUp.run(deps.service, jobId, { kind: 'slack', id: userId });
+          await followUp.run(deps.service, jobId, { kind: 'slack', id: userId }, ref.nonce);
         } catch (error) {
           await show.restore();
           if (isBusyError(error)) {

@@ -49,8 +49,11 @@ export function threadItems(status: MigrationStatus, options: { batch: boolean }
   let handoverPlaced = false;
   let progressPlaced = false;
 
+  // a request rejected, expired or run dry skips every step after its approval: one reply says so, not ten
+  const closedAtApproval = status.dryRun || status.steps.some((s) => s.name === 'approval' && s.status === 'failed');
   for (const step of status.steps) {
     if (step.name === 'preflight') continue;
+    if (closedAtApproval && step.status === 'skipped') continue;
     if (!options.batch && COPY_STEPS.has(step.name) && !progressPlaced && status.progress && (step.run ?? 1) === run && step.status !== 'pending') {
       // one live message per run, placed before the copy's own reply (the notifier posts it only while copying)
       progressPlaced = true;
@@ -78,7 +81,7 @@ export function threadItems(status: MigrationStatus, options: { batch: boolean }
       });
     } else if (status.dryRun) {
       const why = status.steps.find((s) => s.status === 'skipped')?.detail ?? 'nothing changed';
-      items.push({ key: `report#${run}`, message: noticeMessage(`:white_check_mark: Finished: every check passed; ${why}.`), editable: false });
+      items.push({ key: `report#${run}`, message: noticeMessage(`:white_check_mark: Finished: every check passed; ${escapeMrkdwn(why)}.`), editable: false });
     }
   }
   return items;
