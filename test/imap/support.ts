@@ -27,8 +27,14 @@ export interface StoredMessage {
   internalDate: string;
 }
 
+/** Any IMAP server the tests start on loopback (Dovecot, Cyrus): imapflow logs in with PASSWORD. */
+export interface LoopbackServer {
+  host: string;
+  port: number;
+}
+
 /** Every message of a folder with its exact bytes, flags (no \Recent) and INTERNALDATE. */
-export async function readFolder(server: DovecotServer, user: string, folder: string): Promise<StoredMessage[]> {
+export async function readFolder(server: LoopbackServer, user: string, folder: string): Promise<StoredMessage[]> {
   const client = new ImapFlow({ host: server.host, port: server.port, secure: false, doSTARTTLS: false, auth: { user, pass: PASSWORD }, logger: false });
   await client.connect();
   try {
@@ -54,7 +60,7 @@ export async function readFolder(server: DovecotServer, user: string, folder: st
 }
 
 /** Folder paths with subscription state and special-use attribute. */
-export async function listFolders(server: DovecotServer, user: string): Promise<Array<{ path: string; subscribed: boolean; specialUse?: string }>> {
+export async function listFolders(server: LoopbackServer, user: string): Promise<Array<{ path: string; subscribed: boolean; specialUse?: string }>> {
   const client = new ImapFlow({ host: server.host, port: server.port, secure: false, doSTARTTLS: false, auth: { user, pass: PASSWORD }, logger: false });
   await client.connect();
   try {
