@@ -25,20 +25,21 @@ export type RunStepName = (typeof RUN_STEPS)[number];
 export type StepName = RunStepName | (typeof ON_REQUEST_STEPS)[number];
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 
+/** How each step is named to people: Slack replies, reports, the CLI. */
 export const STEP_LABEL: Record<StepName, string> = {
   preflight: 'Pre-checks',
   approval: 'Approval',
-  'attach-domain': 'Attach the domain to the destination',
-  'rename-source': 'Rename the source to its temporary name',
+  'attach-domain': 'Attach the domain (non-authoritative)',
+  'rename-source': 'Rename the source account',
   'create-destination': 'Create the destination account',
   copy: 'Copy the mailbox',
-  delta: 'Copy mail that arrived meanwhile',
+  delta: 'Copy what arrived meanwhile',
   aliases: 'Recreate aliases',
-  verify: 'Verify the copy',
+  verify: 'Verify folders',
   dns: 'DNS diagnostic',
-  handover: 'Hand over',
+  handover: 'Hand-over',
   'reset-source': 'Reset the temporary source account',
-  undo: 'Undo: rename the source back',
+  undo: 'Undo the rename',
 };
 
 export interface StepState {

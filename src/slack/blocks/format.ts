@@ -1,6 +1,6 @@
 import type { Platform } from '../../domain/platform.js';
 import { PLATFORM_LABEL } from '../../domain/platform.js';
-import type { StepName } from '../../pipeline/migration-service.js';
+import { STEP_LABEL, type StepName } from '../../domain/steps.js';
 import { escapeMrkdwn } from './mrkdwn.js';
 
 const MIB = 1024 * 1024;
@@ -47,21 +47,6 @@ export function platformLabel(platform: Platform): string {
   return PLATFORM_LABEL[platform] ?? escapeMrkdwn(String(platform));
 }
 
-export const STEP_LABEL: Record<StepName, string> = {
-  preflight: 'Pre-checks',
-  approval: 'Approval',
-  'attach-domain': 'Attach the domain (non-authoritative)',
-  'rename-source': 'Rename the source account',
-  'create-destination': 'Create the destination account',
-  copy: 'Copy the mailbox',
-  delta: 'Copy what arrived meanwhile',
-  aliases: 'Recreate aliases',
-  verify: 'Verify folders',
-  dns: 'DNS diagnostic',
-  handover: 'Hand-over',
-  'reset-source': 'Reset the temporary source account',
-  undo: 'Undo the rename',
-};
 
 /** Safe in mrkdwn: an unknown step name is escaped. */
 export function stepLabel(step: StepName): string {
