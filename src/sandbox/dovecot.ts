@@ -350,6 +350,44 @@ ${quotaPlugin}
     });
   }
 
+  /**
+   * Messages stored in every folder of a user, as Dovecot counts them (`doveadm mailbox status`). Throws, with
+   * the reason, when they cannot be counted (no such user, doveadm failing, output it does not recognise):
+   * a count is measured or it is an error, never a 0 standing in for "unknown".
+   * The masks follow the namespace: `*` alone matches nothing in a namespace with a prefix (`INBOX.`), which is
+   * how the sandbox printed 0 for every E-mail Pro and MX Plan mailbox.
+   */
+  async messageCount(user: string): Promise<number> {
+    const counts = await this.folderCounts(user, ['INBOX', `${this.prefix}*`]);
+    // With several masks doveadm leaves out folders not created on disk yet, INBOX included (an account that
+    // never received mail): asked alone, INBOX is always answered.
+    if (!counts.has('INBOX')) for (const [folder, count] of await this.folderCounts(user, ['INBOX'])) counts.set(folder, count);
+    if (!counts.has('INBOX')) throw new Error(`cannot count the messages of ${user}: doveadm did not report its INBOX`);
+    return [...counts.values()].reduce((sum, count) => sum + count, 0);
+  }
+
+  /** `doveadm mailbox status messages` for these masks: folder -> count. */
+  private async folderCounts(user: string, masks: string[]): Promise<Map<string, number>> {
+    let out: string;
+    try {
+      out = await this.doveadm(['-f', 'tab', 'mailbox', 'status', '-u', user, 'messages', ...masks]);
+    } catch (error) {
+      const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
+      throw new Error(`cannot count the messages of ${user}: ${stderr.split('\n').pop() || (error as Error).message}`);
+    }
+    const [header, ...rows] = out.split('\n').filter((line) => line !== '');
+    if (header !== 'mailbox\tmessages') throw new Error(`cannot count the messages of ${user}: doveadm printed ${JSON.stringify(out.slice(0, 200))}`);
+    const counts = new Map<string, number>();
+    for (const row of rows) {
+      const tab = row.lastIndexOf('\t');
+      const count = tab < 0 ? NaN : Number(row.slice(tab + 1));
+      if (!Number.isInteger(count) || count < 0) throw new Error(`cannot count the messages of ${user}: doveadm printed ${JSON.stringify(row)}`);
+      // A folder matched by two masks is listed once.
+      counts.set(row.slice(0, tab), count);
+    }
+    return counts;
+  }
+
   async doveadm(args: string[]): Promise<string> {
     const { stdout } = await run('doveadm', ['-c', this.configPath, ...args], { maxBuffer: 64 * 1024 * 1024 });
     return stdout;

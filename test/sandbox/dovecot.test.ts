@@ -32,6 +32,27 @@ describe('DovecotServer (test support)', () => {
     await client.logout();
   });
 
+  it('counts the messages of every folder, in a namespace with a prefix (INBOX.) as in one without', async () => {
+    expect(await server.messageCount('john.smith@mydomain.ovh')).toBe(3);
+    await server.seed('john.smith@mydomain.ovh', 'INBOX.Projets.Été 2024', [{ raw: 'Subject: a\r\n\r\nx\r\n' }, { raw: 'Subject: b\r\n\r\ny\r\n' }]);
+    expect(await server.messageCount('john.smith@mydomain.ovh')).toBe(5);
+    const flat = await DovecotServer.start({ separator: '/', prefix: '' });
+    try {
+      await flat.addUser('jane@mydomain.ovh', { password: 'secret-2' });
+      await flat.seed('jane@mydomain.ovh', 'INBOX', [{ raw: 'Subject: 1\r\n\r\n1\r\n' }]);
+      await flat.seed('jane@mydomain.ovh', 'Archive/2023', [{ raw: 'Subject: 2\r\n\r\n2\r\n' }, { raw: 'Subject: 3\r\n\r\n3\r\n' }]);
+      expect(await flat.messageCount('jane@mydomain.ovh')).toBe(3);
+    } finally {
+      await flat.destroy();
+    }
+  });
+
+  it('counts 0 for an account that never received mail, and fails with the reason for an unknown user (never a 0 it did not measure)', async () => {
+    await server.addUser('new.hire@mydomain.ovh', { password: 'secret-3' });
+    expect(await server.messageCount('new.hire@mydomain.ovh')).toBe(0);
+    await expect(server.messageCount('nobody@mydomain.ovh')).rejects.toThrow(/^cannot count the messages of nobody@mydomain\.ovh: .*User doesn't exist/);
+  });
+
   it('names seeded files with both sizes, so RFC822.SIZE is exact (CRLF) without reading the message', async () => {
     const client = new ImapFlow({ host: server.host, port: server.port, secure: false, auth: { user: 'john.smith@mydomain.ovh', pass: 'secret-1' }, logger: false, doSTARTTLS: false });
     await client.connect();

@@ -18,6 +18,8 @@ line on stdout:
 
   {"env":{...variables to export...},"services":[{"platform","service"}],"mailboxes":[{"address","platform","service","messages"}]}
 
+("messages" is what the mailbox's Dovecot counts; null, with "messagesError" saying why, when it cannot be counted)
+
 and stays up until Ctrl-C / SIGTERM. State is kept under DATA_DIR/sbx (--reset starts afresh). In another
 shell: eval "$(migrate-mailbox sandbox | jq -r '.env | to_entries[] | "export \\(.key)=\\(.value|@sh)"')" & ... or
 copy the variables, then run migrate, batch or start against it.
@@ -28,17 +30,12 @@ options:
   -h, --help  show this help
 `;
 
-async function messageCount(sim: OvhSimulator, serviceKey: string, address: string): Promise<number> {
+/** The mailbox's message count as its Dovecot reports it, or null with the reason: never a 0 that was not measured. */
+async function messageCount(sim: OvhSimulator, serviceKey: string, address: string): Promise<{ messages: number } | { messages: null; messagesError: string }> {
   try {
-    const out = await sim.dovecot(serviceKey).doveadm(['-f', 'tab', 'mailbox', 'status', '-u', address, 'messages', '*']);
-    return out
-      .split('\n')
-      .slice(1)
-      .map((line) => Number(line.split('\t').pop()?.trim() || 'x'))
-      .filter((n) => Number.isFinite(n))
-      .reduce((a, b) => a + b, 0);
-  } catch {
-    return 0;
+    return { messages: await sim.dovecot(serviceKey).messageCount(address) };
+  } catch (error) {
+    return { messages: null, messagesError: (error as Error).message };
   }
 }
 
@@ -76,11 +73,11 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const services = sim.state.services.map((s) => ({ platform: s.platform as Platform, service: s.name }));
-  const mailboxes: { address: string; platform: Platform; service: string; messages: number }[] = [];
+  const mailboxes: Array<{ address: string; platform: Platform; service: string } & Awaited<ReturnType<typeof messageCount>>> = [];
   for (const service of sim.state.services) {
     for (const address of sim.addresses(service.key)) {
       if (address.endsWith('@configureme.me')) continue;
-      mailboxes.push({ address, platform: service.platform as Platform, service: service.name, messages: await messageCount(sim, service.key, address) });
+      mailboxes.push({ address, platform: service.platform as Platform, service: service.name, ...(await messageCount(sim, service.key, address)) });
     }
   }
   const env = {
