@@ -35,6 +35,7 @@ beforeAll(async () => {
     freeSlots: 0,
     externalContacts: [],
     mailingLists: [],
+    sharedAccounts: [],
   };
   const fixture = {
     services: [proService, dedicated],

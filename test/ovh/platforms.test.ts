@@ -236,7 +236,7 @@ describe('accounts: reading', { timeout: 90_000 }, () => {
       ]),
     );
     const proFeatures = await pro.listUnmigratedFeatures('alice@pro-domain.ovh');
-    expect(proFeatures.map((f) => f.kind)).toEqual(['externalContact']);
+    expect(proFeatures.map((f) => f.kind)).toEqual(['externalContact', 'externalContact', 'externalContact']);
     expect(await legacy.listUnmigratedFeatures('info@legacy-domain.ovh')).toEqual(expect.any(Array));
   });
 });

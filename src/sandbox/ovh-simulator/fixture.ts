@@ -24,6 +24,15 @@ export interface FixtureAccount {
   displayName?: string;
   firstName?: string;
   lastName?: string;
+  initials?: string;
+  hiddenFromGAL?: boolean;
+  /** Exchange forwarding. */
+  forwardingEmail?: string;
+  storeCopyOfEmail?: boolean;
+  /** Exchange litigation hold (days; 0 = unlimited). */
+  litigationPeriod?: number;
+  /** Exchange archive mailbox quota (GB). */
+  archiveQuota?: number;
   accountLicense?: SimAccount['accountLicense'];
   description?: string;
   imapEnabled?: boolean;
@@ -44,6 +53,30 @@ export interface FixtureDomain {
   main?: boolean;
   mxRelay?: string;
   disclaimer?: string;
+  disclaimerOutsideOnly?: boolean;
+}
+
+/** A group: Exchange (name = address; members etc. by address) or legacy MX Plan (name = local part). */
+export interface FixtureMailingList {
+  name: string;
+  displayName?: string;
+  // Exchange
+  departRestriction?: 'closed' | 'open';
+  joinRestriction?: 'approvalRequired' | 'closed' | 'open';
+  hiddenFromGAL?: boolean;
+  senderAuthentification?: boolean;
+  /** Accounts of the service (addresses). */
+  members?: string[];
+  /** External contacts of the service (addresses). */
+  contacts?: string[];
+  managers?: string[];
+  aliases?: string[];
+  sendAs?: string[];
+  sendOnBehalfTo?: string[];
+  // legacy MX Plan
+  ownerEmail?: string;
+  subscribers?: string[];
+  moderators?: string[];
 }
 
 export interface FixtureService {
@@ -60,8 +93,12 @@ export interface FixtureService {
   accounts: FixtureAccount[];
   /** Number of free `...@configureme.me` slots to add (hosted platforms). */
   freeSlots?: number;
-  externalContacts?: { address: string; displayName: string }[];
-  mailingLists?: { name: string; displayName?: string; ownerEmail?: string; subscribers?: string[] }[];
+  externalContacts?: { address: string; displayName: string; firstName?: string; lastName?: string; initials?: string; hiddenFromGAL?: boolean }[];
+  mailingLists?: FixtureMailingList[];
+  /** Exchange shared mailboxes, with the accounts (addresses) holding rights on them. */
+  sharedAccounts?: { address: string; displayName?: string; fullAccess?: string[]; sendAs?: string[]; sendOnBehalfTo?: string[] }[];
+  /** Exchange resources, with their delegates (addresses). */
+  resourceAccounts?: { address: string; displayName?: string; type?: 'equipment' | 'room'; capacity?: number; delegates?: string[] }[];
   /** Legacy MX Plan redirections (`localCopy` false = an alias of `to`). */
   redirections?: { from: string; to: string; localCopy?: boolean }[];
   passwordPolicy?: Partial<SimService['passwordPolicy']>;
@@ -111,9 +148,14 @@ export function sampleMailbox(address: string, scale = 1): FixtureFolder[] {
 /**
  * The sandbox: one Hosted Exchange service, one E-mail Pro, one new MX Plan and one legacy MX Plan, each with
  * a domain, configured accounts with small seeded mailboxes, and free `@configureme.me` slots on the hosted
- * platforms. The Exchange source also holds what does not migrate (aliases, delegations, external contacts,
- * a group, a footer); the legacy MX Plan holds an alias (redirection `contact@ -> info@`), a delegation of
- * `info@` to another OVH customer and `info@`'s subscription to (and ownership of) the list `newsletter`.
+ * platforms. The Exchange source also holds what an IMAP copy does not carry: john.smith's names, initials,
+ * forwarding and aliases; full access and send-as between john.smith and jane.doe in both directions (and send
+ * on behalf from john to jane); the group team@mydomain.ovh (member john.smith, external-contact member
+ * partner@example.com, manager jane.doe, alias equipe@, send-as jane.doe); two external contacts; a footer on
+ * mydomain.ovh; full access of john.smith on the shared mailbox shared@mydomain.ovh. The E-mail Pro sample holds
+ * external contacts: partner@example.com as on Exchange, supplier@example.org with another display name (a
+ * conflict). The legacy MX Plan holds an alias (redirection `contact@ -> info@`), a delegation of `info@` to
+ * another OVH customer and `info@`'s subscription to (and ownership of) the list `newsletter`.
  */
 export function sandboxFixture(): SimulatorFixture {
   return {
@@ -137,6 +179,9 @@ export function sandboxFixture(): SimulatorFixture {
             displayName: 'John Smith',
             firstName: 'John',
             lastName: 'Smith',
+            initials: 'JS',
+            forwardingEmail: 'john.smith@example.com',
+            storeCopyOfEmail: true,
             accountLicense: 'standard',
             aliases: ['john@mydomain.ovh', 'j.smith@mydomain.ovh'],
             fullAccess: ['jane.doe@mydomain.ovh'],
@@ -153,6 +198,9 @@ export function sandboxFixture(): SimulatorFixture {
             firstName: 'Jane',
             lastName: 'Doe',
             accountLicense: 'standard',
+            // rights john.smith holds on jane.doe (he gives her the same ones on his mailbox)
+            fullAccess: ['john.smith@mydomain.ovh'],
+            sendAs: ['john.smith@mydomain.ovh'],
             mailbox: sampleMailbox('jane.doe@mydomain.ovh', 0.5),
           },
           {
@@ -179,10 +227,23 @@ export function sandboxFixture(): SimulatorFixture {
         ],
         freeSlots: 2,
         externalContacts: [
-          { address: 'partner@example.com', displayName: 'Partner Example' },
+          { address: 'partner@example.com', displayName: 'Partner Example', firstName: 'Paula', lastName: 'Partner' },
           { address: 'supplier@example.org', displayName: 'Supplier Example' },
         ],
-        mailingLists: [{ name: 'team@mydomain.ovh', displayName: 'Team' }],
+        mailingLists: [
+          {
+            name: 'team@mydomain.ovh',
+            displayName: 'Team',
+            departRestriction: 'closed',
+            joinRestriction: 'approvalRequired',
+            members: ['john.smith@mydomain.ovh'],
+            contacts: ['partner@example.com'],
+            managers: ['jane.doe@mydomain.ovh'],
+            aliases: ['equipe@mydomain.ovh'],
+            sendAs: ['jane.doe@mydomain.ovh'],
+          },
+        ],
+        sharedAccounts: [{ address: 'shared@mydomain.ovh', displayName: 'Shared inbox', fullAccess: ['john.smith@mydomain.ovh'] }],
         mailbox: {
           separator: '/',
           prefix: '',
@@ -214,7 +275,12 @@ export function sandboxFixture(): SimulatorFixture {
           { login: 'bob', domain: 'pro-domain.ovh', password: 'EmailPro-Pass-02', quota: 10 * GB, displayName: 'Bob Durand' },
         ],
         freeSlots: 3,
-        externalContacts: [{ address: 'client@example.net', displayName: 'Client Example' }],
+        // partner@ is the same as on the Exchange sample; supplier@ differs from it (a conflict to report)
+        externalContacts: [
+          { address: 'client@example.net', displayName: 'Client Example' },
+          { address: 'partner@example.com', displayName: 'Partner Example', firstName: 'Paula', lastName: 'Partner' },
+          { address: 'supplier@example.org', displayName: 'Supplier (old name)' },
+        ],
         mailbox: {
           separator: '.',
           prefix: 'INBOX.',

@@ -43,22 +43,55 @@ export function stateFromFixture(fixture: SimulatorFixture): { data: SimulatorSt
         taskPendingId: 0,
         cnameToCheck: `${f.service.replace(/[^a-z0-9]/gi, '').slice(-5).toLowerCase()}-check`,
         creationDate: created,
-        disclaimer: d.disclaimer ? { content: d.disclaimer, outsideOnly: false, creationDate: created, taskPendingId: 0 } : undefined,
+        disclaimer: d.disclaimer ? { content: d.disclaimer, outsideOnly: d.disclaimerOutsideOnly ?? false, creationDate: created, taskPendingId: 0 } : undefined,
       })),
       accounts: [],
       externalContacts: (f.externalContacts ?? []).map((c) => ({
         id: data.nextId++,
         externalEmailAddress: c.address.toLowerCase(),
         displayName: c.displayName,
-        firstName: null,
-        lastName: null,
-        initials: null,
-        hiddenFromGAL: false,
+        firstName: c.firstName ?? null,
+        lastName: c.lastName ?? null,
+        initials: c.initials ?? null,
+        hiddenFromGAL: c.hiddenFromGAL ?? false,
         creationDate: created,
         taskPendingId: 0,
         state: 'ok',
       })),
-      mailingLists: (f.mailingLists ?? []).map((m) => ({ name: m.name.toLowerCase(), displayName: m.displayName ?? m.name, state: 'ok', creationDate: created, ownerEmail: m.ownerEmail, subscribers: (m.subscribers ?? []).map((x) => x.toLowerCase()) })),
+      mailingLists: (f.mailingLists ?? []).map((m) =>
+        legacy
+          ? {
+              name: m.name.toLowerCase(),
+              displayName: m.displayName ?? m.name,
+              state: 'ok',
+              creationDate: created,
+              ownerEmail: m.ownerEmail,
+              subscribers: (m.subscribers ?? []).map((x) => x.toLowerCase()),
+              moderators: (m.moderators ?? []).map((x) => x.toLowerCase()),
+            }
+          : {
+              name: m.name.toLowerCase(),
+              displayName: m.displayName ?? m.name,
+              state: 'ok',
+              creationDate: created,
+              taskPendingId: 0,
+              departRestriction: m.departRestriction ?? 'closed',
+              joinRestriction: m.joinRestriction ?? 'approvalRequired',
+              hiddenFromGAL: m.hiddenFromGAL ?? false,
+              maxReceiveSize: null,
+              maxSendSize: null,
+              senderAuthentification: m.senderAuthentification ?? false,
+              // members, managers and send rights name accounts and contacts by address: ids below
+              memberAccounts: [],
+              memberContacts: [],
+              managers: [],
+              aliases: (m.aliases ?? []).map((alias) => ({ value: alias.toLowerCase(), creationDate: created, taskPendingId: 0 })),
+              sendAs: [],
+              sendOnBehalfTo: [],
+            },
+      ),
+      sharedAccounts: (f.sharedAccounts ?? []).map((x) => ({ address: x.address.toLowerCase(), displayName: x.displayName ?? x.address, quota: 10, fullAccess: [], sendAs: [], sendOnBehalfTo: [] })),
+      resourceAccounts: (f.resourceAccounts ?? []).map((x) => ({ address: x.address.toLowerCase(), displayName: x.displayName ?? x.address, type: x.type ?? 'room', capacity: x.capacity ?? 10, delegates: [] })),
       redirections: legacy
         ? (f.redirections ?? []).map((r) => ({ id: String(data.nextId++), from: r.from.toLowerCase(), to: r.to.toLowerCase(), localCopy: r.localCopy ?? false }))
         : undefined,
@@ -79,8 +112,13 @@ export function stateFromFixture(fixture: SimulatorFixture): { data: SimulatorSt
       displayName: a.displayName ?? null,
       firstName: a.firstName ?? null,
       lastName: a.lastName ?? null,
-      initials: null,
-      hiddenFromGAL: false,
+      initials: a.initials ?? null,
+      hiddenFromGAL: a.hiddenFromGAL ?? false,
+      forwardingEmail: a.forwardingEmail?.toLowerCase() ?? null,
+      storeCopyOfEmail: a.storeCopyOfEmail ?? false,
+      litigation: a.litigationPeriod !== undefined,
+      litigationPeriod: a.litigationPeriod ? a.litigationPeriod : null,
+      archive: a.archiveQuota !== undefined ? { quota: a.archiveQuota, creationDate: created } : undefined,
       accountLicense: a.accountLicense ?? 'standard',
       description: a.description ?? (legacy ? '' : null),
       creationDate: created,
@@ -103,15 +141,39 @@ export function stateFromFixture(fixture: SimulatorFixture): { data: SimulatorSt
     for (let i = 0; i < (f.freeSlots ?? 0); i++) {
       service.accounts.push(toAccount({ login: slotLogin(), domain: PLACEHOLDER_DOMAIN, quota: defaultQuota }));
     }
-    // Delegations name other accounts of the same service by address.
+    // Delegations and group links name other accounts (and contacts) of the same service by address.
+    const idOf = (address: string, what: string): number => {
+      const other = service.accounts.find((x) => addressOf(x) === address.toLowerCase());
+      if (!other) throw new Error(`fixture: ${address} (${what}) is not an account of ${name}`);
+      return other.id;
+    };
     for (const a of f.accounts) {
       const account = service.accounts.find((x) => x.login === a.login && x.domain === a.domain.toLowerCase())!;
       for (const kind of ['fullAccess', 'sendAs', 'sendOnBehalfTo'] as const) {
-        for (const address of a[kind] ?? []) {
-          const other = service.accounts.find((x) => addressOf(x) === address.toLowerCase());
-          if (!other) throw new Error(`fixture: ${address} (${kind} on ${addressOf(account)}) is not an account of ${name}`);
-          account[kind].push(other.id);
-        }
+        for (const address of a[kind] ?? []) account[kind].push(idOf(address, `${kind} on ${addressOf(account)}`));
+      }
+    }
+    if (!legacy) {
+      const link = (value: number) => ({ value, creationDate: created, taskPendingId: 0 });
+      for (const m of f.mailingLists ?? []) {
+        const list = service.mailingLists.find((x) => x.name === m.name.toLowerCase())!;
+        list.memberAccounts = (m.members ?? []).map((a) => link(idOf(a, `member of ${list.name}`)));
+        list.managers = (m.managers ?? []).map((a) => link(idOf(a, `manager of ${list.name}`)));
+        list.sendAs = (m.sendAs ?? []).map((a) => link(idOf(a, `send as ${list.name}`)));
+        list.sendOnBehalfTo = (m.sendOnBehalfTo ?? []).map((a) => link(idOf(a, `send on behalf of ${list.name}`)));
+        list.memberContacts = (m.contacts ?? []).map((address) => {
+          const contact = service.externalContacts.find((c) => c.externalEmailAddress === address.toLowerCase());
+          if (!contact) throw new Error(`fixture: ${address} (member of ${list.name}) is not an external contact of ${name}`);
+          return link(contact.id);
+        });
+      }
+      for (const x of f.sharedAccounts ?? []) {
+        const shared = service.sharedAccounts!.find((s) => s.address === x.address.toLowerCase())!;
+        for (const kind of ['fullAccess', 'sendAs', 'sendOnBehalfTo'] as const) shared[kind] = (x[kind] ?? []).map((a) => idOf(a, `${kind} on ${shared.address}`));
+      }
+      for (const x of f.resourceAccounts ?? []) {
+        const resource = service.resourceAccounts!.find((r) => r.address === x.address.toLowerCase())!;
+        resource.delegates = (x.delegates ?? []).map((a) => idOf(a, `delegate of ${resource.address}`));
       }
     }
     data.services.push(service);

@@ -149,6 +149,15 @@ export class OvhSimulator {
           if (domain.state !== 'ok') domain.state = 'ok';
           domain.taskPendingId = 0;
         }
+        // groups whose creation was running are dropped; links keep what they had
+        service.mailingLists = service.mailingLists.filter((m) => !m.hidden && m.state !== 'creating');
+        for (const list of service.mailingLists) {
+          list.state = 'ok';
+          list.taskPendingId = 0;
+          for (const links of [list.memberAccounts, list.memberContacts, list.managers, list.sendAs, list.sendOnBehalfTo, list.aliases]) {
+            for (const link of links ?? []) link.taskPendingId = 0;
+          }
+        }
       }
     } else {
       ({ data, seeds } = stateFromFixture(options.fixture ?? sandboxFixture()));

@@ -65,7 +65,29 @@ export interface SimAccount {
   hidden?: boolean;
   /** Legacy MX Plan: OVH customer ids (NIC handles) this account is delegated to (`account/{a}/delegation`). */
   delegations?: string[];
+  /** Exchange forwarding (absent in state saved before it existed: none). */
+  forwardingEmail?: string | null;
+  storeCopyOfEmail?: boolean;
+  /** `spamAndVirusConfiguration` (absent: the service default). */
+  spamAndVirus?: SimSpamConfig;
+  /** Exchange litigation hold. */
+  litigation?: boolean;
+  litigationPeriod?: number | null;
+  /** Exchange archive mailbox (`account/{a}/archive`), GB. */
+  archive?: { quota: number; creationDate: string };
 }
+
+export interface SimSpamConfig {
+  checkDKIM: boolean;
+  checkSPF: boolean;
+  deleteSpam: boolean;
+  deleteVirus: boolean;
+  putInJunk: boolean;
+  tagSpam: boolean;
+  tagVirus: boolean;
+}
+
+export const DEFAULT_SPAM_CONFIG: SimSpamConfig = { checkDKIM: true, checkSPF: true, deleteSpam: false, deleteVirus: true, putInJunk: true, tagSpam: true, tagVirus: false };
 
 export interface SimDomain {
   name: string;
@@ -92,15 +114,68 @@ export interface SimExternalContact {
   state: string;
 }
 
+/** A link of an Exchange group to an account or contact id (member, manager, send right), or an alias. */
+export interface SimListLink<T = number> {
+  value: T;
+  creationDate: string;
+  /** Id of the task adding it while it runs (the link is listed once that task is done). */
+  taskPendingId: number;
+}
+
+/**
+ * A group: Exchange `mailingList` (name = its address) or legacy MX Plan mailing list (name = its local part).
+ * Fields of the other kind are absent.
+ */
 export interface SimMailingList {
   name: string;
   displayName: string;
   state: string;
   creationDate: string;
+  taskPendingId?: number;
+  // ---- Exchange (absent in state saved before they existed: defaults)
+  departRestriction?: 'closed' | 'open';
+  joinRestriction?: 'approvalRequired' | 'closed' | 'open';
+  hiddenFromGAL?: boolean;
+  maxReceiveSize?: number | null;
+  maxSendSize?: number | null;
+  senderAuthentification?: boolean;
+  memberAccounts?: SimListLink[];
+  memberContacts?: SimListLink[];
+  managers?: SimListLink[];
+  aliases?: SimListLink<string>[];
+  sendAs?: SimListLink[];
+  sendOnBehalfTo?: SimListLink[];
+  // ---- legacy MX Plan
   /** Legacy MX Plan mailing list owner. */
   ownerEmail?: string;
   /** Legacy MX Plan subscribers (addresses, lower case). */
   subscribers?: string[];
+  /** Legacy MX Plan moderators (addresses, lower case). */
+  moderators?: string[];
+  language?: string;
+  options?: { moderatorMessage: boolean; subscribeByModerator: boolean; usersPostOnly: boolean };
+  replyTo?: string;
+  /** Legacy: created by a POST whose task has not finished yet (not listed, not readable). */
+  hidden?: boolean;
+}
+
+/** Exchange shared mailbox: only what the rights of other accounts on it need. */
+export interface SimSharedAccount {
+  address: string;
+  displayName: string;
+  quota: number;
+  fullAccess: number[];
+  sendAs: number[];
+  sendOnBehalfTo: number[];
+}
+
+/** Exchange resource (room, equipment): only its delegates. */
+export interface SimResourceAccount {
+  address: string;
+  displayName: string;
+  type: 'equipment' | 'room';
+  capacity: number;
+  delegates: number[];
 }
 
 /** Legacy MX Plan redirection (`/email/domain/{domain}/redirection`); an alias is one with `localCopy` false. */
@@ -139,6 +214,9 @@ export interface SimService {
   accounts: SimAccount[];
   externalContacts: SimExternalContact[];
   mailingLists: SimMailingList[];
+  /** Exchange shared mailboxes and resources (absent in older saved state). */
+  sharedAccounts?: SimSharedAccount[];
+  resourceAccounts?: SimResourceAccount[];
   /** Legacy MX Plan redirections (absent in state saved before they existed). */
   redirections?: SimRedirection[];
   /** Legacy: allowed account sizes (bytes). */
@@ -174,6 +252,8 @@ export interface SimTask {
   finishDate: string | null;
   /** Legacy MX Plan TaskPop fields. */
   legacy?: { action: string; name: string };
+  /** Legacy MX Plan TaskMl fields (mailing-list tasks; listed under `task/mailinglist`). */
+  ml?: { action: string; account: string; language: string };
   /** Legacy MX Plan TaskSpecialAccount fields (redirection tasks; listed under `task/redirection`, not `task/account`). */
   special?: { action: 'add' | 'change' | 'delete'; type: 'alias' | 'forward'; account: string; redirectionId: string };
 }

@@ -56,7 +56,10 @@ export function splitAddress(address: string, field: string): { login: string; d
   return { login: address.slice(0, at), domain: address.slice(at + 1).toLowerCase() };
 }
 
-/** Every address (primary, alias, pending rename target) in use on a service. */
+/**
+ * Every address (primary, alias, pending rename target; on Exchange also groups and their aliases, shared
+ * mailboxes and resources) in use on a hosted service.
+ */
 export function addressesInUse(service: SimService, except?: SimAccount): Set<string> {
   const used = new Set<string>();
   for (const account of service.accounts) {
@@ -65,6 +68,14 @@ export function addressesInUse(service: SimService, except?: SimAccount): Set<st
     if (account.pendingRename) used.add(addressOf(account.pendingRename));
     for (const alias of account.aliases) used.add(alias.alias.toLowerCase());
   }
+  if (service.platform !== 'mxplan-legacy') {
+    for (const list of service.mailingLists) {
+      used.add(list.name.toLowerCase());
+      for (const alias of list.aliases ?? []) used.add(alias.value.toLowerCase());
+    }
+  }
+  for (const shared of service.sharedAccounts ?? []) used.add(shared.address.toLowerCase());
+  for (const resource of service.resourceAccounts ?? []) used.add(resource.address.toLowerCase());
   return used;
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest, conflict, forbidden, notFound, objectNotFound } from '../errors.js';
-import { addressOf, nowIso, PLACEHOLDER_DOMAIN, slotLogin, type SimAccount, type SimDomain, type SimService } from '../state.js';
+import { addressOf, DEFAULT_SPAM_CONFIG, nowIso, PLACEHOLDER_DOMAIN, slotLogin, type SimAccount, type SimDomain, type SimService, type SimSpamConfig } from '../state.js';
 import { bytesToUsageKb, quotaGbToBytes, SERVER_DISK_UNIT_BYTES } from '../units.js';
 import { isPending } from '../tasks.js';
 import { addressesInUse, checkLogin, checkPassword, like, newAccountDefaults, renderTask, splitAddress } from './common.js';
@@ -49,7 +49,7 @@ export const FAMILIES: Family[] = [
   },
 ];
 
-const SPAM_CONFIG = { checkDKIM: true, checkSPF: true, deleteSpam: false, deleteVirus: true, putInJunk: true, tagSpam: true, tagVirus: false };
+const SPAM_CONFIG = DEFAULT_SPAM_CONFIG;
 export const OVH_MX = ['mx0.mail.ovh.net', 'mx1.mail.ovh.net', 'mx2.mail.ovh.net', 'mx3.mail.ovh.net'];
 export const EXPECTED_SPF = 'IN TXT v=spf1 include:mx.ovh.com ~all';
 
@@ -64,20 +64,20 @@ function uuidFor(key: string): string {
   return uuids.get(key)!;
 }
 
-function service(ctx: HandlerContext, family: Family): SimService {
+export function service(ctx: HandlerContext, family: Family): SimService {
   const found = ctx.state.service(family.serviceKey(ctx.path));
   if (!found || found.platform !== family.platform) throw objectNotFound(family.serviceIds(ctx.path));
   return found;
 }
 
-function account(ctx: HandlerContext, family: Family, svc: SimService): SimAccount {
+export function account(ctx: HandlerContext, family: Family, svc: SimService): SimAccount {
   const name = String(ctx.path[family.accountParam]);
   const found = ctx.state.account(svc, name);
   if (!found) throw objectNotFound({ ...family.serviceIds(ctx.path), [family.accountParam]: name });
   return found;
 }
 
-function domain(ctx: HandlerContext, family: Family, svc: SimService): SimDomain {
+export function domain(ctx: HandlerContext, family: Family, svc: SimService): SimDomain {
   const name = String(ctx.path.domainName).toLowerCase();
   const found = svc.domains.find((d) => d.name === name);
   if (!found) throw objectNotFound({ ...family.serviceIds(ctx.path), domainName: name });
@@ -114,14 +114,16 @@ export async function renderAccount(ctx: HandlerContext, svc: SimService, a: Sim
     lastLogoffDate: null,
     taskPendingId: a.taskPendingId,
     SAMAccountName: a.configured ? a.login.slice(0, 20) : null,
-    spamAndVirusConfiguration: SPAM_CONFIG,
+    spamAndVirusConfiguration: a.spamAndVirus ?? SPAM_CONFIG,
     spamDetected: false,
     spamTicketNumber: null,
     numberOfAliases: a.aliases.length,
-    litigation: false,
+    litigation: a.litigation ?? false,
+    litigationPeriod: a.litigationPeriod ?? null,
     outlookLicense: false,
     owaLimited: false,
-    storeCopyOfEmail: false,
+    forwardingEmail: a.forwardingEmail ?? null,
+    storeCopyOfEmail: a.storeCopyOfEmail ?? false,
     deleteAtExpiration: false,
     deleteOutlookAtExpiration: false,
     renewPeriod: 'yearly',
@@ -198,7 +200,7 @@ function renderDomain(ctx: HandlerContext, svc: SimService, d: SimDomain): Recor
 }
 
 /** Domains an account or alias of this service may use. */
-function usableDomains(svc: SimService): string[] {
+export function usableDomains(svc: SimService): string[] {
   if (svc.platform === 'mxplan') return [svc.domain];
   return svc.domains.filter((d) => d.state === 'ok').map((d) => d.name);
 }
@@ -443,6 +445,12 @@ export function registerHosted(table: RouteTable): void {
             fullAccess: [],
             sendAs: [],
             sendOnBehalfTo: [],
+            forwardingEmail: null,
+            storeCopyOfEmail: false,
+            spamAndVirus: undefined,
+            litigation: false,
+            litigationPeriod: null,
+            archive: undefined,
             usagePaddingBytes: 0,
             passwordLastUpdate: null,
             lastUpdateDate: nowIso(),
@@ -661,6 +669,33 @@ export function registerHosted(table: RouteTable): void {
       return renderTask(task);
     });
 
+    table.on('PUT', `${P}/externalContact/{externalEmailAddress}`, (ctx) => {
+      const svc = service(ctx, family);
+      const wanted = String(ctx.path.externalEmailAddress).toLowerCase();
+      const contact = svc.externalContacts.find((c) => c.externalEmailAddress === wanted);
+      if (!contact) throw objectNotFound({ ...family.serviceIds(ctx.path), externalEmailAddress: wanted });
+      if (contact.state !== 'ok') throw conflict(`External contact ${wanted} is busy (state ${contact.state})`);
+      const body = ctx.body;
+      for (const key of ['id', 'state', 'creationDate', 'taskPendingId']) {
+        if (key in body && body[key] !== (contact as unknown as Record<string, unknown>)[key]) throw badRequest(`[${key}] Property is read-only`);
+      }
+      if (typeof body.externalEmailAddress === 'string' && body.externalEmailAddress.toLowerCase() !== contact.externalEmailAddress) {
+        const address = body.externalEmailAddress.toLowerCase();
+        splitAddress(address, 'externalEmailAddress');
+        if (svc.externalContacts.some((c) => c.externalEmailAddress === address) || addressesInUse(svc).has(address)) {
+          throw conflict(`[externalEmailAddress] ${address} already exists on this service`);
+        }
+        contact.externalEmailAddress = address;
+      }
+      if (typeof body.displayName === 'string') contact.displayName = body.displayName;
+      for (const key of ['firstName', 'lastName', 'initials'] as const) {
+        if (key in ctx.rawBody) contact[key] = (body[key] as string | null | undefined) ?? null;
+      }
+      if (typeof body.hiddenFromGAL === 'boolean') contact.hiddenFromGAL = body.hiddenFromGAL;
+      ctx.changed();
+      return null;
+    });
+
     table.on('DELETE', `${P}/externalContact/{externalEmailAddress}`, (ctx) => {
       const svc = service(ctx, family);
       const wanted = String(ctx.path.externalEmailAddress).toLowerCase();
@@ -774,29 +809,6 @@ export function registerHosted(table: RouteTable): void {
     ctx.changed();
     return null;
   });
-  table.on('GET', `${EX.prefix}/mailingList`, (ctx) => service(ctx, EX).mailingLists.map((m) => m.name));
-  table.on('GET', `${EX.prefix}/mailingList/{mailingListAddress}`, (ctx) => {
-    const svc = service(ctx, EX);
-    const list = svc.mailingLists.find((m) => m.name === String(ctx.path.mailingListAddress).toLowerCase());
-    if (!list) throw objectNotFound({ ...EX.serviceIds(ctx.path), mailingListAddress: String(ctx.path.mailingListAddress) });
-    return {
-      mailingListAddress: list.name,
-      displayName: list.displayName,
-      state: list.state,
-      creationDate: list.creationDate,
-      lastUpdateDate: null,
-      company: null,
-      departRestriction: 'closed',
-      joinRestriction: 'approvalRequired',
-      hiddenFromGAL: false,
-      maxReceiveSize: null,
-      maxSendSize: null,
-      senderAuthentification: false,
-      spamDetected: false,
-      spamTicketNumber: null,
-      taskPendingId: 0,
-    };
-  });
 }
 
 /**
@@ -848,6 +860,25 @@ async function updateAccount(ctx: HandlerContext, family: Family): Promise<null>
   ] as const) {
     if (from in body && body[from] !== undefined) (a as unknown as Record<string, unknown>)[to] = body[from];
   }
+  if (family.platform === 'exchange') {
+    // Forwarding: any address but the account's own; null switches it off.
+    if ('forwardingEmail' in ctx.rawBody) {
+      const to = body.forwardingEmail as string | null | undefined;
+      if (to) {
+        const target = to.trim().toLowerCase();
+        splitAddress(target, 'forwardingEmail');
+        if (target === addressOf(a)) throw badRequest('[forwardingEmail] An account cannot forward to itself');
+        a.forwardingEmail = target;
+      } else a.forwardingEmail = null;
+    }
+    if (typeof body.storeCopyOfEmail === 'boolean') a.storeCopyOfEmail = body.storeCopyOfEmail;
+    if (body.spamAndVirusConfiguration && typeof body.spamAndVirusConfiguration === 'object') {
+      a.spamAndVirus = { ...(a.spamAndVirus ?? SPAM_CONFIG), ...(body.spamAndVirusConfiguration as Partial<SimSpamConfig>) };
+    }
+    if (typeof body.litigation === 'boolean') a.litigation = body.litigation;
+    if ('litigationPeriod' in ctx.rawBody) a.litigationPeriod = (body.litigationPeriod as number | null | undefined) ?? null;
+  }
+  // E-mail Pro and MX Plan: `spamAndVirusConfiguration` is read-only there (ignored, as other read-only fields).
   if (body.quota !== undefined && body.quota !== a.quota) {
     a.quota = body.quota as number;
     void ctx.dovecot.reconcile(svc, a);

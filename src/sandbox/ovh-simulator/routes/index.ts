@@ -1,6 +1,7 @@
 import { notImplemented } from '../errors.js';
 import type { SchemaOperation } from '../schema.js';
 import { registerAuth } from './auth.js';
+import { registerExchangeGroups } from './exchange-groups.js';
 import { registerHosted } from './hosted.js';
 import { registerLegacy } from './legacy.js';
 import { RouteTable, type Handler } from './registry.js';
@@ -12,6 +13,7 @@ export function implementedRoutes(): RouteTable {
   const table = new RouteTable();
   registerAuth(table);
   registerHosted(table);
+  registerExchangeGroups(table);
   registerLegacy(table);
   return table;
 }

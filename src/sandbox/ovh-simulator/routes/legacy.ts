@@ -192,20 +192,23 @@ export function registerLegacy(table: RouteTable): void {
     if (!task || task.serviceKey !== svc.key || !task.legacy || !isPending(task)) throw objectNotFound({ domain: svc.domain, id: String(ctx.path.id) });
     return renderTaskPop(task, svc.domain);
   });
-  table.on('GET', `${D}/mailingList`, (ctx) => service(ctx).mailingLists.map((m) => m.name));
+  table.on('GET', `${D}/mailingList`, (ctx) =>
+    service(ctx)
+      .mailingLists.filter((m) => !m.hidden && like(ctx.query.name, m.name))
+      .map((m) => m.name),
+  );
   table.on('GET', `${D}/mailingList/{name}`, (ctx) => {
     const svc = service(ctx);
-    const list = svc.mailingLists.find((m) => m.name === String(ctx.path.name).toLowerCase());
-    if (!list) throw objectNotFound({ domain: svc.domain, name: String(ctx.path.name) });
+    const list = mailingList(ctx, svc);
     return {
       id: svc.mailingLists.indexOf(list) + 1,
       name: list.name,
-      language: 'fr',
+      language: list.language ?? 'fr',
       nbSubscribers: (list.subscribers ?? []).length,
       nbSubscribersUpdateDate: list.creationDate,
-      options: { moderatorMessage: false, subscribeByModerator: true, usersPostOnly: false },
+      options: list.options ?? { moderatorMessage: false, subscribeByModerator: true, usersPostOnly: false },
       ownerEmail: list.ownerEmail ?? `postmaster@${svc.domain}`,
-      replyTo: 'mailinglist',
+      replyTo: list.replyTo ?? 'mailinglist',
     };
   });
   // ---- DNS helpers, driven by the simulated zone (`sim.setDnsZone`) -----------------------------------------
@@ -226,7 +229,7 @@ export function registerLegacy(table: RouteTable): void {
   });
   table.on('GET', `${D}/summary`, (ctx) => {
     const svc = service(ctx);
-    return { account: ctx.state.accountsOf(svc).length, mailingList: svc.mailingLists.length, redirection: visibleRedirections(svc).length, responder: 0 };
+    return { account: ctx.state.accountsOf(svc).length, mailingList: svc.mailingLists.filter((m) => !m.hidden).length, redirection: visibleRedirections(svc).length, responder: 0 };
   });
   registerLegacyExtras(table);
 }
@@ -289,7 +292,7 @@ function renderTaskSpecial(task: SimTask, domain: string): Record<string, unknow
 const ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 function mailingList(ctx: HandlerContext, svc: SimService): SimMailingList {
-  const list = svc.mailingLists.find((m) => m.name === String(ctx.path.name).toLowerCase());
+  const list = svc.mailingLists.find((m) => !m.hidden && m.name === String(ctx.path.name).toLowerCase());
   if (!list) throw objectNotFound({ domain: svc.domain, name: String(ctx.path.name) });
   return list;
 }
@@ -385,11 +388,133 @@ function registerLegacyExtras(table: RouteTable): void {
     const svc = service(ctx);
     return (mailingList(ctx, svc).subscribers ?? []).filter((email) => like(ctx.query.email, email));
   });
+  registerLegacyMailingLists(table);
   table.on('GET', `${D}/mailingList/{name}/subscriber/{email}`, (ctx) => {
     const svc = service(ctx);
     const list = mailingList(ctx, svc);
     const email = String(ctx.path.email).toLowerCase();
     if (!(list.subscribers ?? []).includes(email)) throw objectNotFound({ domain: svc.domain, name: list.name, email });
     return { domain: svc.domain, email, mailinglist: list.name };
+  });
+}
+
+// ---- mailing lists: creation, subscribers, moderators, their tasks -------------------------------------------
+
+function renderTaskMl(task: SimTask, domain: string): Record<string, unknown> {
+  const ml = task.ml!;
+  return { id: task.id, account: ml.account, action: ml.action, date: task.todoDate, domain, language: ml.language };
+}
+
+/**
+ * A mailing-list change through a `TaskMl` (no status either): listed under `task/mailinglist` (query `account` =
+ * the list name) and readable while pending, 404 once done; the change shows once the task is done, and never
+ * when it fails. Task functions for fault injection: the action names below.
+ */
+function mlTask(ctx: HandlerContext, svc: SimService, list: SimMailingList, action: string, apply: () => void, rollback?: () => void): Record<string, unknown> {
+  const task = ctx.tasks.create(svc, action, undefined, { apply, rollback });
+  task.ml = { action, account: list.name, language: list.language ?? 'fr' };
+  ctx.changed();
+  return renderTaskMl(task, svc.domain);
+}
+
+const LIST_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+function registerLegacyMailingLists(table: RouteTable): void {
+  table.on('POST', `${D}/mailingList`, (ctx) => {
+    const svc = service(ctx);
+    const name = String(ctx.body.name).trim().toLowerCase();
+    if (!LIST_NAME.test(name)) throw badRequest(`[name] ${JSON.stringify(ctx.body.name)} is not a valid mailing list name (letters, digits, . - _)`);
+    if (svc.mailingLists.some((m) => m.name === name)) throw conflict(`[name] The mailing list ${name}@${svc.domain} already exists`);
+    if (ctx.state.accountsOf(svc).some((a) => a.login === name)) throw conflict(`[name] ${name}@${svc.domain} is an account`);
+    if (visibleRedirections(svc).some((r) => r.from === `${name}@${svc.domain}`)) throw conflict(`[name] ${name}@${svc.domain} is a redirection`);
+    const ownerEmail = String(ctx.body.ownerEmail).trim().toLowerCase();
+    if (!ADDRESS.test(ownerEmail)) throw badRequest(`[ownerEmail] ${JSON.stringify(ctx.body.ownerEmail)} is not an e-mail address`);
+    const list: SimMailingList = {
+      name,
+      displayName: name,
+      state: 'ok',
+      creationDate: nowIso(),
+      ownerEmail,
+      subscribers: [],
+      moderators: [],
+      language: String(ctx.body.language),
+      options: ctx.body.options as SimMailingList['options'],
+      replyTo: (ctx.body.replyTo as string | undefined) ?? 'mailinglist',
+      hidden: true,
+    };
+    svc.mailingLists.push(list);
+    return mlTask(
+      ctx,
+      svc,
+      list,
+      'addMailingList',
+      () => {
+        list.hidden = false;
+      },
+      () => {
+        svc.mailingLists = svc.mailingLists.filter((m) => m !== list);
+      },
+    );
+  });
+  table.on('POST', `${D}/mailingList/{name}/subscriber`, (ctx) => {
+    const svc = service(ctx);
+    const list = mailingList(ctx, svc);
+    const email = String(ctx.body.email).trim().toLowerCase();
+    if (!ADDRESS.test(email)) throw badRequest(`[email] ${JSON.stringify(ctx.body.email)} is not an e-mail address`);
+    if ((list.subscribers ?? []).includes(email)) throw conflict(`[email] ${email} already subscribes to ${list.name}`);
+    return mlTask(ctx, svc, list, 'addSubscriber', () => {
+      list.subscribers ??= [];
+      if (!list.subscribers.includes(email)) list.subscribers.push(email);
+    });
+  });
+  table.on('DELETE', `${D}/mailingList/{name}/subscriber/{email}`, (ctx) => {
+    const svc = service(ctx);
+    const list = mailingList(ctx, svc);
+    const email = String(ctx.path.email).toLowerCase();
+    if (!(list.subscribers ?? []).includes(email)) throw objectNotFound({ domain: svc.domain, name: list.name, email });
+    return mlTask(ctx, svc, list, 'deleteSubscriber', () => {
+      list.subscribers = (list.subscribers ?? []).filter((e) => e !== email);
+    });
+  });
+  table.on('GET', `${D}/mailingList/{name}/moderator`, (ctx) => {
+    const svc = service(ctx);
+    return (mailingList(ctx, svc).moderators ?? []).filter((email) => like(ctx.query.email, email));
+  });
+  table.on('GET', `${D}/mailingList/{name}/moderator/{email}`, (ctx) => {
+    const svc = service(ctx);
+    const list = mailingList(ctx, svc);
+    const email = String(ctx.path.email).toLowerCase();
+    if (!(list.moderators ?? []).includes(email)) throw objectNotFound({ domain: svc.domain, name: list.name, email });
+    return { domain: svc.domain, email, mailinglist: list.name };
+  });
+  table.on('POST', `${D}/mailingList/{name}/moderator`, (ctx) => {
+    const svc = service(ctx);
+    const list = mailingList(ctx, svc);
+    const email = String(ctx.body.email).trim().toLowerCase();
+    if (!ADDRESS.test(email)) throw badRequest(`[email] ${JSON.stringify(ctx.body.email)} is not an e-mail address`);
+    if ((list.moderators ?? []).includes(email)) throw conflict(`[email] ${email} already moderates ${list.name}`);
+    return mlTask(ctx, svc, list, 'addModerator', () => {
+      list.moderators ??= [];
+      if (!list.moderators.includes(email)) list.moderators.push(email);
+    });
+  });
+  table.on('DELETE', `${D}/mailingList/{name}/moderator/{email}`, (ctx) => {
+    const svc = service(ctx);
+    const list = mailingList(ctx, svc);
+    const email = String(ctx.path.email).toLowerCase();
+    if (!(list.moderators ?? []).includes(email)) throw objectNotFound({ domain: svc.domain, name: list.name, email });
+    return mlTask(ctx, svc, list, 'deleteModerator', () => {
+      list.moderators = (list.moderators ?? []).filter((e) => e !== email);
+    });
+  });
+  table.on('GET', `${D}/task/mailinglist`, (ctx) => {
+    const svc = service(ctx);
+    return ctx.state.tasks.filter((t) => t.serviceKey === svc.key && t.ml && isPending(t) && like(ctx.query.account, t.ml.account)).map((t) => t.id);
+  });
+  table.on('GET', `${D}/task/mailinglist/{id}`, (ctx) => {
+    const svc = service(ctx);
+    const task = ctx.state.task(Number(ctx.path.id));
+    if (!task || task.serviceKey !== svc.key || !task.ml || !isPending(task)) throw objectNotFound({ domain: svc.domain, id: String(ctx.path.id) });
+    return renderTaskMl(task, svc.domain);
   });
 }
