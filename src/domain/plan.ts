@@ -9,7 +9,18 @@ export interface MailboxRef {
 }
 
 /** What will not migrate, by kind (matches the OVH layer's `UnmigratedFeature`). */
-export type FeatureKind = 'delegation' | 'group' | 'externalContact' | 'footer' | 'redirection' | 'collaborative';
+export type FeatureKind =
+  | 'delegation'
+  | 'group'
+  | 'externalContact'
+  | 'footer'
+  | 'redirection'
+  | 'collaborative'
+  | 'litigation'
+  | 'archive'
+  | 'sharedAccount'
+  | 'resourceAccount'
+  | 'spamFilter';
 
 /**
  * The decided shape of a migration, built by preflight and never changed afterwards: the job runs exactly this.

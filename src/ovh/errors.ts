@@ -1,3 +1,5 @@
+import { accessRuleFor, type AccessRule } from './routes.js';
+
 /**
  * Typed OVH API errors. Every error carries what OVH said (HTTP status, `errorCode`, `message`, the
  * `X-OVH-QUERYID` to quote to OVH support) and a `nextStep` sentence telling a human what to do about it.
@@ -77,10 +79,28 @@ const LOGIN_HINT = 'run `migrate-mailbox ovh-login` to get a consumer key with e
 
 /** 401/403: a key is wrong, expired or lacks an access rule. */
 export class OvhForbidden extends OvhError {
+  /**
+   * For NOT_GRANTED_CALL: the access rule the consumer key lacks (`GET /email/pro/*` style), when the call is one
+   * of the route table's. A key asked for before this tool used that route lacks it: `ovh-login` asks for it now.
+   */
+  get missingRule(): AccessRule | undefined {
+    return this.errorCode === 'NOT_GRANTED_CALL' ? accessRuleFor(this.method, this.path) : undefined;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    const missingRule = this.missingRule;
+    return { ...super.toJSON(), ...(missingRule ? { missingRule } : {}) };
+  }
+
   get nextStep(): string {
     switch (this.errorCode) {
-      case 'NOT_GRANTED_CALL':
+      case 'NOT_GRANTED_CALL': {
+        const rule = this.missingRule;
+        if (rule) {
+          return `the consumer key (OVH_CONSUMER_KEY) lacks the access rule ${rule.method} ${rule.path}, which this version of the tool needs: run migrate-mailbox ovh-login again (it asks for every rule, see \`migrate-mailbox ovh-login --rules\`), validate the new key and set OVH_CONSUMER_KEY to it`;
+        }
         return `check OVH_CONSUMER_KEY has access to ${this.method} ${templateOf(this.path)}; ${LOGIN_HINT}`;
+      }
       case 'INVALID_KEY':
         return 'check OVH_APP_KEY: OVH does not know this application key (create one at https://eu.api.ovh.com/createApp/ for ovh-eu)';
       case 'INVALID_CREDENTIAL':
@@ -163,8 +183,10 @@ export class OvhTaskFailed extends Error {
     readonly taskFunction: string,
     readonly status: string,
     readonly service: string,
+    /** What the task was for, e.g. "recreate full access on jane@mydomain.ovh for john@mydomain.ovh". */
+    readonly what?: string,
   ) {
-    super(`OVH task ${taskId} (${taskFunction}) on ${service} ended with status ${status}`);
+    super(`OVH task ${taskId} (${taskFunction}) on ${service}${what ? ` to ${what}` : ''} ended with status ${status}`);
     this.name = 'OvhTaskFailed';
     this.nextStep = `look at task ${taskId} in the OVH control panel for ${service}; fix the cause (state of the account or domain) and retry the step`;
   }

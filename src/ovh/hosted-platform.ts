@@ -14,6 +14,7 @@ import type {
   MailPlatform,
   PasswordPolicy,
   ServiceInfo,
+  SpamAndVirusSettings,
   UnmigratedFeature,
 } from './mail-platform.js';
 import { disclaimerSchema, hostedTaskSchema, idList, stringList, type HostedTask } from './models/common.js';
@@ -64,12 +65,18 @@ export interface HostedRoutes {
   aliases: Route;
   addAlias: Route;
   fullAccess: Route;
+  addFullAccess: Route;
   sendAs: Route;
+  addSendAs: Route;
   sendOnBehalfTo: Route;
+  addSendOnBehalfTo: Route;
   listDomains: Route;
   domain: Route;
   disclaimer: Route;
+  addDisclaimer: Route;
   externalContacts: Route;
+  externalContact: Route;
+  addExternalContact: Route;
   task: Route;
   addDomain?: Route;
 }
@@ -96,6 +103,11 @@ export interface HostedAccountObject {
   quota: number;
   currentUsage?: number | null;
   displayName?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  initial?: string | null;
+  hiddenFromGAL: boolean;
+  spamAndVirusConfiguration: SpamAndVirusSettings;
   taskPendingId?: number | null;
 }
 
@@ -116,13 +128,15 @@ export interface HostedDomainObject {
 
 /**
  * Everything Exchange, E-mail Pro and new MX Plan share (their APIs differ in prefix, parameter names and a
- * few extra routes). Subclasses give the routes, the models and what is specific.
+ * few extra routes): services, domains, accounts, aliases. Recreating features is layered on top of it in
+ * hosted-features.ts (HostedFeaturePlatform, which completes MailPlatform). Subclasses give the routes, the
+ * models and what is specific.
  */
 export abstract class HostedPlatform<
   S extends HostedServiceObject = HostedServiceObject,
   A extends HostedAccountObject = HostedAccountObject,
   D extends HostedDomainObject = HostedDomainObject,
-> implements MailPlatform
+> implements Omit<MailPlatform, 'readFeatures' | 'featureSupport' | 'checkFeature' | 'startFeature' | 'waitFeature' | 'applyFeature'>
 {
   abstract readonly platform: Platform;
   protected abstract readonly routes: HostedRoutes;

@@ -1,5 +1,6 @@
 import { clientSettingsFor } from './client-settings.js';
-import { OvhNotFound, OvhPreconditionFailed, OvhTaskFailed, OvhUnsupported, OvhWaitTimeout } from './errors.js';
+import { OvhConflict, OvhNotFound, OvhPreconditionFailed, OvhTaskFailed, OvhUnsupported, OvhWaitTimeout } from './errors.js';
+import { describeChange, featureSupportFor, unsupportedCheck } from './features.js';
 import { splitAddress, type PlatformOptions } from './hosted-platform.js';
 import type {
   AccountInfo,
@@ -8,6 +9,13 @@ import type {
   DnsCheck,
   DnsDiagnostic,
   DomainInfo,
+  FeatureChange,
+  FeatureCheck,
+  FeatureOutcome,
+  FeatureSnapshot,
+  FeatureStart,
+  FeatureSupportTable,
+  FeatureTask,
   MailPlatform,
   ServiceInfo,
   UnmigratedFeature,
@@ -17,6 +25,7 @@ import {
   legacyAccountSchema,
   legacyMailingListSchema,
   legacyMxFilterSchema,
+  legacyTaskMlSchema,
   legacyRedirectionSchema,
   legacyServiceSchema,
   legacyTaskPopSchema,
@@ -32,6 +41,7 @@ import { checkPassword, LEGACY_MXPLAN_POLICY } from './password.js';
 import { MXPLAN_LEGACY } from './routes.js';
 import { pollUntil, waitForLegacyTask } from './task-waiter.js';
 import { formatBytes, legacyBytes, MAX_DESTINATION_BYTES, pickQuota } from './units.js';
+import { voidResponse } from './hosted-platform.js';
 import { z } from 'zod';
 
 /** Account name rule of the legacy control panel: 2-32 characters, letters, digits, `.`, `-`, `_`. */
@@ -396,6 +406,266 @@ export class MxPlanLegacyPlatform implements MailPlatform {
       if (roles.length > 0) features.push({ kind: 'group', description: `${roles.join(' and ')} the mailing list ${name}@${this.service}` });
     }
     return features;
+  }
+
+  // ---- recreating features ---------------------------------------------------------------------------------
+  //
+  // Legacy MX Plan holds: aliases and forwarding as redirections, the display name as the account's description
+  // (32 characters), groups as mailing lists named by the local part (members as subscribers, managers as
+  // moderators, group aliases as redirections to the list). Nothing else: see featureSupportFor.
+
+  /**
+   * A legacy MX Plan is never a source of this procedure (OVH's own migration applies), but its features read
+   * the same way: the description, the aliases and the forward; delegations and mailing lists are reported.
+   */
+  async readFeatures(address: string): Promise<FeatureSnapshot> {
+    const self = address.toLowerCase();
+    const account = await this.accountObject(self);
+    if (!account) {
+      throw new OvhPreconditionFailed('accountMissing', `${address} does not exist on ${this.service}`, 'check the address; list the domain\'s accounts in the OVH control panel');
+    }
+    const forward = (await this.redirections({ from: self })).find((r) => r.from.toLowerCase() === self);
+    const unmigrated = (await this.listUnmigratedFeatures(self)).filter((f) => f.kind !== 'redirection');
+    return {
+      address: self,
+      platform: this.platform,
+      service: this.service,
+      readAt: new Date().toISOString(),
+      settings: account.description ? { displayName: account.description } : {},
+      // RedirectionGlobal does not say whether a copy is kept.
+      ...(forward ? { forwarding: { forwardingEmail: forward.to.toLowerCase(), storeCopyOfEmail: false } } : {}),
+      aliases: await this.listAliases(self),
+      delegations: [],
+      groups: [],
+      externalContacts: [],
+      unmigrated,
+    };
+  }
+
+  featureSupport(): FeatureSupportTable {
+    return featureSupportFor(this.platform);
+  }
+
+  /** The list name of a group address, or an unsupported verdict when the address is not on this domain. */
+  private listName(group: string): { name: string } | { check: FeatureCheck } {
+    const { login, domain } = splitAddress(group.toLowerCase());
+    if (domain !== this.service.toLowerCase()) {
+      return {
+        check: {
+          status: 'unsupported',
+          reason: `legacy MX Plan ${this.service} only holds mailing lists @${this.service}, not ${group.toLowerCase()}`,
+          instruction: `recreate the group where @${domain} is hosted, or as a mailing list @${this.service} and tell its members the new address`,
+        },
+      };
+    }
+    return { name: login };
+  }
+
+  private async mailingListObject(name: string): Promise<z.infer<typeof legacyMailingListSchema> | undefined> {
+    try {
+      return await this.client.request(MXPLAN_LEGACY.mailingList, { ...this.params, name }, { schema: legacyMailingListSchema });
+    } catch (error) {
+      if (error instanceof OvhNotFound) return undefined;
+      throw error;
+    }
+  }
+
+  private async redirectionExists(from: string, to: string): Promise<boolean> {
+    const found = await this.redirections({ from: from.toLowerCase(), to: to.toLowerCase() });
+    return found.some((r) => r.from.toLowerCase() === from.toLowerCase() && r.to.toLowerCase() === to.toLowerCase());
+  }
+
+  /** An alias (of an account or a list) must be @ this domain and not an account itself. */
+  private async aliasCheck(alias: string, target: string): Promise<FeatureCheck> {
+    const wanted = alias.toLowerCase();
+    if (!this.hosts(wanted)) {
+      return {
+        status: 'unsupported',
+        reason: `legacy MX Plan ${this.service} only takes aliases @${this.service}, not ${wanted}`,
+        instruction: `recreate ${wanted} where its domain is hosted, pointing at ${target.toLowerCase()}`,
+      };
+    }
+    if (await this.redirectionExists(wanted, target)) return { status: 'exists' };
+    if (await this.accountObject(wanted)) return { status: 'conflict', detail: `${wanted} is an account of ${this.service}: it cannot also be an alias of ${target.toLowerCase()}` };
+    return { status: 'missing' };
+  }
+
+  async checkFeature(change: FeatureChange): Promise<FeatureCheck> {
+    switch (change.kind) {
+      case 'settings': {
+        const account = await this.accountObject(change.address);
+        if (!account) return { status: 'waiting', missing: [change.address.toLowerCase()] };
+        const wanted = change.settings.displayName?.slice(0, 32);
+        // Only the display name has a place here (the description); the other settings have none.
+        return wanted === undefined || account.description === wanted ? { status: 'exists' } : { status: 'missing' };
+      }
+      case 'forwarding': {
+        if (!(await this.accountObject(change.address))) return { status: 'waiting', missing: [change.address.toLowerCase()] };
+        return (await this.redirectionExists(change.address, change.forwarding.forwardingEmail)) ? { status: 'exists' } : { status: 'missing' };
+      }
+      case 'alias': {
+        if (!(await this.accountObject(change.address))) return { status: 'waiting', missing: [change.address.toLowerCase()] };
+        return this.aliasCheck(change.alias, change.address);
+      }
+      case 'group': {
+        const list = this.listName(change.group.address);
+        if ('check' in list) return list.check;
+        const current = await this.mailingListObject(list.name);
+        if (!current) {
+          if (await this.accountObject(change.group.address)) return { status: 'conflict', detail: `${change.group.address.toLowerCase()} is an account of ${this.service}, not a mailing list` };
+          return { status: 'missing' };
+        }
+        return current.ownerEmail.toLowerCase() === change.owner.toLowerCase()
+          ? { status: 'exists' }
+          : { status: 'conflict', detail: `the mailing list ${change.group.address.toLowerCase()} already exists on ${this.service}, owned by ${current.ownerEmail} (the group's owner would be ${change.owner.toLowerCase()})` };
+      }
+      case 'groupMember':
+      case 'groupManager': {
+        const list = this.listName(change.group);
+        if ('check' in list) return list.check;
+        if (!(await this.mailingListObject(list.name))) return { status: 'waiting', missing: [change.group.toLowerCase()] };
+        // Subscribers and moderators are plain addresses: a member needs not exist anywhere yet.
+        const email = (change.kind === 'groupMember' ? change.member : change.manager).toLowerCase();
+        const route = change.kind === 'groupMember' ? MXPLAN_LEGACY.mailingListSubscribers : MXPLAN_LEGACY.mailingListModerators;
+        const found = await this.client.request(route, { ...this.params, name: list.name }, { schema: stringList, query: { email } });
+        return found.some((e) => e.toLowerCase() === email) ? { status: 'exists' } : { status: 'missing' };
+      }
+      case 'groupAlias': {
+        const list = this.listName(change.group);
+        if ('check' in list) return list.check;
+        if (!(await this.mailingListObject(list.name))) return { status: 'waiting', missing: [change.group.toLowerCase()] };
+        return this.aliasCheck(change.alias, change.group);
+      }
+      default:
+        return unsupportedCheck(this.featureSupport(), change) ?? { status: 'unsupported', reason: `legacy MX Plan cannot hold ${describeChange(change)}`, instruction: 'recreate it by hand' };
+    }
+  }
+
+  async startFeature(change: FeatureChange): Promise<FeatureStart> {
+    const check = await this.checkFeature(change);
+    if (check.status !== 'missing') return check;
+    try {
+      return { status: 'started', task: await this.postFeature(change) };
+    } catch (error) {
+      if (!(error instanceof OvhConflict)) throw error;
+      const again = await this.checkFeature(change);
+      if (again.status === 'exists') return again;
+      return { status: 'conflict', detail: `${this.service} refused ${describeChange(change)}: ${error.message}` };
+    }
+  }
+
+  private featureTask(change: FeatureChange, queue: FeatureTask['queue'], task?: { id: number | string; action: string }): FeatureTask {
+    return {
+      platform: this.platform,
+      service: this.service,
+      change,
+      queue,
+      ...(task ? { id: task.id, function: task.action } : {}),
+      startedAt: new Date().toISOString(),
+    };
+  }
+
+  private async postRedirection(from: string, to: string, localCopy: boolean, change: FeatureChange): Promise<FeatureTask> {
+    const task = await this.client.request(MXPLAN_LEGACY.addRedirection, this.params, {
+      schema: legacyTaskSpecialSchema,
+      body: { from: from.toLowerCase(), to: to.toLowerCase(), localCopy },
+    });
+    return this.featureTask(change, 'redirection', task);
+  }
+
+  private async postFeature(change: FeatureChange): Promise<FeatureTask> {
+    switch (change.kind) {
+      case 'settings': {
+        await this.client.request(
+          MXPLAN_LEGACY.updateAccount,
+          { ...this.params, accountName: this.accountName(change.address) },
+          { schema: voidResponse, body: { description: change.settings.displayName!.slice(0, 32) } },
+        );
+        return this.featureTask(change, 'none');
+      }
+      case 'forwarding':
+        return this.postRedirection(change.address, change.forwarding.forwardingEmail, change.forwarding.storeCopyOfEmail, change);
+      case 'alias':
+        return this.postRedirection(change.alias, change.address, false, change);
+      case 'groupAlias':
+        return this.postRedirection(change.alias, change.group, false, change);
+      case 'group': {
+        const { login: name } = splitAddress(change.group.address.toLowerCase());
+        const task = await this.client.request(MXPLAN_LEGACY.addMailingList, this.params, {
+          schema: legacyTaskMlSchema,
+          body: {
+            name,
+            // The API needs a language for the list's own messages; groups have none.
+            language: 'en',
+            ownerEmail: change.owner.toLowerCase(),
+            options: {
+              moderatorMessage: false,
+              subscribeByModerator: change.group.joinRestriction !== 'open',
+              usersPostOnly: change.group.senderAuthentification,
+            },
+          },
+        });
+        return this.featureTask(change, 'mailingList', task);
+      }
+      case 'groupMember':
+      case 'groupManager': {
+        const { login: name } = splitAddress(change.group.toLowerCase());
+        const route = change.kind === 'groupMember' ? MXPLAN_LEGACY.addMailingListSubscriber : MXPLAN_LEGACY.addMailingListModerator;
+        const email = (change.kind === 'groupMember' ? change.member : change.manager).toLowerCase();
+        const task = await this.client.request(route, { ...this.params, name }, { schema: legacyTaskMlSchema, body: { email } });
+        return this.featureTask(change, 'mailingList', task);
+      }
+      default:
+        throw new OvhUnsupported(`legacy MX Plan cannot hold ${describeChange(change)}`, 'recreate it by hand');
+    }
+  }
+
+  /**
+   * Legacy tasks have no status: pending while readable, then gone, whether they worked or not. So the change is
+   * read back once its task is gone; absent, the task failed.
+   */
+  async waitFeature(task: FeatureTask): Promise<void> {
+    if (task.platform !== this.platform || task.service !== this.service) {
+      throw new Error(`task of ${task.platform} ${task.service} given to ${this.platform} ${this.service}: wait for it on its own service`);
+    }
+    const what = `recreate ${describeChange(task.change)}`;
+    if ((task.queue === 'redirection' || task.queue === 'mailingList') && task.id !== undefined) {
+      const route = task.queue === 'redirection' ? MXPLAN_LEGACY.redirectionTask : MXPLAN_LEGACY.mailingListTask;
+      const schema: z.ZodType<unknown> = task.queue === 'redirection' ? legacyTaskSpecialSchema : legacyTaskMlSchema;
+      await pollUntil(
+        `OVH task ${task.id} (${task.function ?? task.queue}) on ${this.service} to ${what}`,
+        async () => {
+          try {
+            await this.client.request(route, { ...this.params, id: task.id! }, { schema });
+            return { done: false, seen: 'still pending' };
+          } catch (error) {
+            if (error instanceof OvhNotFound) return { done: true, value: undefined };
+            throw error;
+          }
+        },
+        this.options.taskWait,
+      );
+    }
+    try {
+      await pollUntil(
+        what,
+        async () => {
+          const check = await this.checkFeature(task.change);
+          return check.status === 'exists' ? { done: true, value: undefined } : { done: false, seen: check.status };
+        },
+        { ...this.options.stateWait, timeoutMs: Math.min(this.options.stateWait?.timeoutMs ?? 60_000, 60_000) },
+      );
+    } catch (error) {
+      if (error instanceof OvhWaitTimeout) throw new OvhTaskFailed(task.id ?? 'none', task.function ?? 'update', 'finished without the change', this.service, what);
+      throw error;
+    }
+  }
+
+  async applyFeature(change: FeatureChange): Promise<FeatureOutcome> {
+    const started = await this.startFeature(change);
+    if (started.status !== 'started') return started;
+    await this.waitFeature(started.task);
+    return { status: 'created' };
   }
 }
 

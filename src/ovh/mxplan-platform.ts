@@ -1,5 +1,6 @@
 import { OvhPreconditionFailed } from './errors.js';
-import { HostedPlatform, type HostedRoutes, type PlatformOptions } from './hosted-platform.js';
+import { type HostedRoutes, type PlatformOptions } from './hosted-platform.js';
+import { HostedFeaturePlatform } from './hosted-features.js';
 import type { CreateAccountRequest, DnsDiagnostic, DomainInfo, ServiceInfo } from './mail-platform.js';
 import { mxplanAccountSchema, mxplanCapabilitiesSchema, mxplanDomainSchema, mxplanServiceSchema, type MxplanAccount, type MxplanDomain, type MxplanService } from './models/mxplan.js';
 import type { OvhClient } from './ovh-client.js';
@@ -10,7 +11,7 @@ import { bytesToQuotaGb, formatBytes, MAX_DESTINATION_BYTES, pickQuota, quotaGbT
  * New MX Plan (`/email/mxplan/{service}`): the E-mail Pro API minus domain attachment, SPF/DKIM fields and
  * account creation, plus per-account `capabilities` (allowed quotas). The domain is fixed: the service's own.
  */
-export class MxPlanPlatform extends HostedPlatform<MxplanService, MxplanAccount, MxplanDomain> {
+export class MxPlanPlatform extends HostedFeaturePlatform<MxplanService, MxplanAccount, MxplanDomain> {
   readonly platform = 'mxplan' as const;
   protected readonly routes: HostedRoutes = MXPLAN;
   protected readonly serviceSchema = mxplanServiceSchema;

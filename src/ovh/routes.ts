@@ -23,6 +23,7 @@ function route<P extends string>(api: Route['api'], method: HttpMethod, path: P)
 
 const E = '/email/exchange/{organizationName}/service/{exchangeService}' as const;
 const EA = `${E}/account/{primaryEmailAddress}` as const;
+const EM = `${E}/mailingList/{mailingListAddress}` as const;
 
 export const EXCHANGE = {
   listOrganizations: route('exchange', 'GET', '/email/exchange'),
@@ -37,18 +38,48 @@ export const EXCHANGE = {
   aliases: route('exchange', 'GET', `${EA}/alias`),
   addAlias: route('exchange', 'POST', `${EA}/alias`),
   fullAccess: route('exchange', 'GET', `${EA}/fullAccess`),
+  addFullAccess: route('exchange', 'POST', `${EA}/fullAccess`),
   sendAs: route('exchange', 'GET', `${EA}/sendAs`),
+  addSendAs: route('exchange', 'POST', `${EA}/sendAs`),
   sendOnBehalfTo: route('exchange', 'GET', `${EA}/sendOnBehalfTo`),
+  addSendOnBehalfTo: route('exchange', 'POST', `${EA}/sendOnBehalfTo`),
+  /** Archive mailbox: 404 when the account has none. */
+  archive: route('exchange', 'GET', `${EA}/archive`),
   protocol: route('exchange', 'GET', `${EA}/protocol`),
   updateProtocol: route('exchange', 'PUT', `${EA}/protocol`),
   listDomains: route('exchange', 'GET', `${E}/domain`),
   addDomain: route('exchange', 'POST', `${E}/domain`),
   domain: route('exchange', 'GET', `${E}/domain/{domainName}`),
   disclaimer: route('exchange', 'GET', `${E}/domain/{domainName}/disclaimer`),
+  addDisclaimer: route('exchange', 'POST', `${E}/domain/{domainName}/disclaimer`),
   externalContacts: route('exchange', 'GET', `${E}/externalContact`),
+  externalContact: route('exchange', 'GET', `${E}/externalContact/{externalEmailAddress}`),
+  addExternalContact: route('exchange', 'POST', `${E}/externalContact`),
   mailingLists: route('exchange', 'GET', `${E}/mailingList`),
-  mailingListMembers: route('exchange', 'GET', `${E}/mailingList/{mailingListAddress}/member/account`),
-  mailingListManagers: route('exchange', 'GET', `${E}/mailingList/{mailingListAddress}/manager/account`),
+  mailingList: route('exchange', 'GET', `${EM}`),
+  addMailingList: route('exchange', 'POST', `${E}/mailingList`),
+  mailingListMembers: route('exchange', 'GET', `${EM}/member/account`),
+  mailingListMember: route('exchange', 'GET', `${EM}/member/account/{memberAccountId}`),
+  addMailingListMember: route('exchange', 'POST', `${EM}/member/account`),
+  mailingListContacts: route('exchange', 'GET', `${EM}/member/contact`),
+  mailingListContact: route('exchange', 'GET', `${EM}/member/contact/{memberContactId}`),
+  addMailingListContact: route('exchange', 'POST', `${EM}/member/contact`),
+  mailingListManagers: route('exchange', 'GET', `${EM}/manager/account`),
+  mailingListManager: route('exchange', 'GET', `${EM}/manager/account/{managerAccountId}`),
+  addMailingListManager: route('exchange', 'POST', `${EM}/manager/account`),
+  mailingListAliases: route('exchange', 'GET', `${EM}/alias`),
+  addMailingListAlias: route('exchange', 'POST', `${EM}/alias`),
+  mailingListSendAs: route('exchange', 'GET', `${EM}/sendAs`),
+  addMailingListSendAs: route('exchange', 'POST', `${EM}/sendAs`),
+  mailingListSendOnBehalfTo: route('exchange', 'GET', `${EM}/sendOnBehalfTo`),
+  addMailingListSendOnBehalfTo: route('exchange', 'POST', `${EM}/sendOnBehalfTo`),
+  /** Shared and resource accounts: read only, to report the rights a mailbox holds on them. */
+  sharedAccounts: route('exchange', 'GET', `${E}/sharedAccount`),
+  sharedAccountFullAccess: route('exchange', 'GET', `${E}/sharedAccount/{sharedEmailAddress}/fullAccess`),
+  sharedAccountSendAs: route('exchange', 'GET', `${E}/sharedAccount/{sharedEmailAddress}/sendAs`),
+  sharedAccountSendOnBehalfTo: route('exchange', 'GET', `${E}/sharedAccount/{sharedEmailAddress}/sendOnBehalfTo`),
+  resourceAccounts: route('exchange', 'GET', `${E}/resourceAccount`),
+  resourceAccountDelegates: route('exchange', 'GET', `${E}/resourceAccount/{resourceEmailAddress}/delegate`),
   task: route('exchange', 'GET', `${E}/task/{id}`),
 } as const;
 
@@ -68,13 +99,19 @@ export const EMAIL_PRO = {
   aliases: route('pro', 'GET', `${PA}/alias`),
   addAlias: route('pro', 'POST', `${PA}/alias`),
   fullAccess: route('pro', 'GET', `${PA}/fullAccess`),
+  addFullAccess: route('pro', 'POST', `${PA}/fullAccess`),
   sendAs: route('pro', 'GET', `${PA}/sendAs`),
+  addSendAs: route('pro', 'POST', `${PA}/sendAs`),
   sendOnBehalfTo: route('pro', 'GET', `${PA}/sendOnBehalfTo`),
+  addSendOnBehalfTo: route('pro', 'POST', `${PA}/sendOnBehalfTo`),
   listDomains: route('pro', 'GET', `${P}/domain`),
   addDomain: route('pro', 'POST', `${P}/domain`),
   domain: route('pro', 'GET', `${P}/domain/{domainName}`),
   disclaimer: route('pro', 'GET', `${P}/domain/{domainName}/disclaimer`),
+  addDisclaimer: route('pro', 'POST', `${P}/domain/{domainName}/disclaimer`),
   externalContacts: route('pro', 'GET', `${P}/externalContact`),
+  externalContact: route('pro', 'GET', `${P}/externalContact/{externalEmailAddress}`),
+  addExternalContact: route('pro', 'POST', `${P}/externalContact`),
   task: route('pro', 'GET', `${P}/task/{id}`),
 } as const;
 
@@ -93,12 +130,18 @@ export const MXPLAN = {
   aliases: route('mxplan', 'GET', `${XA}/alias`),
   addAlias: route('mxplan', 'POST', `${XA}/alias`),
   fullAccess: route('mxplan', 'GET', `${XA}/fullAccess`),
+  addFullAccess: route('mxplan', 'POST', `${XA}/fullAccess`),
   sendAs: route('mxplan', 'GET', `${XA}/sendAs`),
+  addSendAs: route('mxplan', 'POST', `${XA}/sendAs`),
   sendOnBehalfTo: route('mxplan', 'GET', `${XA}/sendOnBehalfTo`),
+  addSendOnBehalfTo: route('mxplan', 'POST', `${XA}/sendOnBehalfTo`),
   listDomains: route('mxplan', 'GET', `${X}/domain`),
   domain: route('mxplan', 'GET', `${X}/domain/{domainName}`),
   disclaimer: route('mxplan', 'GET', `${X}/domain/{domainName}/disclaimer`),
+  addDisclaimer: route('mxplan', 'POST', `${X}/domain/{domainName}/disclaimer`),
   externalContacts: route('mxplan', 'GET', `${X}/externalContact`),
+  externalContact: route('mxplan', 'GET', `${X}/externalContact/{externalEmailAddress}`),
+  addExternalContact: route('mxplan', 'POST', `${X}/externalContact`),
   task: route('mxplan', 'GET', `${X}/task/{id}`),
 } as const;
 
@@ -111,6 +154,8 @@ export const MXPLAN_LEGACY = {
   listAccounts: route('domain', 'GET', `${L}/account`),
   createAccount: route('domain', 'POST', `${L}/account`),
   account: route('domain', 'GET', LA),
+  /** Only `description` and `size` are writable. */
+  updateAccount: route('domain', 'PUT', LA),
   deleteAccount: route('domain', 'DELETE', LA),
   changePassword: route('domain', 'POST', `${LA}/changePassword`),
   usage: route('domain', 'GET', `${LA}/usage`),
@@ -126,7 +171,13 @@ export const MXPLAN_LEGACY = {
   redirectionTask: route('domain', 'GET', `${L}/task/redirection/{id}`),
   mailingLists: route('domain', 'GET', `${L}/mailingList`),
   mailingList: route('domain', 'GET', `${L}/mailingList/{name}`),
+  addMailingList: route('domain', 'POST', `${L}/mailingList`),
   mailingListSubscribers: route('domain', 'GET', `${L}/mailingList/{name}/subscriber`),
+  addMailingListSubscriber: route('domain', 'POST', `${L}/mailingList/{name}/subscriber`),
+  mailingListModerators: route('domain', 'GET', `${L}/mailingList/{name}/moderator`),
+  addMailingListModerator: route('domain', 'POST', `${L}/mailingList/{name}/moderator`),
+  /** `TaskMl` of a mailing-list change: readable while pending, gone (404) once done. */
+  mailingListTask: route('domain', 'GET', `${L}/task/mailinglist/{id}`),
 } as const;
 
 /** The `/auth` API (not in the e-mail schema files): unsigned calls. */
@@ -169,4 +220,19 @@ export function fillPath(template: string, params: Readonly<Record<string, strin
     if (value === undefined || value === null || value === '') throw new Error(`OVH path ${template}: no value for {${name}}`);
     return encodeURIComponent(String(value));
   });
+}
+
+/**
+ * The access rule (`METHOD /path/with/*`) that grants a call, from the path as sent (parameters URL-encoded,
+ * without `/1.0`): the table route whose template matches segment by segment. Undefined for a path the table
+ * does not know.
+ */
+export function accessRuleFor(method: string, path: string, routes: readonly Route[] = EMAIL_ROUTES): AccessRule | undefined {
+  const segments = path.replace(/\?.*$/, '').split('/');
+  const found = routes.find((r) => {
+    if (r.method !== method.toUpperCase()) return false;
+    const template = r.path.split('/');
+    return template.length === segments.length && template.every((part, i) => /^\{[^}]+\}$/.test(part) || part === segments[i]);
+  });
+  return found && { method: found.method, path: found.path.replace(/\{[^}]+\}/g, '*') };
 }

@@ -26,8 +26,15 @@ describe('mapOvhError', () => {
     const forbidden = mapOvhError({ ...base, status: 403, body: { errorCode: 'NOT_GRANTED_CALL', httpCode: '403 Forbidden', message: 'This call has not been granted' } });
     expect(forbidden).toBeInstanceOf(OvhForbidden);
     expect(forbidden.errorCode).toBe('NOT_GRANTED_CALL');
-    expect(forbidden.nextStep).toMatch(/check OVH_CONSUMER_KEY has access to GET \/email\/pro\/svc\/account\/a@b\.ovh/);
-    expect(forbidden.nextStep).toMatch(/migrate-mailbox ovh-login/);
+    // a call of the route table: the rule it needs, and what to do
+    expect((forbidden as OvhForbidden).missingRule).toEqual({ method: 'GET', path: '/email/pro/*/account/*' });
+    expect(forbidden.nextStep).toMatch(/lacks the access rule GET \/email\/pro\/\*\/account\/\*/);
+    expect(forbidden.nextStep).toMatch(/run migrate-mailbox ovh-login again/);
+    // a call outside the table: the path as sent
+    const outside = mapOvhError({ ...base, path: '/email/pro/svc/nothing', status: 403, body: { errorCode: 'NOT_GRANTED_CALL', message: 'This call has not been granted' } }) as OvhForbidden;
+    expect(outside.missingRule).toBeUndefined();
+    expect(outside.nextStep).toMatch(/check OVH_CONSUMER_KEY has access to GET \/email\/pro\/svc\/nothing/);
+    expect(outside.nextStep).toMatch(/migrate-mailbox ovh-login/);
 
     expect(mapOvhError({ ...base, status: 403, body: { errorCode: 'INVALID_CREDENTIAL', message: 'This credential is not valid' } }).nextStep).toMatch(/OVH_CONSUMER_KEY is unknown/);
     expect(mapOvhError({ ...base, status: 403, body: { errorCode: 'INVALID_KEY', message: 'x' } }).nextStep).toMatch(/OVH_APP_KEY/);

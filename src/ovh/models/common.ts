@@ -36,8 +36,24 @@ export const hostedAccountFields = {
   /** Unit unconfirmed (see units.ts). */
   currentUsage: z.number().nullish(),
   displayName: z.string().nullish(),
+  firstName: z.string().nullish(),
+  lastName: z.string().nullish(),
+  /** Initials (`initial` on accounts, `initials` on external contacts and in POST bodies). */
+  initial: z.string().nullish(),
+  hiddenFromGAL: z.boolean(),
   taskPendingId: z.number().nullish(),
 };
+
+/** `spamAndVirusConfiguration` of an account: writable on Exchange, read-only on E-mail Pro and MX Plan. */
+export const spamAndVirusSchema = z.object({
+  checkDKIM: z.boolean(),
+  checkSPF: z.boolean(),
+  deleteSpam: z.boolean(),
+  deleteVirus: z.boolean(),
+  putInJunk: z.boolean(),
+  tagSpam: z.boolean(),
+  tagVirus: z.boolean(),
+});
 
 /** Fields common to the Exchange, E-mail Pro and new MX Plan service objects. */
 export const hostedServiceFields = {
@@ -76,6 +92,20 @@ export const fullDiagnosticDomainFields = {
   spfRecord: stringList.nullish(),
   expectedSPF: z.string(),
 };
+
+/** `email.exchange.exchangeExternalContact`, `email.pro.ExternalContactNative`, `email.mxplan.ExternalContact`. */
+export const externalContactSchema = z.object({
+  id: long,
+  externalEmailAddress: z.string(),
+  displayName: z.string(),
+  firstName: z.string().nullish(),
+  lastName: z.string().nullish(),
+  initials: z.string().nullish(),
+  hiddenFromGAL: z.boolean(),
+  state: z.string(),
+  taskPendingId: long,
+});
+export type ExternalContactObject = z.infer<typeof externalContactSchema>;
 
 export const disclaimerSchema = z.object({
   name: z.string(),

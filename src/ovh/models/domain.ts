@@ -76,9 +76,27 @@ export const legacyDelegationSchema = z.object({ accountId: z.string() });
 /** `domain.DomainMXFilterEnum` (`GET .../dnsMXFilter`); kept open to values OVH may add. */
 export const legacyMxFilterSchema = z.string();
 
+/** `domain.DomainMlOptionsStruct` */
+export const legacyMailingListOptionsSchema = z.object({
+  moderatorMessage: z.boolean(),
+  subscribeByModerator: z.boolean(),
+  usersPostOnly: z.boolean(),
+});
+
 /** `email.domain.MailingList` (the fields this project reads). */
 export const legacyMailingListSchema = z.object({
   name: z.string(),
   ownerEmail: z.string(),
   nbSubscribers: z.number().nullish(),
+  language: z.string().nullish(),
+  options: legacyMailingListOptionsSchema,
+});
+
+/** `email.domain.TaskMl`: no status field either; pending while readable under `task/mailinglist`. */
+export const legacyTaskMlSchema = z.object({
+  id: long,
+  account: z.string(),
+  action: z.string(),
+  date: z.string(),
+  domain: z.string(),
 });

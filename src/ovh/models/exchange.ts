@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fullDiagnosticDomainFields, hostedAccountFields, hostedServiceFields, long } from './common.js';
+import { fullDiagnosticDomainFields, hostedAccountFields, hostedServiceFields, long, spamAndVirusSchema } from './common.js';
 
 /** `email.exchange.ExchangeServiceWithIAM` */
 export const exchangeServiceSchema = z.object({
@@ -13,6 +13,9 @@ export const exchangeAccountSchema = z.object({
   ...hostedAccountFields,
   forwardingEmail: z.string().nullish(),
   storeCopyOfEmail: z.boolean(),
+  spamAndVirusConfiguration: spamAndVirusSchema,
+  litigation: z.boolean(),
+  litigationPeriod: long.nullish(),
 });
 export type ExchangeAccount = z.infer<typeof exchangeAccountSchema>;
 
@@ -36,3 +39,39 @@ export const exchangeProtocolSchema = z.object({
   taskPendingId: long,
 });
 export type ExchangeProtocol = z.infer<typeof exchangeProtocolSchema>;
+
+/** `email.exchange.mailingList` (a group). */
+export const exchangeMailingListSchema = z.object({
+  mailingListAddress: z.string(),
+  displayName: z.string().nullish(),
+  departRestriction: z.enum(['closed', 'open']),
+  joinRestriction: z.enum(['approvalRequired', 'closed', 'open']),
+  hiddenFromGAL: z.boolean(),
+  maxReceiveSize: long.nullish(),
+  maxSendSize: long.nullish(),
+  senderAuthentification: z.boolean(),
+  state: z.string(),
+  taskPendingId: long,
+});
+export type ExchangeMailingList = z.infer<typeof exchangeMailingListSchema>;
+
+/** `email.exchange.exchangeDistributionGroupMember`: an account or an external contact, with its address. */
+export const exchangeGroupMemberSchema = z.object({
+  memberAccountId: long.nullish(),
+  memberContactId: long.nullish(),
+  memberEmailAddress: z.string(),
+  taskPendingId: long,
+});
+
+/** `email.exchange.exchangeDistributionGroupManager` */
+export const exchangeGroupManagerSchema = z.object({
+  managerAccountId: long,
+  managerEmailAddress: z.string(),
+  taskPendingId: long,
+});
+
+/** `email.exchange.exchangeAccountArchive` */
+export const exchangeArchiveSchema = z.object({
+  quota: long,
+  state: z.string(),
+});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hostedAccountFields, hostedDomainFields, hostedServiceFields, stringList } from './common.js';
+import { hostedAccountFields, hostedDomainFields, hostedServiceFields, spamAndVirusSchema, stringList } from './common.js';
 
 /** `email.mxplan.ServiceWithIAM` */
 export const mxplanServiceSchema = z.object({
@@ -9,7 +9,7 @@ export const mxplanServiceSchema = z.object({
 export type MxplanService = z.infer<typeof mxplanServiceSchema>;
 
 /** `email.mxplan.Account` (`quota` is a double here). */
-export const mxplanAccountSchema = z.object({ ...hostedAccountFields });
+export const mxplanAccountSchema = z.object({ ...hostedAccountFields, spamAndVirusConfiguration: spamAndVirusSchema });
 export type MxplanAccount = z.infer<typeof mxplanAccountSchema>;
 
 /** `email.mxplan.Domain`: no SPF, DKIM or expected SRV fields. */

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { fullDiagnosticDomainFields, hostedAccountFields, hostedServiceFields, long } from './common.js';
+import { fullDiagnosticDomainFields, hostedAccountFields, hostedServiceFields, long, spamAndVirusSchema } from './common.js';
 
 /** `email.pro.ServiceNativeWithIAM` */
 export const proServiceSchema = z.object({ ...hostedServiceFields });
 export type ProService = z.infer<typeof proServiceSchema>;
 
 /** `email.pro.AccountNative` */
-export const proAccountSchema = z.object({ ...hostedAccountFields });
+export const proAccountSchema = z.object({ ...hostedAccountFields, spamAndVirusConfiguration: spamAndVirusSchema });
 export type ProAccount = z.infer<typeof proAccountSchema>;
 
 /** `email.pro.DomainNative` */
