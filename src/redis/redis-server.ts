@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { OwnerLock, type LockHolder } from './owner-lock.js';
@@ -219,13 +219,30 @@ export class RedisServer {
 
 /** True when something accepts connections on this Unix socket now. */
 export function socketAnswers(path: string): Promise<boolean> {
+  return pings(() => connect({ path }));
+}
+
+/**
+ * True once a server answers PING with PONG. Accepting a connection is not enough: redis-server listens before it
+ * has loaded its append-only file (it answers -LOADING meanwhile), and one that then fails to load it exits.
+ */
+function pings(open: () => Socket): Promise<boolean> {
   return new Promise((done) => {
-    const socket = connect({ path });
-    socket.once('connect', () => {
+    const socket = open();
+    let answer = '';
+    const finish = (ok: boolean): void => {
+      clearTimeout(timer);
       socket.destroy();
-      done(true);
+      done(ok);
+    };
+    const timer = setTimeout(() => finish(false), 2_000);
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('latin1');
+      if (answer.includes('\r\n')) finish(answer.startsWith('+PONG'));
     });
-    socket.once('error', () => done(false));
+    socket.once('error', () => finish(false));
+    socket.once('close', () => finish(false));
   });
 }
 
@@ -253,16 +270,8 @@ async function freePort(): Promise<number> {
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const ok = await new Promise<boolean>((done) => {
-      const socket = connect({ port, host: '127.0.0.1' });
-      socket.once('connect', () => {
-        socket.destroy();
-        done(true);
-      });
-      socket.once('error', () => done(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+    if (await pings(() => connect({ port, host: '127.0.0.1' }))) return;
+    if (Date.now() > deadline) throw new Error(`redis-server does not answer on 127.0.0.1:${port} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
