@@ -1,7 +1,7 @@
 import { badRequest, conflict, objectNotFound } from '../errors.js';
 import { addressOf, nowIso, type SimListLink, type SimMailingList, type SimService } from '../state.js';
 import { addressesInUse, checkLogin, like, renderTask, splitAddress } from './common.js';
-import { account, FAMILIES, service, usableDomains } from './hosted.js';
+import { account, EXCHANGE as EX, service, usableDomains } from './families.js';
 import type { HandlerContext, RouteTable } from './registry.js';
 
 /**
@@ -16,7 +16,6 @@ import type { HandlerContext, RouteTable } from './registry.js';
  * `managerEmailAddress`). Changes to a group still `creating` are refused (409), as are duplicates.
  */
 
-const EX = FAMILIES[0];
 const G = `${EX.prefix}/mailingList/{mailingListAddress}`;
 
 type LinkKind = 'memberAccounts' | 'memberContacts' | 'managers' | 'sendAs' | 'sendOnBehalfTo';

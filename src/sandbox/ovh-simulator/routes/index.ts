@@ -1,9 +1,16 @@
 import { notImplemented } from '../errors.js';
 import type { SchemaOperation } from '../schema.js';
+import { registerAccounts } from './accounts.js';
+import { registerAliases } from './aliases.js';
 import { registerAuth } from './auth.js';
+import { registerDisclaimers } from './disclaimers.js';
+import { registerDnsDiagnostics } from './dns.js';
 import { registerExchangeGroups } from './exchange-groups.js';
-import { registerHosted } from './hosted.js';
+import { registerExternalContacts } from './external-contacts.js';
 import { registerLegacy } from './legacy.js';
+import { registerRights } from './rights.js';
+import { registerServices } from './services.js';
+import { registerTasks } from './tasks.js';
 import { RouteTable, type Handler } from './registry.js';
 
 export { RouteTable, type HandlerContext, type Handler, type RouteHandler } from './registry.js';
@@ -12,8 +19,17 @@ export { RouteTable, type HandlerContext, type Handler, type RouteHandler } from
 export function implementedRoutes(): RouteTable {
   const table = new RouteTable();
   registerAuth(table);
-  registerHosted(table);
+  // Hosted Exchange, E-mail Pro and new MX Plan (`families.ts`), one module per resource.
+  registerServices(table);
+  registerDisclaimers(table);
+  registerAccounts(table);
+  registerAliases(table);
+  registerRights(table);
+  registerTasks(table);
+  registerExternalContacts(table);
+  registerDnsDiagnostics(table);
   registerExchangeGroups(table);
+  // Legacy MX Plan (`/email/domain`).
   registerLegacy(table);
   return table;
 }

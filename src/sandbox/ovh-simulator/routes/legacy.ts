@@ -2,7 +2,7 @@ import { badRequest, conflict, objectNotFound } from '../errors.js';
 import { addressOf, nowIso, type SimAccount, type SimMailingList, type SimRedirection, type SimService, type SimTask } from '../state.js';
 import { isPending } from '../tasks.js';
 import { checkPassword, like, newAccountDefaults, renderTaskPop, splitAddress } from './common.js';
-import { OVH_MX } from './hosted.js';
+import { dnsName, mxIsOvh, spfIncludesOvh } from './dns.js';
 import type { HandlerContext, RouteTable } from './registry.js';
 
 /**
@@ -236,24 +236,21 @@ export function registerLegacy(table: RouteTable): void {
 
 // ---- DNS ---------------------------------------------------------------------------------------------------
 
-const norm = (value: string) => value.toLowerCase().replace(/\.$/, '');
-const SPF_OVH = /^v=spf1\b.*\binclude:mx\.ovh\.com\b/;
-
 /** `email.domain.DomainServiceWithIAM.isMXValid`: same rule as the hosted `mxIsValid` (every MX is OVH's). */
 function mxValidity(mx: string[]): string {
   if (mx.length === 0) return 'none';
-  return mx.every((m) => OVH_MX.includes(norm(m))) ? 'valid' : 'invalid';
+  return mxIsOvh(mx) ? 'valid' : 'invalid';
 }
 
 function spfValidity(spf: string[]): string {
   if (spf.length === 0) return 'none';
-  return spf.some((txt) => SPF_OVH.test(txt)) ? 'valid' : 'invalid';
+  return spfIncludesOvh(spf) ? 'valid' : 'invalid';
 }
 
 /** `dnsMXFilter` (invented mapping): OVH's MX -> FULL_FILTERING, OVH's redirect MX -> REDIRECT, else CUSTOM. */
 function mxFilter(mx: string[]): string {
-  if (mx.length > 0 && mx.every((m) => OVH_MX.includes(norm(m)))) return 'FULL_FILTERING';
-  if (mx.length > 0 && mx.every((m) => norm(m) === 'redirect.ovh.net')) return 'REDIRECT';
+  if (mxIsOvh(mx)) return 'FULL_FILTERING';
+  if (mx.length > 0 && mx.every((m) => dnsName(m) === 'redirect.ovh.net')) return 'REDIRECT';
   return 'CUSTOM';
 }
 
