@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-/** The published OVH schemas, read from ../shared/ovh-api-schemas (the source of truth). */
-export const SCHEMA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/ovh-api-schemas');
+/** The published OVH schemas, from the simulator's byte-for-byte copies (test/published-copies.test.ts). */
+const SCHEMA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/sandbox/ovh-simulator/schemas');
 
 export interface SchemaProperty {
   type: string;

@@ -15,7 +15,7 @@ import { batchModal, requestModal } from '../../src/slack/blocks/request-modal.j
 import { MemoryMigrationService } from '../support/slack-memory-service.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const schemaPath = path.resolve(repoRoot, '../shared/reference/slack-manifest.schema.json');
+const schemaPath = path.resolve(repoRoot, 'test/slack/slack-manifest.schema.json');
 const manifest = parse(readFileSync(path.join(repoRoot, 'manifest.yml'), 'utf8'));
 
 /** Records what the listeners register, through the same calls Bolt's App offers. */
