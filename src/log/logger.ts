@@ -1,7 +1,7 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
 
 /** Paths pino blanks out wherever they appear in a log event: passwords, tokens, keys. */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'password',
   '*.password',
   '*.*.password',

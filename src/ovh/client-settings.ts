@@ -2,10 +2,10 @@ import type { Platform } from '../domain/platform.js';
 import type { ClientSettings } from './mail-platform.js';
 
 /** MX Plan's shared IMAP/SMTP host (OVH guide "Configurer son adresse e-mail MX Plan sur Thunderbird"). */
-export const MXPLAN_MAIL_HOST = 'ssl0.ovh.net';
+const MXPLAN_MAIL_HOST = 'ssl0.ovh.net';
 /** Webmail when the service gives no `webUrl` (OVH guide "Gérer le quota de son adresse e-mail"). */
-export const DEFAULT_WEBMAIL_URL = 'https://www.ovhcloud.com/fr/mail/';
-export const IMAPS_PORT = 993;
+const DEFAULT_WEBMAIL_URL = 'https://www.ovhcloud.com/fr/mail/';
+const IMAPS_PORT = 993;
 
 /**
  * IMAP host overrides from IMAP_HOSTS: a JSON object whose keys are a service name (`ORG/SERVICE`, `SERVICE`,

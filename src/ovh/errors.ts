@@ -269,10 +269,6 @@ export function mapOvhError(raw: RawOvhError): OvhError {
   return new OvhUnexpected(details);
 }
 
-export function isOvhNotFound(error: unknown): error is OvhNotFound {
-  return error instanceof OvhNotFound;
-}
-
 export type PreconditionReason =
   | 'accountExists'
   | 'accountMissing'

@@ -26,7 +26,7 @@ import { pollUntil } from './task-waiter.js';
 export type ExchangeLicense = 'basic' | 'standard' | 'enterprise';
 
 /** `ORG/SERVICE` -> path parameters. */
-export function parseExchangeService(name: string): { organizationName: string; exchangeService: string } {
+function parseExchangeService(name: string): { organizationName: string; exchangeService: string } {
   const parts = name.split('/');
   if (parts.length !== 2 || !parts[0] || !parts[1]) {
     throw new OvhPreconditionFailed('invalidName', `${JSON.stringify(name)} is not an Exchange service name`, 'write it as ORGANIZATION/SERVICE, e.g. hosted-ab12345-1/hosted-ab12345-1');

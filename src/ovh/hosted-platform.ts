@@ -36,11 +36,11 @@ export interface PlatformOptions {
 }
 
 /** Password length bounds where OVH's service object says nothing about a maximum. */
-export const HOSTED_DEFAULT_MIN_PASSWORD = 8;
-export const HOSTED_MAX_PASSWORD = 64;
+const HOSTED_DEFAULT_MIN_PASSWORD = 8;
+const HOSTED_MAX_PASSWORD = 64;
 
 /** Domain of the free, unconfigured account slots on Exchange, E-mail Pro and new MX Plan. */
-export const SLOT_DOMAIN = 'configureme.me';
+const SLOT_DOMAIN = 'configureme.me';
 
 export function isSlotAddress(address: string): boolean {
   return address.toLowerCase().endsWith(`@${SLOT_DOMAIN}`);

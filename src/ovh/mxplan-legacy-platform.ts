@@ -47,7 +47,7 @@ import { z } from 'zod';
 /** Account name rule of the legacy control panel: 2-32 characters, letters, digits, `.`, `-`, `_`. */
 const ACCOUNT_NAME = /^\w[\w.-]*\w$/;
 /** Size the control panel proposes by default (bytes). */
-export const LEGACY_DEFAULT_SIZE = 5_000_000_000;
+const LEGACY_DEFAULT_SIZE = 5_000_000_000;
 
 /**
  * Legacy MX Plan (`/email/domain/{domain}`): the service is the domain; accounts are names without `@`;

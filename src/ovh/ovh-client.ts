@@ -71,7 +71,7 @@ export interface CredentialRequest {
   allowedIPs?: string[];
 }
 
-export const credentialSchema = z.object({
+const credentialSchema = z.object({
   validationUrl: z.string(),
   consumerKey: z.string(),
   state: z.string(),

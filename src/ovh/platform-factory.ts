@@ -45,7 +45,7 @@ export type OvhPlatformFactory = MailPlatformFactory & {
  * Tells E-mail Pro and new MX Plan apart the way OVH's control panel does: `GET /email/pro/{svc}/billingMigrated`
  * answers for an E-mail Pro service and fails for an MX Plan one.
  */
-export async function detectProOrMxPlan(client: OvhClient, service: string): Promise<'emailpro' | 'mxplan'> {
+async function detectProOrMxPlan(client: OvhClient, service: string): Promise<'emailpro' | 'mxplan'> {
   try {
     await client.request(EMAIL_PRO.billingMigrated, { service }, { schema: z.boolean().nullable() });
     return 'emailpro';

@@ -14,7 +14,7 @@ export interface WaitOptions {
   factor?: number;
 }
 
-export const DEFAULT_WAIT: Required<WaitOptions> = { timeoutMs: 15 * 60_000, initialDelayMs: 1000, maxDelayMs: 15_000, factor: 1.5 };
+const DEFAULT_WAIT: Required<WaitOptions> = { timeoutMs: 15 * 60_000, initialDelayMs: 1000, maxDelayMs: 15_000, factor: 1.5 };
 
 export type Probe<T> = () => Promise<{ done: true; value: T } | { done: false; seen?: string }>;
 

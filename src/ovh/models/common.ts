@@ -10,8 +10,7 @@ export const idList = z.array(z.number().int());
 /** `long` ids the API serialises as numbers. */
 export const long = z.number().int();
 
-export const taskStatusSchema = z.enum(['cancelled', 'doing', 'done', 'error', 'todo']);
-export type TaskStatus = z.infer<typeof taskStatusSchema>;
+const taskStatusSchema = z.enum(['cancelled', 'doing', 'done', 'error', 'todo']);
 
 /** `email.exchange.Task` and `email.pro.Task` (also used by `/email/mxplan`): same shape. */
 export const hostedTaskSchema = z.object({

@@ -41,7 +41,6 @@ export const legacyTaskPopSchema = z.object({
   domain: z.string(),
   name: z.string(),
 });
-export type LegacyTaskPop = z.infer<typeof legacyTaskPopSchema>;
 
 /** `email.domain.TaskSpecialAccount` (redirections): `id` is a string. */
 export const legacyTaskSpecialSchema = z.object({

@@ -38,7 +38,6 @@ export const exchangeProtocolSchema = z.object({
   webMail: z.boolean(),
   taskPendingId: long,
 });
-export type ExchangeProtocol = z.infer<typeof exchangeProtocolSchema>;
 
 /** `email.exchange.mailingList` (a group). */
 export const exchangeMailingListSchema = z.object({

@@ -5,12 +5,6 @@ import { exchangeAccountSchema, exchangeArchiveSchema, exchangeDomainSchema, exc
 import { mxplanAccountSchema, mxplanCapabilitiesSchema, mxplanDomainSchema, mxplanServiceSchema } from './mxplan.js';
 import { proAccountSchema, proDomainSchema, proServiceSchema } from './pro.js';
 
-export * from './common.js';
-export * from './domain.js';
-export * from './exchange.js';
-export * from './mxplan.js';
-export * from './pro.js';
-
 /** Which published model each zod schema was written from; test/ovh/models.test.ts checks them field by field. */
 export const MODEL_SOURCES: ReadonlyArray<{ file: 'exchange' | 'pro' | 'mxplan' | 'domain'; model: string; schema: z.ZodObject }> = [
   { file: 'exchange', model: 'email.exchange.ExchangeServiceWithIAM', schema: exchangeServiceSchema },

@@ -40,7 +40,7 @@ function ruleMatches(rule: AccessRule, method: string, path: string): boolean {
 }
 
 /** Allowed distance between X-Ovh-Timestamp and the server clock. */
-export const MAX_CLOCK_SKEW_SECONDS = 180;
+const MAX_CLOCK_SKEW_SECONDS = 180;
 
 export function signature(appSecret: string, consumerKey: string, method: string, url: string, body: string, timestamp: string | number): string {
   return '$1$' + createHash('sha1').update([appSecret, consumerKey, method, url, body, String(timestamp)].join('+')).digest('hex');

@@ -32,7 +32,7 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-export function httpCode(status: number): string {
+function httpCode(status: number): string {
   return `${status} ${STATUS_TEXT[status] ?? 'Error'}`;
 }
 

@@ -1,12 +1,6 @@
-export { OvhSimulator, BASE_PATH, LEGACY_MXPLAN_IMAP_HOST } from './server.js';
-export type { OvhSimulatorOptions, RequestLogEntry, ImapEndpointInfo, SimulatorLogger } from './server.js';
-export { sandboxFixture, sampleMailbox } from './fixture.js';
-export type { SimulatorFixture, FixtureService, FixtureAccount, FixtureFolder, FixtureDomain, FixtureMailingList } from './fixture.js';
-export type { RequestFault, TaskFault } from './faults.js';
-export type { SimulatorCredentials, AccessRule } from './auth.js';
+export { OvhSimulator } from './server.js';
+export { sandboxFixture, sampleMailbox, type SimulatorFixture } from './fixture.js';
 export { signature } from './auth.js';
-export { ovhSchemaIndex, SchemaIndex } from './schema.js';
+export { ovhSchemaIndex } from './schema.js';
 export { implementedRoutes } from './routes/index.js';
-export { PLACEHOLDER_DOMAIN } from './state.js';
-export type { SimService, SimAccount, SimDomain, SimTask, SimPlatform, SimRedirection, SimMailingList, SimListLink, SimSharedAccount, SimResourceAccount, DnsZone } from './state.js';
-export { QUOTA_UNIT_BYTES, USAGE_UNIT_BYTES, quotaGbToBytes, bytesToUsageKb, usageKbToBytes } from './units.js';
+export { QUOTA_UNIT_BYTES, USAGE_UNIT_BYTES, quotaGbToBytes, bytesToUsageKb } from './units.js';

@@ -57,7 +57,7 @@ export type RouteMatch =
   | { kind: 'methodNotAllowed'; route: SchemaRoute; allowed: string[] }
   | { kind: 'notFound' };
 
-export const SCHEMA_FILES = ['exchange', 'pro', 'mxplan', 'domain', 'auth'] as const;
+const SCHEMA_FILES = ['exchange', 'pro', 'mxplan', 'domain', 'auth'] as const;
 
 interface Node {
   literal: Map<string, Node>;

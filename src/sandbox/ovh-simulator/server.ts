@@ -9,7 +9,7 @@ import { selfSignedCertificate } from '../certificate.js';
 import type { DovecotServer } from '../dovecot.js';
 import { Authenticator, randomCredentials, type SimulatorCredentials } from './auth.js';
 import { DovecotBinding } from './dovecot-binding.js';
-import { badRequest, classError, OvhApiError } from './errors.js';
+import { badRequest, classError, notFound, OvhApiError } from './errors.js';
 import { Faults } from './faults.js';
 import { sandboxFixture, type SimulatorFixture } from './fixture.js';
 import { stateFromFixture } from './load-fixture.js';
@@ -224,7 +224,7 @@ export class OvhSimulator {
         }
       }
       if (rawPath !== BASE_PATH && !rawPath.startsWith(`${BASE_PATH}/`)) {
-        throw classError(404, 'Client::NotFound', `Got an invalid (or empty) URL: ${rawPath} is outside ${BASE_PATH}`);
+        throw notFound(`Got an invalid (or empty) URL: ${rawPath} is outside ${BASE_PATH}`);
       }
       let segments: string[];
       try {
@@ -235,7 +235,7 @@ export class OvhSimulator {
       const path = '/' + segments.join('/');
       entry.path = path;
       const match = this.schema.match(method, segments);
-      if (match.kind === 'notFound') throw classError(404, 'Client::NotFound', `Got an invalid (or empty) URL: no ${path} in the API`);
+      if (match.kind === 'notFound') throw notFound(`Got an invalid (or empty) URL: no ${path} in the API`);
       if (match.kind === 'methodNotAllowed') {
         headers.Allow = match.allowed.join(', ');
         throw classError(405, 'Client::MethodNotAllowed', `Method ${method} is not allowed on ${match.route.path} (allowed: ${match.allowed.join(', ')})`);

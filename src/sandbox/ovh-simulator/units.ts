@@ -20,7 +20,3 @@ export function quotaGbToBytes(quotaGb: number): number {
 export function bytesToUsageKb(bytes: number): number {
   return Math.ceil(bytes / USAGE_UNIT_BYTES);
 }
-
-export function usageKbToBytes(kb: number): number {
-  return kb * USAGE_UNIT_BYTES;
-}

@@ -41,7 +41,7 @@ function requireReady(list: SimMailingList): void {
   if (list.state !== 'ok') throw conflict(`The group ${list.name} is busy (state ${list.state})`);
 }
 
-export function renderGroup(list: SimMailingList): Record<string, unknown> {
+function renderGroup(list: SimMailingList): Record<string, unknown> {
   return {
     mailingListAddress: list.name,
     displayName: list.displayName,

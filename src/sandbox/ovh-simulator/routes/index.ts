@@ -13,7 +13,7 @@ import { registerServices } from './services.js';
 import { registerTasks } from './tasks.js';
 import { RouteTable, type Handler } from './registry.js';
 
-export { RouteTable, type HandlerContext, type Handler, type RouteHandler } from './registry.js';
+export { RouteTable, type HandlerContext } from './registry.js';
 
 /** Every behaviourally implemented route. Each must exist in the schemas (checked at start and by a test). */
 export function implementedRoutes(): RouteTable {
