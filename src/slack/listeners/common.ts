@@ -4,6 +4,8 @@ import { FollowUpBusyError } from '../../pipeline/errors.js';
 import { escapeMrkdwn, mentionId, code } from '../blocks/mrkdwn.js';
 import type { KnownBlock } from '../blocks/limits.js';
 import { fallbackText } from '../blocks/limits.js';
+import type { SlackDeps } from '../deps.js';
+import { parseButtonValue } from '../ids.js';
 
 /** Shared pieces of the listeners: private answers and the wording of refusals. */
 
@@ -48,3 +50,27 @@ export function staleButtonText(status: MigrationStatus): string {
 
 export const UNREADABLE_BUTTON =
   ':no_entry_sign: This button does not carry a request this bot can check (an older message?): nothing was changed. Use `/migrate-mailbox status` to find the migration.';
+
+/** What a migration button carries (`NONCE:ID`), or undefined once the clicker was told it cannot be read. */
+export async function buttonRef(value: string | undefined, say: (text: string) => Promise<unknown>): Promise<{ id: string; nonce: string } | undefined> {
+  const ref = parseButtonValue(value);
+  if (!ref) await say(UNREADABLE_BUTTON);
+  return ref;
+}
+
+/**
+ * The migration a button belongs to, or undefined once the clicker was told why not: it is gone, or the button is
+ * one of an earlier request for the same address (its nonce).
+ */
+export async function clickedMigration(deps: SlackDeps, ref: { id: string; nonce: string }, say: (text: string) => Promise<unknown>): Promise<MigrationStatus | undefined> {
+  const [status] = await deps.service.status({ jobId: ref.id });
+  if (!status) {
+    await say('I cannot find this migration any more.');
+    return undefined;
+  }
+  if (status.nonce !== ref.nonce) {
+    await say(staleButtonText(status));
+    return undefined;
+  }
+  return status;
+}

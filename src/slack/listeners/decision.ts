@@ -1,6 +1,6 @@
 import type { App, BlockAction, ButtonAction, webApi } from '@slack/bolt';
 import type { BatchDecisionResult, MigrationStatus } from '../../pipeline/migration-service.js';
-import { ACTION, parseButtonValue } from '../ids.js';
+import { ACTION } from '../ids.js';
 import type { SlackDeps } from '../deps.js';
 import { errorText } from '../deps.js';
 import { HANDOVER_BLOCK, decisionLine, handoverLine } from '../blocks/request-message.js';
@@ -9,7 +9,7 @@ import { batchSummaryMessage, type BatchRow } from '../blocks/thread.js';
 import { joinWithMore, type KnownBlock } from '../blocks/limits.js';
 import { escapeFit, escapeMrkdwn, who } from '../blocks/mrkdwn.js';
 import { buttonPayload, parsePayload, type ButtonPayload } from '../payloads.js';
-import { UNREADABLE_BUTTON, ephemeral, staleButtonText } from './common.js';
+import { buttonRef, clickedMigration, ephemeral } from './common.js';
 
 /** The request message with its Approve/Reject buttons replaced by who decided and when. */
 export function withoutButtons(blocks: readonly KnownBlock[], replacement: KnownBlock): KnownBlock[] {
@@ -49,11 +49,8 @@ export function register(app: App, deps: SlackDeps): void {
       if (!click) return;
       const userId = click.user.id;
       const { channel, messageTs } = where(click);
-      const ref = parseButtonValue(click.actions[0]!.value);
-      if (!ref) {
-        await ephemeral(client, channel, userId, UNREADABLE_BUTTON);
-        return;
-      }
+      const ref = await buttonRef(click.actions[0]!.value, (text) => ephemeral(client, channel, userId, text));
+      if (!ref) return;
       const jobId = ref.id;
 
       // two clicks of the same job at once in this process: the second one waits for nothing and says so
@@ -67,15 +64,8 @@ export function register(app: App, deps: SlackDeps): void {
           await ephemeral(client, channel, userId, deps.approvers.notApproverText('approve or reject migration requests'));
           return;
         }
-        const [status] = await deps.service.status({ jobId });
-        if (!status) {
-          await ephemeral(client, channel, userId, 'I cannot find this migration any more.');
-          return;
-        }
-        if (status.nonce !== ref.nonce) {
-          await ephemeral(client, channel, userId, staleButtonText(status));
-          return;
-        }
+        const status = await clickedMigration(deps, ref, (text) => ephemeral(client, channel, userId, text));
+        if (!status) return;
         const requester = status.requester.kind === 'slack' ? status.requester.id : undefined;
         const allowed = await deps.approvers.mayDecide(userId, requester, approve);
         if (!allowed.ok) {
@@ -123,11 +113,8 @@ export function register(app: App, deps: SlackDeps): void {
       if (!click) return;
       const userId = click.user.id;
       const { channel, messageTs } = where(click);
-      const ref = parseButtonValue(click.actions[0]!.value);
-      if (!ref) {
-        await ephemeral(client, channel, userId, UNREADABLE_BUTTON);
-        return;
-      }
+      const ref = await buttonRef(click.actions[0]!.value, (text) => ephemeral(client, channel, userId, text));
+      if (!ref) return;
       const batchId = ref.id;
       const key = `batch:${batchId}`;
       if (inFlight.has(key)) {

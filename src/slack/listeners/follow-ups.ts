@@ -1,13 +1,13 @@
 import type { App, BlockAction, ButtonAction, RespondFn, webApi } from '@slack/bolt';
 import type { Actor, MigrationService, MigrationStatus } from '../../pipeline/migration-service.js';
-import { ACTION, buttonValue, parseButtonValue } from '../ids.js';
+import { ACTION, buttonValue } from '../ids.js';
 import type { SlackDeps } from '../deps.js';
 import { errorText } from '../deps.js';
 import { actions, button, confirm, context, fallbackText, section, type KnownBlock } from '../blocks/limits.js';
 import { slackDate } from '../blocks/format.js';
 import { escapeFit, mentionId } from '../blocks/mrkdwn.js';
 import { buttonPayload, parsePayload, type ButtonPayload } from '../payloads.js';
-import { UNREADABLE_BUTTON, busyText, ephemeral, isBusyError, staleButtonText } from './common.js';
+import { busyText, buttonRef, clickedMigration, ephemeral, isBusyError } from './common.js';
 
 interface FollowUp {
   actionId: string;
@@ -101,11 +101,8 @@ export function register(app: App, deps: SlackDeps): void {
       const userId = click.user.id;
       const channel = click.channel?.id ?? click.container?.channel_id;
       const say = (text: string, blocks?: KnownBlock[]) => ephemeral(client, channel, userId, text, blocks);
-      const ref = parseButtonValue(click.actions[0]!.value);
-      if (!ref) {
-        await say(UNREADABLE_BUTTON);
-        return;
-      }
+      const ref = await buttonRef(click.actions[0]!.value, say);
+      if (!ref) return;
       const jobId = ref.id;
       const show = messageUpdater(client, click, respond, followUp.actionId);
       try {
@@ -113,15 +110,8 @@ export function register(app: App, deps: SlackDeps): void {
           await say(deps.approvers.notApproverText(followUp.what));
           return;
         }
-        const [status] = await deps.service.status({ jobId });
-        if (!status) {
-          await say('I cannot find this migration any more.');
-          return;
-        }
-        if (status.nonce !== ref.nonce) {
-          await say(staleButtonText(status));
-          return;
-        }
+        const status = await clickedMigration(deps, ref, say);
+        if (!status) return;
         if (status.busy) {
           await say(busyText(status.busy.action, status.busy.by.id));
           return;

@@ -1,12 +1,12 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { z } from 'zod';
-import { ACTION, CALLBACK, parseButtonValue } from '../ids.js';
+import { ACTION, CALLBACK } from '../ids.js';
 import type { SlackDeps } from '../deps.js';
 import { errorText } from '../deps.js';
 import { passwordModal, passwordNoticeModal } from '../blocks/password.js';
 import { escapeFit, escapeMrkdwn, who } from '../blocks/mrkdwn.js';
 import { buttonPayload, parsePayload, viewSubmissionPayload } from '../payloads.js';
-import { UNREADABLE_BUTTON, ephemeral, staleButtonText } from './common.js';
+import { buttonRef, clickedMigration, ephemeral } from './common.js';
 
 const passwordMetadata = z.object({ jobId: z.string().min(1).max(1900), nonce: z.string().min(8).max(64) });
 
@@ -33,21 +33,11 @@ export function register(app: App, deps: SlackDeps): void {
     const userId = click.user.id;
     const channel = click.channel?.id ?? click.container?.channel_id;
     const say = (text: string) => ephemeral(client, channel, userId, text);
-    const ref = parseButtonValue(click.actions[0]!.value);
-    if (!ref) {
-      await say(UNREADABLE_BUTTON);
-      return;
-    }
+    const ref = await buttonRef(click.actions[0]!.value, say);
+    if (!ref) return;
     try {
-      const [status] = await deps.service.status({ jobId: ref.id });
-      if (!status) {
-        await say('I cannot find this migration any more.');
-        return;
-      }
-      if (status.nonce !== ref.nonce) {
-        await say(staleButtonText(status));
-        return;
-      }
+      const status = await clickedMigration(deps, ref, say);
+      if (!status) return;
       const { handover } = status;
       const address = escapeMrkdwn(status.plan.destination.address);
       const recipient = handover.recipient;
