@@ -13,6 +13,7 @@ interface CommandModule {
 
 const COMMANDS = {
   copy: () => import('./commands/copy.js'),
+  'copy-collaborative': () => import('./commands/copy-collaborative.js'),
   migrate: () => import('./commands/migrate.js'),
   batch: () => import('./commands/batch.js'),
   sandbox: () => import('./commands/sandbox.js'),
@@ -31,7 +32,7 @@ async function help(): Promise<void> {
   const lines = ['usage: migrate-mailbox COMMAND [options]', '', 'commands:'];
   for (const [name, load] of Object.entries(COMMANDS)) {
     const command: CommandModule = await load();
-    lines.push(`  ${name.padEnd(10)} ${command.summary}`);
+    lines.push(`  ${name.padEnd(18)} ${command.summary}`);
   }
   lines.push('', 'Run `migrate-mailbox COMMAND --help` for a command\'s options.');
   process.stdout.write(lines.join('\n') + '\n');
