@@ -46,6 +46,8 @@ export interface EwsDoubleOptions {
   maxRequestBytes?: number;
   /** What rule actions and recipients destinations refuse (see RulePolicy). */
   rulePolicy?: Partial<ops.RulePolicy>;
+  /** Time each request takes to be served, like a real server's work (default 0): makes concurrency visible. */
+  processingMs?: number;
   port?: number;
   logger?: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
   certificate?: { cert: string; key: string };
@@ -210,14 +212,13 @@ export class EwsDouble {
     if (body.length === 0) return this.reply(res, entry, 200, 'text/plain', ''); // the end of an NTLM handshake without payload
     entry.mailbox = user.mailbox.toLowerCase();
     const mailbox = entry.mailbox;
+    // In flight from now until the answer is gone (or the connection dropped).
     const inFlight = (this.inFlight.get(mailbox) ?? 0) + 1;
     this.inFlight.set(mailbox, inFlight);
     this.maxInFlight.set(mailbox, Math.max(this.maxInFlight.get(mailbox) ?? 0, inFlight));
-    try {
-      await this.soap(req, res, body, user, entry, inFlight);
-    } finally {
-      this.inFlight.set(mailbox, (this.inFlight.get(mailbox) ?? 1) - 1);
-    }
+    res.once('close', () => this.inFlight.set(mailbox, (this.inFlight.get(mailbox) ?? 1) - 1));
+    if (this.options.processingMs) await new Promise((resolve) => setTimeout(resolve, this.options.processingMs));
+    await this.soap(req, res, body, user, entry, inFlight);
   }
 
   /** NTLM (and Basic when offered): the account, or undefined when a 401 was answered. */
