@@ -213,7 +213,11 @@ export class FolderCopy {
         // The previous batch must be uploaded before this one goes (at most two batches held).
         if (uploading) await uploading;
         uploading = undefined;
-        if (exported.length > 0) uploading = this.upload(exported, destinationId, retry, round);
+        if (exported.length > 0) {
+          uploading = this.upload(exported, destinationId, retry, round);
+          // Awaited before the next upload or at the end; until then its failure must not count as unhandled.
+          uploading.catch(() => undefined);
+        }
       }
       if (uploading) await uploading;
     } catch (error) {
