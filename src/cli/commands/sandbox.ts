@@ -4,7 +4,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { loadConfig } from '../../config/config.js';
 import { createLogger } from '../../log/logger.js';
 import { RedisServer } from '../../redis/redis-server.js';
-import { OvhSimulator } from '../../sandbox/ovh-simulator/index.js';
+import { OvhSimulator, sandboxFixture } from '../../sandbox/ovh-simulator/index.js';
+import { startSandboxEws, type SandboxEws } from '../../sandbox/ews/ovh-binding.js';
 import type { Platform } from '../../domain/platform.js';
 import { parseCommandArgs } from '../command-args.js';
 
@@ -29,6 +30,12 @@ options:
   --reset     forget the saved sandbox state first
   -h, --help  show this help
 `;
+
+/** The EWS doubles' certificate, for clients to trust (EWS_CA_FILE). */
+function writeCa(file: string, pem: string): string {
+  writeFileSync(file, pem);
+  return file;
+}
 
 /** The mailbox's message count as its Dovecot reports it, or null with the reason: never a 0 that was not measured. */
 async function messageCount(sim: OvhSimulator, serviceKey: string, address: string): Promise<{ messages: number } | { messages: null; messagesError: string }> {
@@ -72,7 +79,16 @@ export async function run(argv: string[]): Promise<number> {
     throw error;
   }
 
-  const services = sim.state.services.map((s) => ({ platform: s.platform as Platform, service: s.name }));
+  // One EWS double per Hosted Exchange service, its mailboxes seeded with contacts, calendars, tasks, rules, OOF.
+  let ews: SandboxEws;
+  try {
+    ews = await startSandboxEws(sim, sandboxFixture(), { logger });
+  } catch (error) {
+    await sim.stop();
+    await redis.stop();
+    throw error;
+  }
+  const services = sim.state.services.map((s) => ({ platform: s.platform as Platform, service: s.name, ...(ews.urls[s.key] ? { ews: ews.urls[s.key] } : {}) }));
   const mailboxes: Array<{ address: string; platform: Platform; service: string } & Awaited<ReturnType<typeof messageCount>>> = [];
   for (const service of sim.state.services) {
     for (const address of sim.addresses(service.key)) {
@@ -86,6 +102,9 @@ export async function run(argv: string[]): Promise<number> {
     SECRETS_KEY: secretsKey,
     DATA_DIR: join(dir, 'app'),
     OVH_MX_RELAY: 'mx1.mail.ovh.net',
+    // Where each Exchange service's EWS answers (hostname -> 127.0.0.1:port, like IMAP_ENDPOINTS), and its CA.
+    EWS_ENDPOINTS: JSON.stringify(ews.endpoints),
+    ...(ews.caCertificate ? { EWS_CA_FILE: writeCa(join(dir, 'ews-ca.pem'), ews.caCertificate) } : {}),
   };
   process.stdout.write(JSON.stringify({ env, services, mailboxes }) + '\n');
   logger.info({ api: sim.url, redis: redis.url }, 'sandbox ready; Ctrl-C to stop');
@@ -96,6 +115,7 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   logger.info('sandbox stopping');
+  await ews.stop();
   await sim.stop();
   await redis.stop();
   return 0;

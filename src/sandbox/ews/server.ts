@@ -25,8 +25,10 @@ export interface EwsAccount {
   /** The login as the client sends it (OVH: the e-mail address). */
   username: string;
   password: string;
-  /** The mailbox (store key), usually the same address. */
+  /** The mailbox's current SMTP address. */
   mailbox: string;
+  /** What keeps the mailbox's content across renames (default: the address). */
+  storeKey?: string;
 }
 
 /** Who may log in, looked up at each authentication (the sandbox binds it to the OVH simulator's accounts). */
@@ -143,13 +145,15 @@ export class EwsDouble {
   }
 
   /** Mailbox stores are created on first use for directory accounts (the sandbox's accounts). */
-  private storeFor(account: EwsAccount): MailboxStore {
-    const key = account.mailbox.toLowerCase();
+  storeFor(account: EwsAccount): MailboxStore {
+    const key = (account.storeKey ?? account.mailbox).toLowerCase();
     let store = this.mailboxes.get(key);
     if (!store) {
       store = new MailboxStore(account.mailbox);
       this.mailboxes.set(key, store);
     }
+    // A renamed account keeps its mailbox under its new address (Exchange keeps the mailbox, not the name).
+    store.address = account.mailbox;
     return store;
   }
 

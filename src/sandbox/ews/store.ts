@@ -102,7 +102,7 @@ export class MailboxStore {
   now: () => Date = () => new Date();
 
   constructor(
-    readonly address: string,
+    public address: string,
     language: MailboxLanguage = 'en',
   ) {
     const names = DEFAULT_NAMES[language];

@@ -1,4 +1,5 @@
 import type { SeedMessage, SpecialUse } from '../dovecot.js';
+import { sampleCollaborativeData, type MailboxSeed } from '../ews/seed.js';
 import { PLACEHOLDER_DOMAIN, type DnsZone, type SimAccount, type SimPlatform, type SimService } from './state.js';
 
 /**
@@ -45,6 +46,8 @@ export interface FixtureAccount {
   mailbox?: FixtureFolder[];
   /** Legacy MX Plan: OVH customer ids (NIC handles) the account is delegated to. */
   delegations?: string[];
+  /** Exchange: contacts, calendars, tasks, rules and out-of-office its EWS mailbox holds (the sandbox's EWS double). */
+  collaborative?: MailboxSeed;
 }
 
 export interface FixtureDomain {
@@ -188,6 +191,7 @@ export function sandboxFixture(): SimulatorFixture {
             sendAs: ['jane.doe@mydomain.ovh'],
             sendOnBehalfTo: ['jane.doe@mydomain.ovh'],
             mailbox: sampleMailbox('john.smith@mydomain.ovh'),
+            collaborative: sampleCollaborativeData('john.smith@mydomain.ovh', { colleague: 'jane.doe@mydomain.ovh' }),
           },
           {
             login: 'jane.doe',
@@ -202,6 +206,7 @@ export function sandboxFixture(): SimulatorFixture {
             fullAccess: ['john.smith@mydomain.ovh'],
             sendAs: ['john.smith@mydomain.ovh'],
             mailbox: sampleMailbox('jane.doe@mydomain.ovh', 0.5),
+            collaborative: sampleCollaborativeData('jane.doe@mydomain.ovh', { colleague: 'john.smith@mydomain.ovh' }),
           },
           {
             login: 'big.mailbox',
