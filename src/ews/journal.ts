@@ -11,7 +11,7 @@ import type { ExtendedProperty } from './types.js';
  * among the destination's unmarked items by their fingerprint (item class, subject, start and end).
  */
 
-export const MARKER_PROPERTY: ExtendedProperty = { propertySetId: '6f1b4a8e-2c3d-4e5f-9a7b-8c9d0e1f2a3b', name: 'ovhMigSource', type: 'String' };
+export const MARKER_PROPERTY: Extract<ExtendedProperty, { propertySetId: string }> = { propertySetId: '6f1b4a8e-2c3d-4e5f-9a7b-8c9d0e1f2a3b', name: 'ovhMigSource', type: 'String' };
 
 /** The marker of a source item: `v1:` and 32 hex digits of SHA-256 over its EWS id. */
 export function markerOf(sourceItemId: string): string {
