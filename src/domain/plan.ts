@@ -8,7 +8,7 @@ export interface MailboxRef {
   service: string;
 }
 
-/** What will not migrate, by kind (matches the OVH layer's `UnmigratedFeature`). */
+/** What no OVH API call recreates on a destination, by kind (the OVH layer's `UnmigratedFeature`). */
 export type FeatureKind =
   | 'delegation'
   | 'group'
@@ -34,7 +34,6 @@ export interface MigrationPlanCore {
   /** Current usage of the source mailbox, bytes. */
   sizeBytes?: number;
   warnings: string[];
-  notMigrated: { kind: FeatureKind; description: string }[];
 }
 
 /**

@@ -12,7 +12,7 @@ export const RUN_STEPS = [
   'create-destination',
   'copy',
   'delta',
-  'aliases',
+  'features',
   'verify',
   'dns',
   'handover',
@@ -34,7 +34,7 @@ export const STEP_LABEL: Record<StepName, string> = {
   'create-destination': 'Create the destination account',
   copy: 'Copy the mailbox',
   delta: 'Copy what arrived meanwhile',
-  aliases: 'Recreate aliases',
+  features: 'Recreate aliases, settings, delegations, groups, contacts and footer',
   verify: 'Verify folders',
   dns: 'DNS diagnostic',
   handover: 'Hand-over',
@@ -59,7 +59,7 @@ export type StepStates = Partial<Record<StepName, StepState>>;
 
 /**
  * The next step to run: the first run step neither done nor skipped, passing over steps that reported a failure
- * without stopping the run (`softFailures`: verify found missing mail, an alias was refused); undefined when the
+ * without stopping the run (`softFailures`: verify found missing mail, a feature could not be recreated); undefined when the
  * run is complete. The worker runs what this says; status, the CLI and Slack show what it implies.
  */
 export function nextStep(states: StepStates, softFailures: readonly StepName[] = []): RunStepName | undefined {

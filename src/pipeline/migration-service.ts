@@ -1,7 +1,8 @@
 import type { CopyProgress, CopyReport } from '../domain/copy-report.js';
 import type { Platform, ServiceRef } from '../domain/platform.js';
 import type { MigrationState, StepName, StepState, StepStatus } from '../domain/steps.js';
-import type { ClientSettings, DnsCheck, UnmigratedFeature } from '../ovh/mail-platform.js';
+import type { FeatureKind } from '../domain/plan.js';
+import type { ClientSettings, DnsCheck, FeatureChange, FeatureChangeKind } from '../ovh/mail-platform.js';
 
 /**
  * The pipeline's public face: what the Slack app and the CLI call. The Slack layer and the worker talk only
@@ -178,9 +179,57 @@ export interface MigrationPlan {
   temporaryAddress: string;
   sizeBytes?: number;
   warnings: string[];
-  notMigrated: UnmigratedFeature[];
-  /** Aliases found on the source, recreated on the destination. */
-  aliases?: string[];
+  /**
+   * Every feature of the source mailbox (read by address at preflight, before anything changes) with what will
+   * happen to it on the destination, in the order the features step applies them: settings, forwarding, aliases,
+   * contacts and footer, groups and what is in them, rights; then what no API recreates.
+   */
+  features: PlannedFeature[];
+  /** ISO time the source's features were read. */
+  featuresReadAt?: string;
+}
+
+/** A feature's kind: a change the OVH API can make (`alias`, `right`, `group`...) or what it cannot (`collaborative`...). */
+export type PlannedFeatureKind = FeatureChangeKind | FeatureKind;
+
+/**
+ * What preflight expects for a feature on the destination: `create` it; it `exists` already; `pending` until the
+ * other mailbox it links to is on the destination too; `byHand` (the destination cannot hold it, or nothing
+ * recreates it: `instruction` says what to do); `conflict` (something with the same name but other values is
+ * there and is left alone).
+ */
+export type FeatureVerdict = 'create' | 'exists' | 'pending' | 'byHand' | 'conflict';
+
+export interface PlannedFeature {
+  kind: PlannedFeatureKind;
+  /** Natural key (`featureKey` of the change; `unmigrated:KIND:N` for what no API recreates). Stable across runs. */
+  key: string;
+  /** What it is, for people, e.g. "full access on jane@mydomain.ovh for john@mydomain.ovh". */
+  target: string;
+  verdict: FeatureVerdict;
+  /** pending: what it waits for; byHand: why; conflict: how it differs. */
+  detail?: string;
+  /** byHand: what a person has to do, and where (control panel, webmail). */
+  instruction?: string;
+  /** pending: the addresses (or domains) it waits for. */
+  waitsFor?: string[];
+  /** The change the features step applies (absent for what no API recreates). */
+  change?: FeatureChange;
+}
+
+/** What became of a feature: in the report and in `migrate --json` (`features[].status`). */
+export type FeatureResult = 'created' | 'exists' | 'pending' | 'byHand' | 'conflict' | 'failed';
+
+export interface ReportedFeature {
+  kind: PlannedFeatureKind;
+  key: string;
+  target: string;
+  status: FeatureResult;
+  /** pending: what it waits for; byHand, conflict, failed: why. */
+  detail?: string;
+  /** byHand, conflict, failed: what to do. */
+  instruction?: string;
+  waitsFor?: string[];
 }
 
 export interface PreflightProblem {
@@ -246,8 +295,11 @@ export interface MigrationReport {
   foldersNotInSync: { folder: string; missing: number }[];
   dns: DnsCheck[];
   clientSettings?: ClientSettings;
-  aliasesRecreated: string[];
-  toRecreateByHand: UnmigratedFeature[];
+  /**
+   * Every planned feature with what became of it; `featureSections()` (report.ts) splits them into recreated
+   * (created or already there), pending (waiting for another mailbox) and by hand (unsupported, conflicts, failures).
+   */
+  features: ReportedFeature[];
 }
 
 export type MigrationEvent =

@@ -4,9 +4,10 @@ import { passwordProblems } from '../domain/password.js';
 import { PLATFORM_LABEL, type ServiceRef } from '../domain/platform.js';
 import { checkMailboxSize, checkPlatformPair, fitsFixedDomain, formatBytes, needsDomainAttachment, pickQuota } from '../domain/rules.js';
 import { nextFreeTemporaryName, resolveTemporaryName } from '../domain/temporary-name.js';
-import type { AccountInfo, MailPlatform, UnmigratedFeature } from '../ovh/mail-platform.js';
+import type { AccountInfo, MailPlatform } from '../ovh/mail-platform.js';
 import { describeError } from './errors.js';
 import { matchService } from './directory.js';
+import { planFeatures, type MigratedLookup } from './features.js';
 import type { MigrationPlan, MigrationRequest, PreflightProblem, PreflightResult } from './migration-service.js';
 import type { PlatformDirectory } from './types.js';
 
@@ -17,6 +18,16 @@ export interface PreflightContext {
   sourceAccount: AccountInfo;
 }
 
+export interface PreflightOptions {
+  /**
+   * Read the source's features and give each its verdict (default true). The worker's second check at approval
+   * skips it: the plan, features included, is fixed at submission.
+   */
+  features?: boolean;
+  /** Mailboxes migrated earlier (where to, their temporary names): links to them are judged with it. */
+  registry?: MigratedLookup;
+}
+
 /** Domain states in which attaching is under way or done. */
 const USABLE_DOMAIN_STATES = new Set(['ok', 'creating']);
 
@@ -25,9 +36,10 @@ const USABLE_DOMAIN_STATES = new Set(['ok', 'creating']);
  * about, so the Slack modal can show it inline. Refusals: source missing or not ok, an MX Plan source, unknown
  * destination, destination = source, destination address taken, no free slot, temporary name taken (with the
  * next free one proposed), over the size limit, no quota large enough, domain that cannot be attached, a given
- * password outside the destination's policy.
+ * password outside the destination's policy. Then the source's features, read by address, each with its verdict on
+ * the destination (create, exists, pending, by hand, conflict: see planFeatures).
  */
-export async function preflight(directory: PlatformDirectory, request: MigrationRequest): Promise<PreflightResult & { context?: PreflightContext }> {
+export async function preflight(directory: PlatformDirectory, request: MigrationRequest, options: PreflightOptions = {}): Promise<PreflightResult & { context?: PreflightContext }> {
   const problems: PreflightProblem[] = [];
   const fail = (field: PreflightProblem['field'], message: string) => ({ ok: false as const, problems: [...problems, { field, message }] });
 
@@ -114,20 +126,15 @@ export async function preflight(directory: PlatformDirectory, request: Migration
   if (problems.length) return { ok: false, problems };
 
   const warnings = [...pair.warnings];
-  const notMigrated: UnmigratedFeature[] = [];
-  if (source.platform === 'exchange' && destinationRef.platform !== 'exchange') {
-    notMigrated.push({ kind: 'collaborative', description: 'calendars, contacts and tasks (Exchange synchronisation)' });
-  }
-  const [features, aliases, imapOn] = await Promise.all([
-    source.listUnmigratedFeatures(address),
-    source.listAliases(address),
+  const [imapOn, snapshot] = await Promise.all([
     source.getImapEnabled(address),
+    // by address, before anything changes: after the rename, the source's rights point at the temporary name
+    options.features === false ? undefined : source.readFeatures(address),
   ]);
-  // The OVH layer may report collaborative data itself: keep one entry of that kind.
-  if (features.some((f) => f.kind === 'collaborative')) notMigrated.splice(0, notMigrated.length, ...notMigrated.filter((f) => f.kind !== 'collaborative'));
-  notMigrated.push(...features);
+  const features = snapshot
+    ? await planFeatures({ snapshot, sourcePlatform: source.platform, destination, address, registry: options.registry })
+    : [];
   if (!imapOn) warnings.push(`IMAP is switched off for ${address}: it is switched on for the copy and back off afterwards`);
-  if (aliases.length) warnings.push(`aliases to recreate on the destination: ${aliases.join(', ')}`);
   if (destinationRef.platform === 'mxplan-legacy') warnings.push('legacy MX Plan accounts cannot be renamed later');
 
   const plan: MigrationPlan = {
@@ -137,8 +144,8 @@ export async function preflight(directory: PlatformDirectory, request: Migration
     temporaryAddress: temporaryAddress!,
     sizeBytes: sourceAccount.usedBytes,
     warnings,
-    notMigrated,
-    aliases,
+    features,
+    ...(snapshot ? { featuresReadAt: snapshot.readAt } : {}),
   };
   return { ok: true, plan, context: { source, destination, sourceAccount } };
 }

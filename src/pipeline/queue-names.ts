@@ -45,7 +45,7 @@ export const DEFAULT_TUNING: QueueTuning = {
   batchConcurrency: 3,
 };
 
-/** Keys outside BullMQ's own: decisions, cancellations, password hand-overs, follow-up locks, threads, batches, events. */
+/** Keys outside BullMQ's own: decisions, cancellations, password hand-overs, follow-up locks, threads, batches, pending links, events. */
 export class Keys {
   constructor(private readonly prefix: string, private readonly queueName: string) {}
   private key(...parts: string[]): string {
@@ -81,6 +81,29 @@ export class Keys {
   }
   batchRunning(batchId: string): string {
     return this.key('batch', batchId, 'running');
+  }
+  /**
+   * Links (rights, memberships) waiting on one destination service (`PLATFORM:service`) for another mailbox, and
+   * what became of them: a hash, field = the feature's natural key (FeatureLinks in links.ts).
+   */
+  links(serviceKey: string): string {
+    return this.key('links', serviceKey);
+  }
+  /** The lock serialising feature changes on one destination service (held by a features step or a batch end). */
+  linksLock(serviceKey: string): string {
+    return this.key('links-lock', serviceKey);
+  }
+  /** The destination services that have a links hash. */
+  linkServices(): string {
+    return this.key('links-services');
+  }
+  /** Mailboxes migrated, by address: where to (hash, value JSON MigratedMailbox). */
+  migrated(): string {
+    return this.key('migrated');
+  }
+  /** Temporary addresses of migrated mailboxes -> their address (rights read on a source point at the renamed account). */
+  migratedTemporary(): string {
+    return this.key('migrated-temporary');
   }
   /** Pub/sub channel of MigrationEvents. */
   events(): string {

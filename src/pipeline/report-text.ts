@@ -2,7 +2,21 @@ import type { CopyReport } from '../domain/copy-report.js';
 import { formatBytes } from '../domain/rules.js';
 import { PLATFORM_LABEL } from '../domain/platform.js';
 import { terminalSafe as safe } from '../domain/terminal-text.js';
-import type { MigrationPlan, MigrationReport, MigrationStatus } from './migration-service.js';
+import type { FeatureVerdict, MigrationPlan, MigrationReport, MigrationStatus, PlannedFeature, ReportedFeature } from './migration-service.js';
+import { featureSections } from './report.js';
+
+const VERDICT_LABEL: Record<FeatureVerdict, string> = { create: 'create', exists: 'exists', pending: 'pending', byHand: 'by hand', conflict: 'conflict' };
+
+/** "  by hand   forwarding of x to y: why. To do: what" */
+function plannedLine(f: PlannedFeature): string {
+  const why = f.verdict === 'pending' ? (f.detail ?? 'waits for another mailbox') : f.detail;
+  return `  ${VERDICT_LABEL[f.verdict].padEnd(9)} ${safe(f.target)}${why ? `: ${safe(why)}` : ''}${f.instruction && f.verdict !== 'exists' && f.verdict !== 'create' ? `. To do: ${safe(f.instruction)}` : ''}`;
+}
+
+function reportedLine(f: ReportedFeature): string {
+  const status = f.status === 'byHand' ? 'by hand' : f.status;
+  return `  ${status.padEnd(9)} ${safe(f.target)}${f.detail ? `: ${safe(f.detail)}` : ''}${f.instruction ? `. To do: ${safe(f.instruction)}` : ''}`;
+}
 
 /**
  * The plan, for a human about to approve it. Everything that came from OVH, a server or a user goes through
@@ -16,9 +30,13 @@ export function planText(plan: MigrationPlan): string {
     `Mailbox size:    ${plan.sizeBytes === undefined ? 'unknown' : formatBytes(plan.sizeBytes)}`,
   ];
   for (const warning of plan.warnings) lines.push(`Warning:         ${safe(warning)}`);
-  if (plan.notMigrated.length) {
-    lines.push('Will not migrate (recreate by hand):');
-    for (const f of plan.notMigrated) lines.push(`  - ${f.kind}: ${safe(f.description)}`);
+  const features = plan.features ?? [];
+  if (features.length) {
+    const count = (verdict: FeatureVerdict) => features.filter((f) => f.verdict === verdict).length;
+    lines.push(
+      `Features:        ${features.length} on the source: ${count('create')} to create, ${count('exists')} already there, ${count('pending')} pending, ${count('byHand')} by hand, ${count('conflict')} in conflict`,
+    );
+    for (const f of features) lines.push(plannedLine(f));
   }
   return lines.join('\n');
 }
@@ -29,7 +47,8 @@ function row(label: string, value: string | number): string {
 
 /**
  * The final report, modelled on imapsync's "++++ Statistics" block: transfer time, messages transferred,
- * skipped, errors, bytes and rates, folders not in sync, then DNS records to fix and features to recreate.
+ * skipped, errors, bytes and rates, folders not in sync, then DNS records to fix and the features: recreated,
+ * pending (waiting for whom), by hand (unsupported, conflicts, failures, each with what to do).
  */
 export function reportText(status: MigrationStatus, report: MigrationReport | undefined): string {
   const copy: CopyReport | undefined = report?.copy;
@@ -63,10 +82,18 @@ export function reportText(status: MigrationStatus, report: MigrationReport | un
     lines.push('', '++++ DNS records to change when you switch the domain over');
     for (const d of dns) lines.push(`  ${d.record}: now ${safe(d.current.join(' ')) || '(none)'}; expected ${safe(d.expected.join(' ')) || '(see the control panel)'}${d.detail ? ` (${safe(d.detail)})` : ''}`);
   }
-  if (report?.aliasesRecreated.length) lines.push('', `Aliases recreated: ${safe(report.aliasesRecreated.join(', '))}`);
-  if (report?.toRecreateByHand.length) {
-    lines.push('', '++++ To recreate by hand');
-    for (const f of report.toRecreateByHand) lines.push(`  - ${f.kind}: ${safe(f.description)}`);
+  const sections = featureSections(report?.features ?? []);
+  if (sections.recreated.length) {
+    lines.push('', '++++ Features recreated on the destination');
+    for (const f of sections.recreated) lines.push(reportedLine(f));
+  }
+  if (sections.pending.length) {
+    lines.push('', '++++ Features pending (recreated once the other mailbox is migrated to the same service)');
+    for (const f of sections.pending) lines.push(reportedLine(f));
+  }
+  if (sections.byHand.length) {
+    lines.push('', '++++ Features to recreate by hand');
+    for (const f of sections.byHand) lines.push(reportedLine(f));
   }
   if (report?.clientSettings) {
     const c = report.clientSettings;

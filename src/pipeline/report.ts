@@ -1,5 +1,7 @@
 import { stepList, undoAvailable } from '../domain/steps.js';
-import type { MigrationReport, StepRecord } from './migration-service.js';
+import { reportedFeatures } from './features.js';
+import type { LinkEntry } from './links.js';
+import type { MigrationReport, ReportedFeature, StepRecord } from './migration-service.js';
 import type { Checkpoint, MigrationJobData } from './types.js';
 
 export function stepRecords(checkpoint: Checkpoint): StepRecord[] {
@@ -15,18 +17,28 @@ export function isUndoAvailable(checkpoint: Checkpoint): boolean {
   return undoAvailable({ renameAttempted: Boolean(checkpoint.changes?.['rename-source']), undone: Boolean(checkpoint.undone), runComplete: isRunComplete(checkpoint) });
 }
 
-/** The final report of a run, from its checkpoint. */
-export function buildReport(data: MigrationJobData): MigrationReport {
+/**
+ * The final report of a run, from its checkpoint; `links` (the destination service's link entries of this plan's
+ * features, when the caller read them) shows links resolved or put back to pending since the run ended.
+ */
+export function buildReport(data: MigrationJobData, links?: Record<string, LinkEntry>): MigrationReport {
   const { checkpoint, plan } = data;
   const copy = checkpoint.copy && checkpoint.delta ? mergeReports(checkpoint.copy, checkpoint.delta) : (checkpoint.delta ?? checkpoint.copy);
-  const failedAliases = (checkpoint.aliasesFailed ?? []).map((f) => ({ kind: 'redirection' as const, description: `alias ${f.alias} (${f.error})` }));
   return {
     copy,
     foldersNotInSync: (checkpoint.mismatches ?? []).filter((m) => m.missing > 0).map((m) => ({ folder: m.folder, missing: m.missing })),
     dns: checkpoint.dns ?? [],
     clientSettings: checkpoint.clientSettings,
-    aliasesRecreated: checkpoint.aliasesRecreated ?? [],
-    toRecreateByHand: [...plan.notMigrated, ...failedAliases],
+    features: reportedFeatures(plan, checkpoint, links),
+  };
+}
+
+/** The report's three feature sections: recreated (created or already there), pending, by hand (with conflicts and failures). */
+export function featureSections(features: readonly ReportedFeature[]): { recreated: ReportedFeature[]; pending: ReportedFeature[]; byHand: ReportedFeature[] } {
+  return {
+    recreated: features.filter((f) => f.status === 'created' || f.status === 'exists'),
+    pending: features.filter((f) => f.status === 'pending'),
+    byHand: features.filter((f) => f.status === 'byHand' || f.status === 'conflict' || f.status === 'failed'),
   };
 }
 

@@ -10,6 +10,7 @@ import { parseBatchCsv } from './batch-csv.js';
 import { decisionResult, signDecision } from './decisions.js';
 import { FollowUpBusyError, PermanentError } from './errors.js';
 import { EventBus, newRedis } from './events.js';
+import { FeatureLinks } from './links.js';
 import type {
   AccountChoice,
   Actor,
@@ -84,6 +85,8 @@ export class BullMigrationService implements MigrationService {
   private readonly tuning: QueueTuning;
   private readonly queueName: string;
   readonly threads: RedisThreadLedger;
+  /** Pending links per destination service and the registry of migrated mailboxes (read by preflight, undo). */
+  readonly links: FeatureLinks;
 
   constructor(private readonly options: BullMigrationServiceOptions) {
     this.queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
@@ -94,6 +97,7 @@ export class BullMigrationService implements MigrationService {
     this.redis = newRedis(options.connection);
     this.bus = new EventBus(this.redis, options.connection, this.keys.events());
     this.threads = new RedisThreadLedger(this.redis, this.keys);
+    this.links = new FeatureLinks(this.redis, this.keys, this.tuning.lockDurationMs);
   }
 
   async close(): Promise<void> {
@@ -104,7 +108,7 @@ export class BullMigrationService implements MigrationService {
   }
 
   async preflight(request: MigrationRequest): Promise<PreflightResult> {
-    const result = await preflight(this.options.directory, request);
+    const result = await preflight(this.options.directory, request, { registry: this.links });
     return result.ok ? { ok: true, plan: result.plan } : { ok: false, problems: result.problems };
   }
 
@@ -314,6 +318,7 @@ export class BullMigrationService implements MigrationService {
       checkpoint,
       save,
       signal: new AbortController().signal,
+      links: this.links,
       onProgress: () => undefined,
       handOver: async () => {
         throw new Error('no account is created outside a worker');

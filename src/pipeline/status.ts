@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import type { CopyProgress } from '../domain/copy-report.js';
 import { migrationState, type QueueState } from '../domain/steps.js';
 import { checkDecision, decisionResult } from './decisions.js';
+import { linkKeys } from './features.js';
+import { readLinks, type LinkEntry } from './links.js';
 import type { Actor, FollowUpAction, MigrationStatus, PasswordHandover } from './migration-service.js';
 import type { Keys } from './queue-names.js';
 import { buildReport, isUndoAvailable, stepRecords } from './report.js';
@@ -28,7 +30,9 @@ export async function readStatus(queue: Queue<JobData>, redis: Redis, keys: Keys
   const bullState = await queue.getJobState(jobId);
   const job = (await queue.getJob(jobId)) as Job<MigrationJobData> | undefined;
   if (!job || job.data?.kind !== 'migration') return undefined;
-  return statusOf(job, bullState, await readSideState(redis, keys, jobId), secrets);
+  // links of a finished run may have been resolved (or put back to pending) by later migrations since
+  const links = bullState === 'completed' && job.data.checkpoint.features ? await readLinks(redis, keys, job.data.plan.destination, linkKeys(job.data.plan)) : undefined;
+  return statusOf(job, bullState, await readSideState(redis, keys, jobId), secrets, links);
 }
 
 function queueState(bullState: string): QueueState {
@@ -75,7 +79,7 @@ export function handoverOf(data: MigrationJobData, decision: StoredDecision | un
   };
 }
 
-export function statusOf(job: Job<MigrationJobData>, bullState: string, side: JobSideState, secrets: SecretBox): MigrationStatus {
+export function statusOf(job: Job<MigrationJobData>, bullState: string, side: JobSideState, secrets: SecretBox, links?: Record<string, LinkEntry>): MigrationStatus {
   const data = job.data;
   const decision = validDecision(job, side.decision, secrets);
   const checkpoint = data.checkpoint;
@@ -102,7 +106,7 @@ export function statusOf(job: Job<MigrationJobData>, bullState: string, side: Jo
     nonce: data.request.nonce,
     handover: handoverOf(data, decision, side.handover),
     ...(checkpoint.outcome && state !== 'running' ? { outcome: checkpoint.outcome } : {}),
-    ...(state === 'done' && !data.request.dryRun ? { report: buildReport(data) } : {}),
+    ...(state === 'done' && !data.request.dryRun ? { report: buildReport(data, links) } : {}),
     run: checkpoint.run ?? 1,
     ...(busy ? { busy } : {}),
     dryRun: data.request.dryRun,

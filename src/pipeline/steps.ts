@@ -6,6 +6,8 @@ import type { StepName } from '../domain/steps.js';
 import type { MailPlatform } from '../ovh/mail-platform.js';
 import type { Logger } from '../log/logger.js';
 import { PermanentError, TransientError, retryVerdict } from './errors.js';
+import { putLinksBack, recreateFeatures } from './features.js';
+import type { FeatureLinks } from './links.js';
 import type { MigrationPlan } from './migration-service.js';
 import type { SecretBox, Sealed } from './secret-box.js';
 import type { ChangeName, Checkpoint, Copier, ImapEndpointResolver, PlatformDirectory, StoredRequest } from './types.js';
@@ -34,6 +36,8 @@ export interface StepContext {
   /** The destination account exists with this password: keep it sealed for the person it is handed over to. */
   handOver(password: string): Promise<void>;
   deps: StepDeps;
+  /** Pending links per destination service, the registry of migrated mailboxes, the per-service lock (Redis). */
+  links: FeatureLinks;
 }
 
 export interface StepOutcome {
@@ -246,40 +250,11 @@ function copyStep(pass: 'copy' | 'delta'): StepFunction {
 export const copy = copyStep('copy');
 export const delta = copyStep('delta');
 
-export const recreateAliases: StepFunction = async (ctx) => {
-  const { plan, checkpoint } = ctx;
-  const wanted = plan.aliases ?? [];
-  if (wanted.length === 0) return { status: 'skipped', detail: 'the source has no alias' };
-  const destination = await open(ctx, 'destination');
-  const present = new Set((await destination.listAliases(plan.destination.address)).map((a) => a.toLowerCase()));
-  const recreated = new Set(checkpoint.aliasesRecreated ?? []);
-  const failed: { alias: string; error: string }[] = [];
-  for (const alias of wanted) {
-    if (present.has(alias.toLowerCase())) {
-      recreated.add(alias);
-      continue;
-    }
-    try {
-      await change(ctx, `alias:${alias.toLowerCase()}`, async (resumed) => {
-        if (resumed && (await destination.listAliases(plan.destination.address)).some((a) => a.toLowerCase() === alias.toLowerCase())) return;
-        await destination.addAlias(plan.destination.address, alias);
-      });
-      recreated.add(alias);
-    } catch (error) {
-      if (retryVerdict(error) !== false) throw error;
-      failed.push({ alias, error: (error as Error)?.message ?? String(error) });
-    }
-    checkpoint.aliasesRecreated = [...recreated];
-    await ctx.save();
-  }
-  checkpoint.aliasesRecreated = [...recreated];
-  checkpoint.aliasesFailed = failed;
-  await ctx.save();
-  if (failed.length) {
-    return { status: 'failed', detail: `recreated ${[...recreated].join(', ') || 'none'}; to recreate by hand: ${failed.map((f) => `${f.alias} (${f.error})`).join(', ')}` };
-  }
-  return { status: 'done', detail: `recreated ${[...recreated].join(', ')}` };
-};
+/**
+ * Recreates the source's features on the destination (the plan's list, in order): settings, forwarding, aliases,
+ * contacts, footer, groups, rights; links to mailboxes not there yet wait in Redis (see features.ts).
+ */
+export const recreateFeaturesStep: StepFunction = async (ctx) => recreateFeatures(ctx, await open(ctx, 'destination'));
 
 export const verify: StepFunction = async (ctx) => {
   const { checkpoint } = ctx;
@@ -340,6 +315,9 @@ export const undo: StepFunction = async (ctx) => {
       await destination.resetAccount(plan.destination.address);
       done.push(`${plan.destination.address} removed from ${plan.destination.service}`);
     });
+    // the account is gone from the destination: links to it wait for it again (idempotent, Redis only)
+    const back = await putLinksBack(ctx.links, plan, checkpoint, ctx.jobId);
+    if (back) done.push(`${back} right(s) and membership(s) linking it to other mailboxes or groups are pending again, until it is migrated there again`);
   }
   const source = await open(ctx, 'source');
   await change(ctx, 'undo-rename', async () => {
@@ -366,7 +344,7 @@ export const RUN_STEP_FUNCTIONS: Partial<Record<StepName, StepFunction>> = {
   'create-destination': createDestination,
   copy,
   delta,
-  aliases: recreateAliases,
+  features: recreateFeaturesStep,
   verify,
   dns: dnsDiagnostic,
   handover,

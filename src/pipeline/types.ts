@@ -2,8 +2,8 @@ import type { CopyOutcome, CopyProgress, CopyReport, FolderMismatch } from '../d
 import type { Platform, ServiceRef } from '../domain/platform.js';
 import type { MigrationState, StepName, StepStates } from '../domain/steps.js';
 import type { ImapEndpoint } from '../imap/endpoint.js';
-import type { AccountInfo, ClientSettings, DnsCheck, MailPlatform } from '../ovh/mail-platform.js';
-import type { Actor, MigrationPlan, RequestOrigin } from './migration-service.js';
+import type { AccountInfo, ClientSettings, DnsCheck, FeatureTask, MailPlatform } from '../ovh/mail-platform.js';
+import type { Actor, FeatureResult, MigrationPlan, RequestOrigin } from './migration-service.js';
 import type { Sealed } from './secret-box.js';
 
 /** The copier's entry point (`copyMailbox` in src/imap): idempotent, a re-run copies only what is missing. */
@@ -47,8 +47,8 @@ export interface StoredRequest {
 }
 
 /**
- * The changes the pipeline makes at OVH, one journal entry each (see `change()` in steps.ts); `alias:ADDRESS`
- * per alias recreated.
+ * The changes the pipeline makes at OVH, one journal entry each (see `change()` in steps.ts). Features recreated
+ * on the destination have their own journal (`Checkpoint.features`).
  */
 export type ChangeName =
   | 'attach-domain'
@@ -62,8 +62,23 @@ export type ChangeName =
   | 'imap-restore-destination'
   | 'reset-source'
   | 'undo-destination'
-  | 'undo-rename'
-  | `alias:${string}`;
+  | 'undo-rename';
+
+/**
+ * The journal of one feature change on the destination, by natural key: `intent` saved before the first OVH call,
+ * `started` with the OVH task saved as soon as `startFeature` returns it (before waiting for it), then what came of
+ * it. A resumed step waits for a recorded task instead of starting again; final statuses are never redone.
+ */
+export interface FeatureRecord {
+  status: 'intent' | 'started' | FeatureResult;
+  /** ISO time of the last change. */
+  at: string;
+  task?: FeatureTask;
+  detail?: string;
+  instruction?: string;
+  /** pending: the addresses (or domains) it waits for. */
+  waitsFor?: string[];
+}
 
 /** Everything a run has done so far; saved in the job after every step, so a new worker resumes from it. */
 export interface Checkpoint {
@@ -80,12 +95,12 @@ export interface Checkpoint {
   delta?: CopyReport;
   copyFailures?: number;
   mismatches?: FolderMismatch[];
-  aliasesRecreated?: string[];
-  aliasesFailed?: { alias: string; error: string }[];
+  /** The features step's journal, by featureKey (see FeatureRecord). */
+  features?: Record<string, FeatureRecord>;
   dns?: DnsCheck[];
   clientSettings?: ClientSettings;
   undone?: boolean;
-  /** Steps that reported a failure without stopping the run (verify found missing mail, an alias refused). */
+  /** Steps that reported a failure without stopping the run (verify found missing mail, a feature failed). */
   softFailures?: StepName[];
   /** Transient failures in a row (OVH 5xx, network): since when, for the retry budget; cleared by a step that ends. */
   retrying?: { since: string; attempts: number };

@@ -5,6 +5,8 @@ import { RUN_STEPS, nextStep, stepChange, type RunStepName, type StepName } from
 import { checkDecision } from './decisions.js';
 import { CancelledError, PermanentError, describeError, isTransient, retryAfterMs } from './errors.js';
 import { EventBus, newRedis, rateLimiter } from './events.js';
+import { applyPendingLinks, linkKeys } from './features.js';
+import { FeatureLinks } from './links.js';
 import type { MigrationEvent, MigrationStatus, StepRecord } from './migration-service.js';
 import { preflight } from './preflight.js';
 import { DEFAULT_QUEUE_NAME, DEFAULT_TUNING, Keys, type QueueSettings, type QueueTuning } from './queue-names.js';
@@ -33,6 +35,7 @@ export class MigrationWorker {
   private readonly bus: EventBus;
   private readonly tuning: QueueTuning;
   private readonly running = new Map<string, AbortController>();
+  private readonly links: FeatureLinks;
 
   private constructor(private readonly options: MigrationWorkerOptions) {
     const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
@@ -42,6 +45,7 @@ export class MigrationWorker {
     this.control = newRedis(options.connection);
     this.queue = new Queue<JobData>(queueName, { connection: options.connection, prefix: options.prefix });
     this.bus = new EventBus(this.redis, options.connection, this.keys.events());
+    this.links = new FeatureLinks(this.redis, this.keys, this.tuning.lockDurationMs);
     this.worker = new Worker<JobData>(queueName, (job, token, signal) => this.process(job, token, signal), {
       connection: options.connection,
       prefix: options.prefix,
@@ -149,6 +153,7 @@ export class MigrationWorker {
       save,
       signal: controller.signal,
       deps: this.options.deps,
+      links: this.links,
       handOver: (password) => this.handOver(jobId, data, password),
       onProgress: (progress: CopyProgress) => {
         if (!progressGate(progress.phase === 'done')) return;
@@ -162,7 +167,8 @@ export class MigrationWorker {
     };
 
     const finish = async (result: MigrationResult): Promise<MigrationResult> => {
-      await this.publish({ type: 'finished', jobId, report: buildReport(data), origin: data.request.origin, requester: data.request.requester });
+      const links = checkpoint.features ? await this.links.get(plan.destination, linkKeys(plan)).catch(() => undefined) : undefined;
+      await this.publish({ type: 'finished', jobId, report: buildReport(data, links), origin: data.request.origin, requester: data.request.requester });
       return result;
     };
 
@@ -198,7 +204,7 @@ export class MigrationWorker {
         logger.info({ step: current }, 'step started');
         const outcome = await fn(ctx);
         if (controller.signal.aborted) throw new CancelledError((await cancelledBy()) ?? 'a worker shutdown');
-        // A step that reports a failure without throwing (verify, aliases): recorded, reported, and the run goes on.
+        // A step that reports a failure without throwing (verify, features): recorded, reported, and the run goes on.
         if (outcome.status === 'failed') checkpoint.softFailures = [...new Set([...(checkpoint.softFailures ?? []), current])];
         delete checkpoint.retrying;
         await setStep(current, outcome.status, outcome.detail);
@@ -309,17 +315,41 @@ export class MigrationWorker {
     const decision = await this.verifiedDecision(jobId, data);
     if (!decision) return { state: 'rejected', detail: 'no decision before the approval timeout' };
     if (!decision.approve) return { state: 'rejected', detail: `rejected by ${decision.by.id}${decision.reason ? `: ${decision.reason}` : ''}` };
-    const again = await preflight(this.options.deps.directory, {
-      sourceAddress: data.request.sourceAddress,
-      destinationService: data.request.destinationService,
-      temporaryName: data.plan.temporaryAddress,
-      requester: data.request.requester,
-    });
+    const again = await preflight(
+      this.options.deps.directory,
+      {
+        sourceAddress: data.request.sourceAddress,
+        destinationService: data.request.destinationService,
+        temporaryName: data.plan.temporaryAddress,
+        requester: data.request.requester,
+      },
+      { features: false },
+    );
     if (!again.ok) throw new PermanentError(`the checks fail now: ${again.problems.map((p) => p.message).join('; ')}`);
     return { state: 'approved', detail: `approved by ${decision.by.id} at ${decision.at}; checks passed again` };
   }
 
+  /**
+   * The end of a batch (BullMQ runs the parent once every child has finished, failed ones included): every pending
+   * link on each destination service of the batch whose ends all exist now is applied, whatever the order in which
+   * the rows ran. A failure here leaves the links pending for a later migration to the same service.
+   */
   private async processBatch(job: Job<BatchJobData>): Promise<unknown> {
+    const services = new Map<string, { platform: MigrationJobData['plan']['destination']['platform']; service: string }>();
+    for (const jobId of job.data.jobIds) {
+      const child = await this.queue.getJob(jobId);
+      if (child?.data.kind !== 'migration' || child.data.batchId !== job.data.batchId || child.data.request.dryRun) continue;
+      const { platform, service } = child.data.plan.destination;
+      services.set(`${platform}:${service.toLowerCase()}`, { platform, service });
+    }
+    for (const ref of services.values()) {
+      try {
+        const platform = await this.options.deps.directory.open({ platform: ref.platform, name: ref.service });
+        await this.links.withServiceLock(ref, undefined, () => applyPendingLinks(platform, this.links, job.id!));
+      } catch (error) {
+        this.options.deps.logger.warn({ err: { message: describeError(error) }, batchId: job.data.batchId, service: ref.service }, 'cannot apply the pending links at the end of the batch; they stay pending');
+      }
+    }
     const rows = await this.batchRows(job.data.batchId);
     await this.publish({ type: 'batch', batchId: job.data.batchId, rows, origin: job.data.origin });
     return { rows };

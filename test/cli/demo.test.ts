@@ -27,7 +27,7 @@ describe('npm run demo (the quick start)', () => {
     expect(report.source).toBe('john.smith@mydomain.ovh');
     expect(report.temporaryName).toBe('john.smith01@mydomain.ovh');
     expect(report.steps.filter((s) => s.status !== 'done' && s.status !== 'skipped')).toEqual([]);
-    expect(report.steps.map((s) => s.name)).toEqual(expect.arrayContaining(['rename-source', 'create-destination', 'copy', 'aliases', 'dns', 'handover']));
+    expect(report.steps.map((s) => s.name)).toEqual(expect.arrayContaining(['rename-source', 'create-destination', 'copy', 'features', 'dns', 'handover']));
     expect(report.copy.ok).toBe(true);
     expect(report.copy.messages.failed).toBe(0);
     expect(report.copy.messages.total).toBeGreaterThan(0);

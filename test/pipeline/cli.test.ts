@@ -63,15 +63,31 @@ describe('the CLI against `migrate-mailbox sandbox`', () => {
     const result = await cli(['migrate', 'jane.doe@mydomain.ovh', '--to', 'mxplan-sb33333-1', '--dry-run'], line.env);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/Temporary name:\s+jane\.doe01@mydomain\.ovh/);
+    // every feature with its verdict: the rights with john.smith wait for him on the MX Plan
+    expect(result.stdout).toMatch(/Features:\s+\d+ on the source: \d+ to create, \d+ already there, \d+ pending, \d+ by hand, 0 in conflict/);
+    expect(result.stdout).toContain('  pending   full access on jane.doe@mydomain.ovh for john.smith@mydomain.ovh: waits for john.smith@mydomain.ovh on mxplan-sb33333-1');
+    expect(result.stdout).toContain('  by hand   jane.doe@mydomain.ovh as a manager of the group team@mydomain.ovh: MX Plan has no groups (distribution lists): ');
   }, 60_000);
 
   it('migrate --yes --json runs the whole procedure and prints the contract object', async () => {
     const result = await cli(['migrate', 'john.smith@mydomain.ovh', '--to', 'emailpro-sb22222-1', '--yes', '--json'], line.env);
     expect(result.code, result.stderr).toBe(0);
     const json = JSON.parse(result.stdout);
-    expect(Object.keys(json)).toEqual(['ok', 'source', 'destination', 'temporaryName', 'steps', 'copy']);
+    expect(Object.keys(json)).toEqual(['ok', 'source', 'destination', 'temporaryName', 'steps', 'copy', 'features']);
+    // every feature with what became of it: the report's three sections, as JSON
+    expect(json.features).toEqual(
+      expect.arrayContaining([
+        { kind: 'alias', target: 'alias john@mydomain.ovh of john.smith@mydomain.ovh', status: 'created', detail: null },
+        { kind: 'externalContact', target: 'external contact partner@example.com (Partner Example)', status: 'exists', detail: null },
+        { kind: 'right', target: 'full access on john.smith@mydomain.ovh for jane.doe@mydomain.ovh', status: 'pending', detail: 'waits for jane.doe@mydomain.ovh on emailpro-sb22222-1' },
+        expect.objectContaining({ kind: 'externalContact', target: 'external contact supplier@example.org (Supplier Example)', status: 'conflict', detail: expect.stringMatching(/Supplier \(old name\).*to do: /) }),
+        expect.objectContaining({ kind: 'forwarding', status: 'byHand', detail: expect.stringMatching(/no forwarding setting.*to do: create an inbox rule/) }),
+      ]),
+    );
+    for (const f of json.features) expect(Object.keys(f)).toEqual(['kind', 'target', 'status', 'detail']);
+    expect(result.stderr).toMatch(/\+\+\+\+ Features pending \(recreated once the other mailbox is migrated to the same service\)/);
     expect(json).toMatchObject({ ok: true, source: 'john.smith@mydomain.ovh', temporaryName: 'john.smith01@mydomain.ovh' });
-    expect(json.steps.map((s: { name: string }) => s.name)).toEqual(['preflight', 'approval', 'attach-domain', 'rename-source', 'create-destination', 'copy', 'delta', 'aliases', 'verify', 'dns', 'handover']);
+    expect(json.steps.map((s: { name: string }) => s.name)).toEqual(['preflight', 'approval', 'attach-domain', 'rename-source', 'create-destination', 'copy', 'delta', 'features', 'verify', 'dns', 'handover']);
     expect(Object.keys(json.copy)).toEqual(['ok', 'messages', 'bytes', 'seconds', 'folders']);
     expect(json.copy.messages).toMatchObject({ total: 30, copied: 30, failed: 0 });
     expect(result.stderr).toMatch(/\+\+\+\+ Statistics/);

@@ -10,7 +10,7 @@ import { CLI, Harness, destinationPassword, waitForState } from './harness.js';
  * follows the moment (Faults.stall) and the test kills the worker while it waits for the answer; inside the copy,
  * the worker kills itself once messages are on the destination (CRASH_AT=copy in worker-child.ts). Another worker
  * then takes the job over (lock expiry) and must finish it: every message once on the destination, the source
- * renamed once, a destination password that logs in.
+ * renamed once, a destination password that logs in, the alias posted once.
  */
 const EXCHANGE = '/email/exchange/hosted-sb11111-1/service/hosted-sb11111-1';
 const PRO = '/email/pro/emailpro-sb22222-1';
@@ -21,6 +21,9 @@ interface KillPoint {
   login: string;
   /** The request to hold: the worker is killed while waiting for it. */
   hold?: (h: Harness, address: string) => (request: SeenRequest) => boolean;
+  /** Once `hold` is reached: let it go, make OVH tasks this slow, and kill the worker at `thenHold` instead. */
+  slowTasksMs?: number;
+  thenHold?: (h: Harness, address: string) => (request: SeenRequest) => boolean;
   /** What the status shows once the worker is dead. */
   runningStep: string;
   imapOff?: boolean;
@@ -45,10 +48,20 @@ const POINTS: KillPoint[] = [
   },
   { name: 'during the copy', login: 'kill.copy', runningStep: 'copy', scale: 12 },
   {
-    name: 'between the copy and the aliases',
+    name: 'between the copy and the features (aliases, settings...)',
     login: 'kill.aliases',
     hold: (_h, address) => (r) => r.method === 'GET' && r.path === `${PRO}/account/${address}/alias`,
-    runningStep: 'aliases',
+    runningStep: 'features',
+  },
+  {
+    // the alias is posted while OVH is slow (its task still runs when the job is taken over: a new POST would be
+    // refused, the recorded task must be waited for); the first look at that task is held
+    name: 'between starting a feature and waiting for its OVH task',
+    login: 'kill.feature',
+    hold: (_h, address) => (r) => r.method === 'GET' && r.path === `${PRO}/account/${address}/alias`,
+    slowTasksMs: 12_000,
+    thenHold: (h, address) => (r) => r.method === 'GET' && /^\/email\/pro\/emailpro-sb22222-1\/task\/\d+$/.test(r.path) && answered(h, 'POST', `${PRO}/account/${address}/alias`),
+    runningStep: 'features',
   },
   {
     name: 'during the hand-over (IMAP being switched back off at the source)',
@@ -117,6 +130,11 @@ describe('a worker killed with kill -9 at each moment that matters', () => {
         if (!submitted.ok) throw new Error(JSON.stringify(submitted.problems));
         if (held) {
           await held;
+          if (point.thenHold) {
+            h.sim.faults.clear();
+            if (point.slowTasksMs) h.sim.faults.slowTasks(point.slowTasksMs);
+            await h.sim.faults.stall(point.thenHold(h, address));
+          }
           child.kill('SIGKILL');
         }
         expect(await exited).toBe('SIGKILL');
@@ -143,6 +161,11 @@ describe('a worker killed with kill -9 at each moment that matters', () => {
         expect(renames.length).toBe(1);
         const destination = await h.factory({ platform: 'emailpro', name: DESTINATION });
         expect(await destination.listAliases(address)).toEqual([`${point.login}.alias@mydomain.ovh`]);
+        // posted once, whatever moment the worker died at: a recorded task is waited for, never posted again
+        const aliasPosts = h.sim.requests.filter((r) => r.method === 'POST' && r.path === `${PRO}/account/${address}/alias`);
+        expect(aliasPosts.map((r) => r.status)).toEqual([200]);
+        expect(status.steps.find((s) => s.name === 'features')).toMatchObject({ status: 'done' });
+        expect(status.report!.features.find((f) => f.key === `alias:${address}:${point.login}.alias@mydomain.ovh`)).toMatchObject({ status: 'created' });
         if (point.imapOff) {
           const exchange = await h.factory({ platform: 'exchange', name: 'hosted-sb11111-1/hosted-sb11111-1' });
           expect(await exchange.getImapEnabled(address.replace('@', '01@'))).toBe(false);

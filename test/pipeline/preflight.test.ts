@@ -40,7 +40,7 @@ async function problems(sourceAddress: string, destinationService: string, extra
 }
 
 describe('preflight refuses, with the reason and the field', () => {
-  it('builds a plan when everything is right, listing what will not migrate', async () => {
+  it('builds a plan when everything is right, with every feature of the source and its verdict', async () => {
     const result = await service.preflight({ sourceAddress: 'john.smith@mydomain.ovh', destinationService: 'emailpro-sb22222-1', requester: CLI });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
@@ -50,10 +50,33 @@ describe('preflight refuses, with the reason and the field', () => {
       destination: { platform: 'emailpro', service: 'emailpro-sb22222-1' },
       temporaryAddress: 'john.smith01@mydomain.ovh',
     });
-    const kinds = result.plan.notMigrated.map((f) => f.kind);
-    expect(kinds).toEqual(expect.arrayContaining(['collaborative', 'delegation', 'externalContact', 'footer']));
     expect(result.plan.warnings.join(' ')).toMatch(/calendars/);
-    expect(result.plan.aliases?.sort()).toEqual(['j.smith@mydomain.ovh', 'john@mydomain.ovh']);
+    const verdicts = Object.fromEntries(result.plan.features.map((f) => [f.key, f.verdict]));
+    const JOHN = 'john.smith@mydomain.ovh';
+    const JANE = 'jane.doe@mydomain.ovh';
+    expect(verdicts).toMatchObject({
+      // the account does not exist yet, its domain is not attached yet: the run creates them first
+      [`settings:${JOHN}`]: 'create',
+      [`alias:${JOHN}:john@mydomain.ovh`]: 'create',
+      [`alias:${JOHN}:j.smith@mydomain.ovh`]: 'create',
+      'footer:mydomain.ovh': 'create',
+      [`forwarding:${JOHN}`]: 'byHand',
+      'externalContact:partner@example.com': 'exists',
+      'externalContact:supplier@example.org': 'conflict',
+      'group:team@mydomain.ovh': 'byHand',
+      [`right:fullAccess:${JOHN}:${JANE}`]: 'pending',
+      [`right:sendAs:${JANE}:${JOHN}`]: 'pending',
+      'unmigrated:sharedAccount:0': 'byHand',
+      'unmigrated:collaborative:0': 'byHand',
+    });
+    const byKey = Object.fromEntries(result.plan.features.map((f) => [f.key, f]));
+    expect(byKey[`right:fullAccess:${JOHN}:${JANE}`]).toMatchObject({ detail: `waits for ${JANE} on emailpro-sb22222-1`, waitsFor: [JANE], change: { kind: 'right', right: 'fullAccess', owner: JOHN, grantee: JANE } });
+    expect(byKey[`forwarding:${JOHN}`]).toMatchObject({ detail: expect.stringMatching(/no forwarding/), instruction: expect.stringMatching(/webmail/) });
+    expect(byKey['externalContact:supplier@example.org']!.detail).toMatch(/Supplier \(old name\)/);
+    expect(byKey['unmigrated:sharedAccount:0']).toMatchObject({ target: 'full access on the shared mailbox shared@mydomain.ovh', instruction: expect.stringMatching(/Shared accounts/) });
+    expect(result.plan.featuresReadAt).toEqual(expect.any(String));
+    // nothing was written to plan it
+    expect(h.sim.requests.filter((r) => r.method !== 'GET' && !r.path.startsWith('/auth'))).toEqual([]);
   });
 
   it('source missing', async () => {

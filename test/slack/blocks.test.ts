@@ -31,7 +31,13 @@ const plan: MigrationPlan = {
   temporaryAddress: 'john.smith01@mydomain.ovh',
   sizeBytes: 3 * 1024 ** 3,
   warnings: ['Calendars are not migrated.'],
-  notMigrated: [{ kind: 'group', description: 'member of sales@mydomain.ovh' }],
+  features: [
+    { kind: 'alias', key: 'alias:john.smith@mydomain.ovh:js@mydomain.ovh', target: 'alias js@mydomain.ovh of john.smith@mydomain.ovh', verdict: 'create' },
+    { kind: 'externalContact', key: 'externalContact:partner@example.com', target: 'external contact partner@example.com (Partner)', verdict: 'exists' },
+    { kind: 'right', key: 'right:fullAccess:john.smith@mydomain.ovh:jane@mydomain.ovh', target: 'full access on john.smith@mydomain.ovh for jane@mydomain.ovh', verdict: 'pending', detail: 'waits for jane@mydomain.ovh on emailpro-1', waitsFor: ['jane@mydomain.ovh'] },
+    { kind: 'group', key: 'group:sales@mydomain.ovh', target: 'group sales@mydomain.ovh', verdict: 'byHand', detail: 'E-mail Pro has no groups', instruction: 'keep the group on an Exchange service' },
+    { kind: 'externalContact', key: 'externalContact:supplier@example.org', target: 'external contact supplier@example.org (Supplier)', verdict: 'conflict', detail: 'displayName is "Old" there, "Supplier" on the source' },
+  ],
 };
 
 describe('limits guard', () => {
@@ -128,12 +134,12 @@ describe('Block Kit builders', () => {
     expect(viewViolations(batchModal({ channel: 'C', commandChannel: 'C' }))).toEqual([]);
   });
 
-  it('request message: plan, warnings, not migrated, Approve/Reject with confirm; decided form without buttons', () => {
+  it('request message: plan, warnings, features, Approve/Reject with confirm; decided form without buttons', () => {
     const pending = requestMessage({ plan, requester: { kind: 'slack', id: 'U1' }, nonce: 'nonce-42-abcdef', resetSourceAfter: true });
     expect(blockKitViolations(pending.blocks, 'message')).toEqual([]);
     const json = JSON.stringify(pending.blocks);
     expect(json).toContain('3.00 GiB');
-    expect(json).toContain('member of sales@mydomain.ovh');
+    expect(json).toContain('group sales@mydomain.ovh — E-mail Pro has no groups');
     expect(json).toContain('reset the old account afterwards');
     const actions = pending.blocks.find((b) => b.type === 'actions') as { elements: { action_id: string; value: string; confirm?: unknown }[] };
     expect(actions.elements.map((e) => e.action_id)).toEqual([ACTION.approve, ACTION.reject]);
@@ -152,8 +158,26 @@ describe('Block Kit builders', () => {
     expect(after).toHaveLength(pending.blocks.length);
   });
 
-  it('a plan with hundreds of warnings stays within limits', () => {
-    const huge = { ...plan, warnings: Array.from({ length: 400 }, (_, i) => `warning ${i} `.repeat(20)), notMigrated: Array.from({ length: 400 }, (_, i) => ({ kind: 'footer' as const, description: `footer ${i}` })) };
+  it('the request shows each feature of the source under its verdict, with why and what to do', () => {
+    const text = JSON.stringify(requestMessage({ plan, requester: { kind: 'slack', id: 'U1' }, nonce: 'nonce-42-abcdef' }).blocks);
+    expect(text).toContain('*To create on the destination* (1)\\n• alias js@mydomain.ovh of john.smith@mydomain.ovh');
+    expect(text).toContain('*Already there* (1)\\n• external contact partner@example.com (Partner)');
+    expect(text).toContain('• full access on john.smith@mydomain.ovh for jane@mydomain.ovh — waits for jane@mydomain.ovh on emailpro-1');
+    expect(text).toContain('*By hand* (1)\\n• group sales@mydomain.ovh — E-mail Pro has no groups. _To do:_ keep the group on an Exchange service');
+    expect(text).toMatch(/\*Conflicts: [^*]*\* \(1\)\\n• external contact supplier@example.org \(Supplier\) — displayName is \\"Old\\" there/);
+  });
+
+  it('a plan with hundreds of warnings and features stays within limits', () => {
+    const verdicts = ['create', 'exists', 'pending', 'byHand', 'conflict'] as const;
+    const features = Array.from({ length: 1000 }, (_, i) => ({
+      kind: 'right' as const,
+      key: `right:sendAs:user${i}@mydomain.ovh:john.smith@mydomain.ovh`,
+      target: `send as on user${i}@mydomain.ovh for john.smith@mydomain.ovh `.repeat(5),
+      verdict: verdicts[i % 5]!,
+      detail: `why ${i} `.repeat(60),
+      instruction: `what to do ${i} `.repeat(60),
+    }));
+    const huge = { ...plan, warnings: Array.from({ length: 400 }, (_, i) => `warning ${i} `.repeat(20)), features };
     const message = requestMessage({ plan: huge, requester: { kind: 'slack', id: 'U1' }, nonce: 'nonce-42-abcdef' });
     expect(blockKitViolations(message.blocks, 'message')).toEqual([]);
     expect(JSON.stringify(message.blocks)).toMatch(/… \d+ more/);
@@ -205,8 +229,14 @@ describe('Block Kit builders', () => {
         copy: { ok: false, messages: { total: 3000, copied: 2700, skipped: 0, failed: 300 }, bytes: 1, seconds: 1, folders },
         foldersNotInSync: folders.map((f, i) => ({ folder: f.from, missing: i })),
         dns: Array.from({ length: 30 }, () => ({ record: 'DKIM' as const, ok: false, current: [], expected: ['v=DKIM1; k=rsa; p=' + 'A'.repeat(800)] })),
-        aliasesRecreated: Array.from({ length: 200 }, (_, i) => `alias${i}@mydomain.ovh`),
-        toRecreateByHand: [],
+        features: Array.from({ length: 600 }, (_, i) => ({
+          kind: 'alias' as const,
+          key: `alias:john.smith@mydomain.ovh:alias${i}@mydomain.ovh`,
+          target: `alias alias${i}@mydomain.ovh of john.smith@mydomain.ovh`,
+          status: (['created', 'exists', 'pending', 'byHand', 'conflict', 'failed'] as const)[i % 6]!,
+          detail: `detail ${i} `.repeat(50),
+          instruction: `instruction ${i} `.repeat(50),
+        })),
       },
     });
     expect(blockKitViolations(message.blocks, 'message')).toEqual([]);
@@ -214,6 +244,47 @@ describe('Block Kit builders', () => {
     // worst folders first
     expect(JSON.stringify(message.blocks)).toContain('299 missing');
     expect(message.blocks.at(-1)!.type).toBe('actions');
+  });
+
+  it('the final report has three feature sections: recreated, pending (waiting for whom), by hand (with what to do)', () => {
+    const feature = (status: 'created' | 'exists' | 'pending' | 'byHand' | 'conflict' | 'failed', target: string, detail?: string, instruction?: string) => ({
+      kind: 'right' as const,
+      key: `k:${target}`,
+      target,
+      status,
+      ...(detail ? { detail } : {}),
+      ...(instruction ? { instruction } : {}),
+    });
+    const message = finalReportMessage({
+      jobId: 'job-1',
+      nonce: 'nonce-1-abcdef',
+      source: 'john.smith@mydomain.ovh',
+      report: {
+        foldersNotInSync: [],
+        dns: [],
+        features: [
+          feature('created', 'alias js@mydomain.ovh of john.smith@mydomain.ovh'),
+          feature('exists', 'external contact partner@example.com (Partner)'),
+          feature('pending', 'full access on john.smith@mydomain.ovh for jane@mydomain.ovh', 'waits for jane@mydomain.ovh on emailpro-1'),
+          feature('byHand', 'forwarding of john.smith@mydomain.ovh to j@example.com', 'E-mail Pro accounts have no forwarding setting', 'create an inbox rule'),
+          feature('conflict', 'footer of @mydomain.ovh', 'content differs', 'compare both'),
+          feature('failed', 'external contact new@example.net (New)', 'OVH task 12 ended with status error', 'look at task 12'),
+        ],
+      },
+    });
+    const sections = message.blocks.filter((b) => b.type === 'section').map((b) => (b as { text: { text: string } }).text.text);
+    expect(sections).toContain(
+      ':white_check_mark: *Recreated on the destination (2)*\n• alias js@mydomain.ovh of john.smith@mydomain.ovh — created\n• external contact partner@example.com (Partner) — already there',
+    );
+    expect(sections).toContain(
+      ':hourglass_flowing_sand: *Pending (1): recreated once the other mailbox is migrated to the same service*\n• full access on john.smith@mydomain.ovh for jane@mydomain.ovh — waits for jane@mydomain.ovh on emailpro-1',
+    );
+    expect(sections).toContain(
+      ':raised_hand: *To recreate by hand (3)*\n' +
+        '• forwarding of john.smith@mydomain.ovh to j@example.com — by hand: E-mail Pro accounts have no forwarding setting. _To do:_ create an inbox rule\n' +
+        '• footer of @mydomain.ovh — conflict: content differs. _To do:_ compare both\n' +
+        '• external contact new@example.net (New) — failed: OVH task 12 ended with status error. _To do:_ look at task 12',
+    );
   });
 
   it('formats sizes and durations', () => {

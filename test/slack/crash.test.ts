@@ -33,7 +33,7 @@ const POINTS: Point[] = [
   { name: 'after the rename', hold: (a) => (r) => r.method === 'GET' && r.path === `${EXCHANGE}/account/${a.replace('@', '01@')}` && renamed(a) },
   { name: 'between create and password', hold: (a) => (r) => r.method === 'POST' && r.path === `${PRO}/account/${a}/changePassword` },
   { name: 'during the copy', copy: true },
-  { name: 'between the copy and the aliases', hold: (a) => (r) => r.method === 'GET' && r.path === `${PRO}/account/${a}/alias` },
+  { name: 'between the copy and the features', hold: (a) => (r) => r.method === 'GET' && r.path === `${PRO}/account/${a}/alias` },
   { name: 'during the hand-over', imapOff: true, hold: (a) => (r) => r.method === 'PUT' && r.path === `${EXCHANGE}/account/${a.replace('@', '01@')}/protocol` && (r.body as { IMAP?: boolean })?.IMAP === false },
 ];
 

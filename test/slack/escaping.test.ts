@@ -22,7 +22,11 @@ describe('text from servers and users cannot become mrkdwn (mentions, links, cod
       ...planFor(request, jobId),
       temporaryAddress: `${HOSTILE}\`*tmp*\`@mydomain.ovh`,
       warnings: [HOSTILE],
-      notMigrated: [{ kind: 'footer', description: HOSTILE }],
+      features: [
+        { kind: 'footer', key: 'footer:x', target: HOSTILE, verdict: 'byHand', detail: HOSTILE, instruction: HOSTILE },
+        { kind: 'right', key: 'right:x', target: HOSTILE, verdict: 'pending', detail: HOSTILE, waitsFor: [HOSTILE] },
+        { kind: 'alias', key: 'alias:x', target: HOSTILE, verdict: 'create' },
+      ],
     });
     h.service.services.push({ platform: 'emailpro', name: 'emailpro-<!here>', label: HOSTILE });
   });
@@ -71,8 +75,7 @@ describe('text from servers and users cannot become mrkdwn (mentions, links, cod
         smtp: { host: 'smtp.example', port: 587, security: 'starttls' },
         webmailUrl: '<https://evil.example|Open your webmail>',
       },
-      aliasesRecreated: [HOSTILE],
-      toRecreateByHand: [{ kind: 'footer', description: HOSTILE }],
+      features: (['created', 'pending', 'byHand', 'conflict', 'failed'] as const).map((status) => ({ kind: 'footer' as const, key: `footer:${status}`, target: HOSTILE, status, detail: HOSTILE, instruction: HOSTILE })),
     };
     const messages = {
       step: stepMessage({ name: 'copy', status: 'failed', detail: HOSTILE }),

@@ -13,8 +13,7 @@ const REPORT: MigrationReport = {
     { folder: 'Sent', missing: 1 },
   ],
   dns: [],
-  aliasesRecreated: [],
-  toRecreateByHand: [],
+  features: [],
 };
 
 async function waitFor<T>(check: () => T | undefined, what: string, ms = 5000): Promise<T> {

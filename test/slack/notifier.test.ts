@@ -53,8 +53,10 @@ function bigReport(folders: number): MigrationReport {
       smtp: { host: 'pro1.mail.ovh.net', port: 587, security: 'starttls' },
       webmailUrl: 'https://pro1.mail.ovh.net/owa',
     },
-    aliasesRecreated: ['j.smith@mydomain.ovh', 'john@mydomain.ovh'],
-    toRecreateByHand: Array.from({ length: 80 }, (_, i) => ({ kind: 'delegation' as const, description: `send-as granted to user${i}@mydomain.ovh` })),
+    features: [
+      ...['j.smith@mydomain.ovh', 'john@mydomain.ovh'].map((alias) => ({ kind: 'alias' as const, key: `alias:john.smith@mydomain.ovh:${alias}`, target: `alias ${alias} of john.smith@mydomain.ovh`, status: 'created' as const })),
+      ...Array.from({ length: 80 }, (_, i) => ({ kind: 'right' as const, key: `right:sendAs:user${i}@mydomain.ovh:john.smith@mydomain.ovh`, target: `send as on user${i}@mydomain.ovh for john.smith@mydomain.ovh`, status: 'byHand' as const, detail: 'legacy MX Plan has no mailbox delegation', instruction: 'share the mailbox password' })),
+    ],
   };
 }
 
@@ -66,7 +68,7 @@ const RAN: StepRecord[] = [
   step('create-destination', 'done'),
   step('copy', 'done', '30 copied'),
   step('delta', 'done'),
-  step('aliases', 'skipped'),
+  step('features', 'skipped'),
   step('verify', 'done'),
   step('dns', 'done'),
   step('handover', 'done'),
@@ -252,7 +254,8 @@ describe('thread notifier: each thread is rendered from stored state', () => {
     expect(body).toContain('Folders not in sync (300)');
     expect(body).toContain('mx0.mail.ovh.net.');
     expect(body).toContain('_autodiscover._tcp.mydomain.ovh.');
-    expect(body).toContain('send-as granted to user0@mydomain.ovh');
+    expect(body).toContain('To recreate by hand (80)');
+    expect(body).toContain('send as on user0@mydomain.ovh for john.smith@mydomain.ovh — by hand: legacy MX Plan has no mailbox delegation');
     const reset = report.blocks!.find((b) => b.type === 'actions').elements[0];
     expect(reset).toMatchObject({ action_id: ACTION.resetSource, style: 'danger' });
     expect(parseButtonValue(reset.value)).toEqual({ id: jobId, nonce: h.service.jobs.get(jobId)!.status.nonce });

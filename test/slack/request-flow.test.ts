@@ -160,7 +160,7 @@ describe('request flow: command, modal, options, submission', () => {
     const text = JSON.stringify(message.blocks);
     expect(text).toContain('john.smith01@mydomain.ovh');
     expect(text).toContain('Calendars and contacts');
-    expect(text).toContain('full access granted to jane@mydomain.ovh');
+    expect(text).toContain('full access on john.smith@mydomain.ovh for jane@mydomain.ovh — waits for jane@mydomain.ovh');
     expect(text).not.toContain('Chosen-Passw0rd');
     const buttons = message.blocks!.find((b) => b.type === 'actions').elements;
     expect(buttons.map((b: { action_id: string }) => b.action_id)).toEqual([ACTION.approve, ACTION.reject]);

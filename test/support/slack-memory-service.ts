@@ -132,7 +132,10 @@ export class MemoryMigrationService implements MigrationService {
       temporaryAddress: request.temporaryName ?? `${local}01@${domain}`,
       sizeBytes: 1_234_567_890,
       warnings: source?.platform === 'exchange' ? ['Calendars and contacts do not exist on E-mail Pro: they are not migrated.'] : [],
-      notMigrated: [{ kind: 'delegation', description: 'full access granted to jane@mydomain.ovh' }],
+      features: [
+        { kind: 'alias', key: `alias:${request.sourceAddress}:j.smith@mydomain.ovh`, target: `alias j.smith@mydomain.ovh of ${request.sourceAddress}`, verdict: 'create' },
+        { kind: 'right', key: `right:fullAccess:${request.sourceAddress}:jane@mydomain.ovh`, target: `full access on ${request.sourceAddress} for jane@mydomain.ovh`, verdict: 'pending', detail: 'waits for jane@mydomain.ovh', waitsFor: ['jane@mydomain.ovh'] },
+      ],
     };
   }
 

@@ -10,7 +10,7 @@ import { terminalSafe } from '../../domain/terminal-text.js';
 import { planText, reportText } from '../../pipeline/report-text.js';
 import { createRuntime, type Runtime } from '../../pipeline/runtime.js';
 
-export const summary = 'migrate one mailbox to another OVH e-mail service (rename, create, copy, aliases, DNS check, hand-over)';
+export const summary = 'migrate one mailbox to another OVH e-mail service (rename, create, copy, features, DNS check, hand-over)';
 
 const USAGE = `usage: migrate-mailbox migrate ADDRESS --to SERVICE [options]
 
@@ -50,6 +50,18 @@ interface StepJson {
   endedAt: string | null;
 }
 
+/**
+ * One feature of the source mailbox: `status` is what became of it (created, exists, pending, byHand, conflict,
+ * failed); in a --dry-run, the plan's verdict (create, exists, pending, byHand, conflict). `detail`: what a pending
+ * feature waits for; why one is by hand, in conflict or failed, and what to do.
+ */
+interface FeatureJson {
+  kind: string;
+  target: string;
+  status: string;
+  detail: string | null;
+}
+
 export interface MigrateJson {
   ok: boolean;
   source: string;
@@ -57,13 +69,27 @@ export interface MigrateJson {
   temporaryName: string | null;
   steps: StepJson[];
   copy: MigrationReport['copy'] | null;
+  features: FeatureJson[];
+}
+
+function detailJson(detail: string | undefined, instruction: string | undefined): string | null {
+  if (!detail && !instruction) return null;
+  return [detail, instruction ? `to do: ${instruction}` : undefined].filter(Boolean).join('. ');
+}
+
+function featuresJson(plan: Pick<MigrationPlan, 'features'> | undefined, status: MigrationStatus | undefined): FeatureJson[] {
+  if (status?.report) {
+    return status.report.features.map((f) => ({ kind: f.kind, target: f.target, status: f.status, detail: detailJson(f.detail, f.instruction) }));
+  }
+  // no report (a dry run, a run that did not complete): the plan's verdicts
+  return (plan?.features ?? []).map((f) => ({ kind: f.kind, target: f.target, status: f.verdict, detail: detailJson(f.detail, f.instruction) }));
 }
 
 function stepsJson(status: MigrationStatus): StepJson[] {
   return status.steps.map((s) => ({ name: s.name, status: s.status, detail: s.detail ?? null, startedAt: s.startedAt ?? null, endedAt: s.endedAt ?? null }));
 }
 
-function toJson(plan: Pick<MigrationPlan, 'source' | 'destination' | 'temporaryAddress'> | undefined, address: string, to: string, status: MigrationStatus | undefined, ok: boolean, preflightProblems?: string): MigrateJson {
+function toJson(plan: Pick<MigrationPlan, 'source' | 'destination' | 'temporaryAddress' | 'features'> | undefined, address: string, to: string, status: MigrationStatus | undefined, ok: boolean, preflightProblems?: string): MigrateJson {
   return {
     ok,
     source: plan?.source.address ?? address,
@@ -71,6 +97,7 @@ function toJson(plan: Pick<MigrationPlan, 'source' | 'destination' | 'temporaryA
     temporaryName: plan?.temporaryAddress ?? null,
     steps: status ? stepsJson(status) : [{ name: 'preflight', status: 'failed', detail: preflightProblems ?? null, startedAt: null, endedAt: null }],
     copy: status?.report?.copy ?? null,
+    features: featuresJson(plan, status),
   };
 }
 

@@ -2,6 +2,7 @@ import type { MigrationReport } from '../../pipeline/migration-service.js';
 import { ACTION, buttonValue } from '../ids.js';
 import { code as codeSpan, escapeFit } from './mrkdwn.js';
 import type { SlackMessage } from './request-message.js';
+import { reportedFeatureBlocks } from './features.js';
 import { formatBytes, formatCount, formatDuration } from './format.js';
 import {
   actions,
@@ -98,16 +99,7 @@ export function finalReportMessage(input: FinalReportInput): SlackMessage {
     );
   }
 
-  if (report.aliasesRecreated.length > 0) {
-    body.push(section(`*Aliases recreated*\n${joinWithMore(report.aliasesRecreated.map((a) => `• ${escapeMrkdwn(a)}`), 1500, 40)}`));
-  }
-  if (report.toRecreateByHand.length > 0) {
-    body.push(
-      section(
-        `*To recreate by hand*\n${joinWithMore(report.toRecreateByHand.map((f) => `• ${escapeMrkdwn(String(f.kind))}: ${escapeMrkdwn(f.description)}`), 1500, 40)}`,
-      ),
-    );
-  }
+  body.push(...reportedFeatureBlocks(report.features ?? []));
 
   const footer: KnownBlock[] = [];
   if (input.offerReset !== false) {

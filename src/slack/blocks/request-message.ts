@@ -1,5 +1,6 @@
 import type { Actor, DecisionResult, MigrationPlan, PasswordHandover, PreflightProblem } from '../../pipeline/migration-service.js';
 import { ACTION, buttonValue } from '../ids.js';
+import { plannedFeatureBlocks } from './features.js';
 import { formatBytes, platformLabel, slackDate } from './format.js';
 import { code, escapeFit, mentionId, who } from './mrkdwn.js';
 import {
@@ -87,17 +88,8 @@ export function requestMessage(input: RequestMessageInput): SlackMessage {
   if (plan.warnings.length > 0) {
     body.push(section(`:warning: *Warnings*\n${joinWithMore(plan.warnings.map((w) => `• ${escapeMrkdwn(w)}`), 2900, 20)}`));
   }
-  if (plan.notMigrated.length > 0) {
-    body.push(
-      section(
-        `*Will not migrate (to recreate by hand)*\n${joinWithMore(
-          plan.notMigrated.map((f) => `• ${escapeMrkdwn(String(f.kind))}: ${escapeMrkdwn(f.description)}`),
-          2900,
-          30,
-        )}`,
-      ),
-    );
-  }
+  // every feature of the source with its verdict on the destination (old jobs' plans have none)
+  body.push(...plannedFeatureBlocks(plan.features ?? []));
 
   const footer: KnownBlock[] = input.decision
     ? [decisionLine(input.decision)]
