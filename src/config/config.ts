@@ -45,6 +45,13 @@ export const configSchema = z.object({
    */
   IMAP_ENDPOINTS: z.string().optional(),
 
+  /** EWS host override per platform kind or service, JSON like IMAP_HOSTS; default: the IMAP host of the service. */
+  EWS_HOSTS: z.string().optional(),
+  /** Where to actually connect for an EWS host, JSON {"ex1.sandbox.local":"127.0.0.1:40443"} (the sandbox prints it). */
+  EWS_ENDPOINTS: z.string().optional(),
+  /** PEM file of extra CAs for EWS servers (the sandbox's EWS doubles). */
+  EWS_CA_FILE: z.string().optional(),
+
   // Pipeline (queue) tuning
   /** First delay before a transient failure (OVH 5xx, network) is retried, doubled each time up to 5 minutes. */
   JOB_BACKOFF_MS: z.coerce.number().int().min(10).default(5_000),

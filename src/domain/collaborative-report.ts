@@ -40,6 +40,9 @@ export const collaborativeReportSchema = z.object({
 });
 export type CollaborativeReport = z.infer<typeof collaborativeReportSchema>;
 
+/** Items per kind in a mailbox's calendar, contacts and tasks folders. */
+export type CollaborativeCounts = Record<CollaborativeKind, number>;
+
 /** Emitted while copying, at a bounded rate. */
 export interface CollaborativeProgress {
   phase: 'scanning' | 'copying' | 'rules' | 'oof' | 'verifying' | 'done';

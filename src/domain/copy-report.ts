@@ -55,4 +55,6 @@ export interface CopyProgress {
   rate: number;
   /** Seconds left at the current rate, or undefined when unknown. */
   etaSeconds?: number;
+  /** What `messages*` count: mail messages (default), or calendar, contact and task items (the EWS copy). */
+  unit?: 'messages' | 'items';
 }

@@ -38,10 +38,9 @@ export function checkPlatformPair(source: Platform, destination: Platform, sourc
     };
   }
   const warnings: string[] = [];
-  if (source === 'exchange' && destination !== 'exchange') {
-    warnings.push(
-      `${PLATFORM_LABEL[destination]} has no collaborative features: calendars, contacts and tasks synchronised by Exchange are not migrated`,
-    );
+  // E-mail Pro may have EWS or not: preflight probes it (see the plan's `collaborative`); MX Plan has no calendars at all
+  if (destination === 'mxplan' || destination === 'mxplan-legacy') {
+    warnings.push(`${PLATFORM_LABEL[destination]} has no calendars, contacts or tasks: those of ${PLATFORM_LABEL[source]} stay on the source account`);
   }
   return { ok: true, warnings };
 }

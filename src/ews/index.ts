@@ -3,6 +3,7 @@ export { copyCollaborative, planCollaborative, type CopyCollaborativeOptions, ty
 export { type CollaborativeJournal, type PendingUpload, emptyJournal, markerOf, MARKER_PROPERTY } from './journal.js';
 export type { ItemFailure } from './folder-copy.js';
 export type { RuleResult, RuleStatus } from './rules-copy.js';
+export { countCollaborative } from './count-collaborative.js';
 export { parseEwsUrl, describeEwsEndpoint, isLoopbackHost, EWS_PATH, type EwsEndpoint } from './endpoint.js';
 export { EwsClient } from './client.js';
 export { DEFAULT_RETRY, type RetryPolicy } from './transport.js';
@@ -19,4 +20,4 @@ export {
   EwsConfigurationError,
   EwsRetriesExhausted,
 } from './errors.js';
-export type { CollaborativeReport, CollaborativeProgress, CollaborativeKind, OofReport, CollaborativeFolderReport } from '../domain/collaborative-report.js';
+export type { CollaborativeReport, CollaborativeProgress, CollaborativeKind, CollaborativeCounts, OofReport, CollaborativeFolderReport } from '../domain/collaborative-report.js';

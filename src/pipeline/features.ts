@@ -7,7 +7,7 @@ import type { FeatureChange, FeatureSnapshot, FeatureTask, MailPlatform, Unmigra
 import { describeError, retryVerdict } from './errors.js';
 import { serviceKey, type FeatureLinks, type LinkEntry, type MigratedMailbox, type ServiceRef } from './links.js';
 import type { FeatureResult, MigrationPlan, PlannedFeature, ReportedFeature } from './migration-service.js';
-import type { StepContext, StepOutcome } from './steps.js';
+import type { StepContext, StepOutcome } from './step-context.js';
 import type { Checkpoint, FeatureRecord } from './types.js';
 
 /**

@@ -1,6 +1,7 @@
 import type { CopyProgress, CopyReport } from '../domain/copy-report.js';
 import type { Platform, ServiceRef } from '../domain/platform.js';
 import type { MigrationState, StepName, StepState, StepStatus } from '../domain/steps.js';
+import type { CollaborativeCounts, CollaborativeReport } from '../domain/collaborative-report.js';
 import type { FeatureKind } from '../domain/plan.js';
 import type { ClientSettings, DnsCheck, FeatureChange, FeatureChangeKind } from '../ovh/mail-platform.js';
 
@@ -187,6 +188,18 @@ export interface MigrationPlan {
   features: PlannedFeature[];
   /** ISO time the source's features were read. */
   featuresReadAt?: string;
+  /** Calendars, contacts, tasks, inbox rules and out-of-office: copied over EWS, counted as staying behind, or neither. */
+  collaborative?: CollaborativePlan;
+}
+
+/**
+ * `copy`: both ends answer EWS, the collaborative step copies everything; `count`: the destination has none (MX
+ * Plan), the step counts what stays on the source; `none`: EWS is not reachable at one end, or not configured
+ * (`detail` says which, and a by-hand feature says what to do).
+ */
+export interface CollaborativePlan {
+  mode: 'copy' | 'count' | 'none';
+  detail: string;
 }
 
 /** A feature's kind: a change the OVH API can make (`alias`, `right`, `group`...) or what it cannot (`collaborative`...). */
@@ -300,6 +313,12 @@ export interface MigrationReport {
    * (created or already there), pending (waiting for another mailbox) and by hand (unsupported, conflicts, failures).
    */
   features: ReportedFeature[];
+  /** The copy of calendars, contacts, tasks, rules and out-of-office (both passes), when it ran. */
+  collaborative?: CollaborativeReport;
+  /** What that copy could not take (items, folders, rules, out-of-office), each with why. */
+  collaborativeIssues?: string[];
+  /** Items left on the source account (MX Plan destinations), when they were counted. */
+  collaborativeLeft?: CollaborativeCounts;
 }
 
 export type MigrationEvent =

@@ -7,8 +7,9 @@ import { nextFreeTemporaryName, resolveTemporaryName } from '../domain/temporary
 import type { AccountInfo, MailPlatform } from '../ovh/mail-platform.js';
 import { describeError } from './errors.js';
 import { matchService } from './directory.js';
+import type { EwsAccess } from './ews-access.js';
 import { planFeatures, type MigratedLookup } from './features.js';
-import type { MigrationPlan, MigrationRequest, PreflightProblem, PreflightResult } from './migration-service.js';
+import type { CollaborativePlan, MigrationPlan, MigrationRequest, PreflightProblem, PreflightResult } from './migration-service.js';
 import type { PlatformDirectory } from './types.js';
 
 /** The plan plus what the run needs and the Slack/CLI do not show. */
@@ -26,6 +27,8 @@ export interface PreflightOptions {
   features?: boolean;
   /** Mailboxes migrated earlier (where to, their temporary names): links to them are judged with it. */
   registry?: MigratedLookup;
+  /** Where EWS is (calendars, contacts, tasks, rules, out-of-office); without it they are not copied. */
+  ews?: EwsAccess;
 }
 
 /** Domain states in which attaching is under way or done. */
@@ -131,9 +134,17 @@ export async function preflight(directory: PlatformDirectory, request: Migration
     // by address, before anything changes: after the rename, the source's rights point at the temporary name
     options.features === false ? undefined : source.readFeatures(address),
   ]);
-  const features = snapshot
+  const planned = snapshot
     ? await planFeatures({ snapshot, sourcePlatform: source.platform, destination, address, registry: options.registry })
     : [];
+  const collaborative = options.features === false ? undefined : await planCollaborative(source, destination, options.ews);
+  // copied over EWS: not a thing to do by hand any more; not copied: say why, whatever the platforms
+  const features =
+    collaborative?.mode === 'copy'
+      ? planned.filter((f) => f.kind !== 'collaborative')
+      : collaborative?.mode === 'none' && EWS_KINDS.has(source.platform) && !planned.some((f) => f.kind === 'collaborative')
+        ? [...planned, { kind: 'collaborative' as const, key: 'unmigrated:collaborative:0', target: 'calendars, contacts, tasks, inbox rules and out-of-office', verdict: 'byHand' as const, detail: collaborative.detail, instruction: 'export them from the source webmail (OWA) or Outlook and import them on the destination' }]
+        : planned;
   if (!imapOn) warnings.push(`IMAP is switched off for ${address}: it is switched on for the copy and back off afterwards`);
   if (destinationRef.platform === 'mxplan-legacy') warnings.push('legacy MX Plan accounts cannot be renamed later');
 
@@ -146,6 +157,28 @@ export async function preflight(directory: PlatformDirectory, request: Migration
     warnings,
     features,
     ...(snapshot ? { featuresReadAt: snapshot.readAt } : {}),
+    ...(collaborative ? { collaborative } : {}),
   };
   return { ok: true, plan, context: { source, destination, sourceAccount } };
+}
+
+const EWS_KINDS = new Set(['exchange', 'emailpro']);
+
+/**
+ * Whether calendars, contacts, tasks, rules and out-of-office can be copied: both ends must answer EWS (Exchange,
+ * and E-mail Pro where OVH serves it). Towards MX Plan (no calendars) the run counts what stays behind.
+ */
+async function planCollaborative(source: MailPlatform, destination: MailPlatform, ews: EwsAccess | undefined): Promise<CollaborativePlan> {
+  if (!EWS_KINDS.has(source.platform)) return { mode: 'none', detail: `${PLATFORM_LABEL[source.platform]} has no calendars, contacts or tasks to copy` };
+  if (!ews) return { mode: 'none', detail: 'EWS is not configured here: calendars, contacts, tasks, rules and out-of-office are not copied' };
+  const from = await ews.probe(source);
+  if (!EWS_KINDS.has(destination.platform)) {
+    return from.ok
+      ? { mode: 'count', detail: `${PLATFORM_LABEL[destination.platform]} has no calendars, contacts or tasks: the run counts what stays on the source account` }
+      : { mode: 'none', detail: `${PLATFORM_LABEL[destination.platform]} has no calendars, contacts or tasks, and ${from.reason}` };
+  }
+  const to = await ews.probe(destination);
+  if (from.ok && to.ok) return { mode: 'copy', detail: `calendars, contacts, tasks, inbox rules and out-of-office are copied over EWS (${from.url} -> ${to.url})` };
+  const reasons = [from, to].flatMap((p) => (p.ok ? [] : [p.reason]));
+  return { mode: 'none', detail: `calendars, contacts, tasks, rules and out-of-office stay on the source: ${reasons.join('; ')}` };
 }

@@ -29,6 +29,7 @@ export function planText(plan: MigrationPlan): string {
     `Temporary name:  ${safe(plan.temporaryAddress)} (the source is renamed to it)`,
     `Mailbox size:    ${plan.sizeBytes === undefined ? 'unknown' : formatBytes(plan.sizeBytes)}`,
   ];
+  if (plan.collaborative) lines.push(`Calendars etc.:  ${safe(plan.collaborative.detail)}`);
   for (const warning of plan.warnings) lines.push(`Warning:         ${safe(warning)}`);
   const features = plan.features ?? [];
   if (features.length) {
@@ -74,6 +75,20 @@ export function reportText(status: MigrationStatus, report: MigrationReport | un
   if (report?.foldersNotInSync.length) {
     lines.push('Folders not in sync:');
     for (const f of report.foldersNotInSync) lines.push(`  - ${safe(f.folder)}: ${f.missing} missing`);
+  }
+  const collaborative = report?.collaborative;
+  if (collaborative) {
+    lines.push('', '++++ Calendars, contacts, tasks, rules and out-of-office (EWS)');
+    for (const kind of ['calendar', 'contacts', 'tasks', 'rules'] as const) {
+      const c = collaborative[kind];
+      lines.push(row(`  ${kind}`, `${c.copied} copied, ${c.skipped} already there, ${c.failed} ${kind === 'rules' ? 'refused' : 'failed'} (of ${c.total})`));
+    }
+    lines.push(row('  out-of-office', collaborative.oof.status));
+    for (const issue of report?.collaborativeIssues ?? []) lines.push(`  - ${safe(issue)}`);
+  }
+  if (report?.collaborativeLeft) {
+    const left = report.collaborativeLeft;
+    lines.push('', `++++ Left on ${safe(status.plan.temporaryAddress)} (the destination has no calendars): ${left.calendar} calendar items, ${left.contacts} contacts, ${left.tasks} tasks; export them from the source webmail`);
   }
   lines.push('', '++++ Steps');
   for (const step of status.steps) lines.push(`  ${step.status.padEnd(8)} ${step.name}${step.detail ? `: ${safe(step.detail)}` : ''}`);

@@ -1,3 +1,4 @@
+import type { CollaborativeReport } from '../domain/collaborative-report.js';
 import { stepList, undoAvailable } from '../domain/steps.js';
 import { reportedFeatures } from './features.js';
 import type { LinkEntry } from './links.js';
@@ -30,6 +31,9 @@ export function buildReport(data: MigrationJobData, links?: Record<string, LinkE
     dns: checkpoint.dns ?? [],
     clientSettings: checkpoint.clientSettings,
     features: reportedFeatures(plan, checkpoint, links),
+    ...(checkpoint.collaborative || checkpoint.collaborativeDelta ? { collaborative: mergeCollaborative(checkpoint.collaborative, checkpoint.collaborativeDelta) } : {}),
+    ...(checkpoint.collaborativeIssues?.length ? { collaborativeIssues: checkpoint.collaborativeIssues } : {}),
+    ...(checkpoint.collaborativeLeft ? { collaborativeLeft: checkpoint.collaborativeLeft } : {}),
   };
 }
 
@@ -63,5 +67,27 @@ export function mergeReports(first: NonNullable<Checkpoint['copy']>, second: Non
       const copied = (before?.copied ?? 0) + f.copied;
       return { ...f, copied, skipped: Math.max(0, f.total - copied - f.failed) };
     }),
+  };
+}
+
+/**
+ * Both passes as one transfer, as the mail copy's report does: copied by either pass, the latest totals; rules and
+ * out-of-office from the first pass.
+ */
+export function mergeCollaborative(first: CollaborativeReport | undefined, second: CollaborativeReport | undefined): CollaborativeReport | undefined {
+  if (!first || !second) return first ?? second;
+  const kind = (k: 'calendar' | 'contacts' | 'tasks') => {
+    const copied = first[k].copied + second[k].copied;
+    return { total: second[k].total, copied, failed: second[k].failed, skipped: Math.max(0, second[k].total - copied - second[k].failed) };
+  };
+  return {
+    ...first,
+    ok: first.ok && second.ok,
+    calendar: kind('calendar'),
+    contacts: kind('contacts'),
+    tasks: kind('tasks'),
+    bytes: first.bytes + second.bytes,
+    seconds: first.seconds + second.seconds,
+    folders: second.folders,
   };
 }

@@ -5,10 +5,11 @@ import type { Logger } from '../log/logger.js';
 import { copyMailbox } from '../imap/copy-mailbox.js';
 import { createMailPlatformFactoryFromConfig, type OvhPlatformFactory } from '../ovh/platform-factory.js';
 import { openEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded-redis.js';
+import { createEwsAccess, parseEwsHosts } from './ews-access.js';
 import { createImapEndpointResolver, parseImapEndpoints, readCaFile } from './imap-endpoints.js';
 import { SecretBox } from './secret-box.js';
 import { BullMigrationService } from './service.js';
-import type { StepDeps } from './steps.js';
+import type { StepDeps } from './step-context.js';
 import type { Copier, PlatformDirectory } from './types.js';
 import { MigrationWorker } from './worker.js';
 import type { QueueTuning } from './queue-names.js';
@@ -90,6 +91,7 @@ export async function createRuntime(config: Config, logger: Logger, options: { e
   const redis = await connectRedis(config, logger, { embedded: options.embeddedRedis });
   const factory = createMailPlatformFactoryFromConfig(config, { logger });
   const directory = directoryFromFactory(factory);
+  const ews = createEwsAccess({ hosts: parseEwsHosts(config.EWS_HOSTS), endpoints: parseImapEndpoints(config.EWS_ENDPOINTS), ca: readCaFile(config.EWS_CA_FILE) });
   const deps: StepDeps = {
     directory,
     copier: options.copier ?? defaultCopier,
@@ -98,6 +100,7 @@ export async function createRuntime(config: Config, logger: Logger, options: { e
     mxRelay: config.OVH_MX_RELAY,
     imapConnections: config.IMAP_CONNECTIONS,
     logger,
+    ews,
   };
   const settings = { connection: redis.connection, prefix: config.QUEUE_PREFIX, tuning: tuningFromConfig(config) };
   const service = new BullMigrationService({
@@ -105,6 +108,7 @@ export async function createRuntime(config: Config, logger: Logger, options: { e
     directory,
     secrets,
     logger,
+    ews,
     mxRelay: config.OVH_MX_RELAY,
     handoverTo: config.HANDOVER_TO,
     allowSelfApproval: config.ALLOW_SELF_APPROVAL,

@@ -8,6 +8,7 @@ import { stepChange, type StepName } from '../domain/steps.js';
 import type { Logger } from '../log/logger.js';
 import { parseBatchCsv } from './batch-csv.js';
 import { decisionResult, signDecision } from './decisions.js';
+import type { EwsAccess } from './ews-access.js';
 import { FollowUpBusyError, PermanentError } from './errors.js';
 import { EventBus, newRedis } from './events.js';
 import { FeatureLinks } from './links.js';
@@ -38,12 +39,15 @@ import { DEFAULT_QUEUE_NAME, DEFAULT_TUNING, Keys, type QueueSettings, type Queu
 import { isUndoAvailable } from './report.js';
 import type { SecretBox } from './secret-box.js';
 import { readSideState, readStatus, statusOf, validDecision } from './status.js';
-import { SECRET_AAD, resetSource, undo, type StepContext, type StepFunction } from './steps.js';
+import { SECRET_AAD, type StepContext, type StepFunction } from './step-context.js';
+import { resetSource, undo } from './steps.js';
 import { RedisThreadLedger, markChanged } from './thread-ledger.js';
 import type { BatchJobData, JobData, MigrationJobData, PlatformDirectory } from './types.js';
 
 export interface BullMigrationServiceOptions extends QueueSettings {
   directory: PlatformDirectory;
+  /** Where EWS is: preflight probes it to plan the copy of calendars, contacts, tasks, rules and out-of-office. */
+  ews?: EwsAccess;
   secrets: SecretBox;
   logger: Logger;
   mxRelay?: string;
@@ -108,7 +112,7 @@ export class BullMigrationService implements MigrationService {
   }
 
   async preflight(request: MigrationRequest): Promise<PreflightResult> {
-    const result = await preflight(this.options.directory, request, { registry: this.links });
+    const result = await preflight(this.options.directory, request, { registry: this.links, ...(this.options.ews ? { ews: this.options.ews } : {}) });
     return result.ok ? { ok: true, plan: result.plan } : { ok: false, problems: result.problems };
   }
 

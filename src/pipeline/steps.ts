@@ -1,102 +1,22 @@
 import { randomInt } from 'node:crypto';
-import type { CopyOutcome, CopyProgress, CopyReport } from '../domain/copy-report.js';
+import type { CopyOutcome, CopyReport } from '../domain/copy-report.js';
 import { generatePassword } from '../domain/password.js';
 import { needsDomainAttachment } from '../domain/rules.js';
 import type { StepName } from '../domain/steps.js';
 import type { MailPlatform } from '../ovh/mail-platform.js';
-import type { Logger } from '../log/logger.js';
 import { PermanentError, TransientError, retryVerdict } from './errors.js';
 import { putLinksBack, recreateFeatures } from './features.js';
-import type { FeatureLinks } from './links.js';
-import type { MigrationPlan } from './migration-service.js';
-import type { SecretBox, Sealed } from './secret-box.js';
-import type { ChangeName, Checkpoint, Copier, ImapEndpointResolver, PlatformDirectory, StoredRequest } from './types.js';
-
-export interface StepDeps {
-  directory: PlatformDirectory;
-  copier: Copier;
-  imapEndpoint: ImapEndpointResolver;
-  secrets: SecretBox;
-  /** OVH_MX_RELAY, used when attaching the domain as non-authoritative. */
-  mxRelay: string;
-  imapConnections: number;
-  logger: Logger;
-}
-
-/** What a step works on: the fixed plan, the checkpoint it advances (and saves), the job's signal. */
-export interface StepContext {
-  jobId: string;
-  plan: MigrationPlan;
-  request: StoredRequest;
-  checkpoint: Checkpoint;
-  /** Persists the checkpoint in the job now (called before and after every change at OVH). */
-  save(): Promise<void>;
-  signal: AbortSignal;
-  onProgress(progress: CopyProgress): void;
-  /** The destination account exists with this password: keep it sealed for the person it is handed over to. */
-  handOver(password: string): Promise<void>;
-  deps: StepDeps;
-  /** Pending links per destination service, the registry of migrated mailboxes, the per-service lock (Redis). */
-  links: FeatureLinks;
-}
-
-export interface StepOutcome {
-  status: 'done' | 'skipped' | 'failed';
-  detail: string;
-}
-
-/** A step: idempotent over (plan, checkpoint), so re-running it after a crash redoes nothing already done. */
-export type StepFunction = (ctx: StepContext) => Promise<StepOutcome>;
-
-const AAD = {
-  source: (jobId: string) => `${jobId}:source-password`,
-  destination: (jobId: string) => `${jobId}:destination-password`,
-  request: (jobId: string) => `${jobId}:request-password`,
-  /** Bound to the request too: a hand-over left from an earlier request for the address does not open. */
-  handover: (jobId: string, nonce: string) => `${jobId}:${nonce}:handover-password`,
-};
-export const SECRET_AAD = AAD;
-
-function open(ctx: Pick<StepContext, 'plan' | 'deps'>, side: 'source' | 'destination'): Promise<MailPlatform> {
-  const ref = ctx.plan[side];
-  return ctx.deps.directory.open({ platform: ref.platform, name: ref.service });
-}
+import { collaborativeDelta, collaborativeStep } from './collaborative-step.js';
+import { SECRET_AAD, change, changeAttempted, destinationPassword, openPlatform, type StepContext, type StepFunction } from './step-context.js';
 
 function domainOf(address: string): string {
   return address.split('@')[1]!;
 }
 
-export function changeDone(checkpoint: Checkpoint, name: ChangeName): boolean {
-  return Boolean(checkpoint.changes?.[name]?.done);
-}
-
-export function changeAttempted(checkpoint: Checkpoint, name: ChangeName): boolean {
-  return Boolean(checkpoint.changes?.[name]);
-}
-
-/**
- * One change at OVH, recorded in the checkpoint: its intent is saved before the call, its result after. A resume
- * skips a change recorded done; one recorded only as intended may or may not have happened at OVH, so `run` is
- * told (`resumed`) and must look at OVH before acting again. Returns false when the change was already done.
- */
-export async function change(ctx: Pick<StepContext, 'checkpoint' | 'save'>, name: ChangeName, run: (resumed: boolean) => Promise<void>): Promise<boolean> {
-  const journal = (ctx.checkpoint.changes ??= {});
-  const previous = journal[name];
-  if (previous?.done) return false;
-  if (!previous) {
-    journal[name] = { intent: new Date().toISOString() };
-    await ctx.save();
-  }
-  await run(Boolean(previous));
-  journal[name] = { ...journal[name]!, done: new Date().toISOString() };
-  await ctx.save();
-  return true;
-}
-
 export const attachDomain: StepFunction = async (ctx) => {
   const { destination } = ctx.plan;
   if (!needsDomainAttachment(destination.platform)) return { status: 'skipped', detail: 'MX Plan services have a fixed domain' };
-  const platform = await open(ctx, 'destination');
+  const platform = await openPlatform(ctx, 'destination');
   const domain = domainOf(destination.address);
   let detail = '';
   await change(ctx, 'attach-domain', async () => {
@@ -113,7 +33,7 @@ export const attachDomain: StepFunction = async (ctx) => {
 
 export const renameSource: StepFunction = async (ctx) => {
   const { plan, checkpoint } = ctx;
-  const platform = await open(ctx, 'source');
+  const platform = await openPlatform(ctx, 'source');
   const original = plan.source.address;
   const temporary = plan.temporaryAddress;
   await change(ctx, 'rename-source', async (resumed) => {
@@ -132,33 +52,18 @@ export const renameSource: StepFunction = async (ctx) => {
   });
   if (!checkpoint.sourcePassword) {
     const info = await platform.describeService();
-    checkpoint.sourcePassword = ctx.deps.secrets.seal(generatePassword(info.passwordPolicy, randomInt), AAD.source(ctx.jobId));
+    checkpoint.sourcePassword = ctx.deps.secrets.seal(generatePassword(info.passwordPolicy, randomInt), SECRET_AAD.source(ctx.jobId));
     await ctx.save();
   }
   const sealed = checkpoint.sourcePassword;
   // setting the same password again is harmless: a resume after an interrupted call just sets it again
-  await change(ctx, 'source-password', () => platform.changePassword(temporary, ctx.deps.secrets.open(sealed, AAD.source(ctx.jobId))));
+  await change(ctx, 'source-password', () => platform.changePassword(temporary, ctx.deps.secrets.open(sealed, SECRET_AAD.source(ctx.jobId))));
   return { status: 'done', detail: `${original} renamed to ${temporary}; a migration password is set on it for the copy` };
 };
 
-/** The destination's initial password, in clear (given by the requester, or generated once and kept sealed). */
-export async function destinationPassword(ctx: StepContext, platform: MailPlatform): Promise<string> {
-  const { checkpoint, request, deps } = ctx;
-  if (!checkpoint.destinationPassword) {
-    const clear = request.destinationPassword
-      ? deps.secrets.open(request.destinationPassword, AAD.request(ctx.jobId))
-      : generatePassword((await platform.describeService()).passwordPolicy, randomInt);
-    checkpoint.destinationPassword = deps.secrets.seal(clear, AAD.destination(ctx.jobId));
-    // the copy typed by the requester is not kept beside the one the run uses
-    delete request.destinationPassword;
-    await ctx.save();
-  }
-  return deps.secrets.open(checkpoint.destinationPassword, AAD.destination(ctx.jobId));
-}
-
 export const createDestination: StepFunction = async (ctx) => {
   const { plan, checkpoint } = ctx;
-  const platform = await open(ctx, 'destination');
+  const platform = await openPlatform(ctx, 'destination');
   const address = plan.destination.address;
   const password = await destinationPassword(ctx, platform);
   await change(ctx, 'create-destination', async (resumed) => {
@@ -199,11 +104,11 @@ export async function restoreImap(ctx: Pick<StepContext, 'checkpoint' | 'plan' |
   const restore = checkpoint.imapRestore;
   if (!restore) return;
   if (restore.source === false && changeAttempted(checkpoint, 'imap-on-source')) {
-    const source = await open(ctx, 'source');
+    const source = await openPlatform(ctx, 'source');
     await change(ctx, 'imap-restore-source', () => source.setImapEnabled(sourceAddress, false));
   }
   if (restore.destination === false && changeAttempted(checkpoint, 'imap-on-destination') && !checkpoint.undone) {
-    const destination = await open(ctx, 'destination');
+    const destination = await openPlatform(ctx, 'destination');
     await change(ctx, 'imap-restore-destination', () => destination.setImapEnabled(plan.destination.address, false));
   }
 }
@@ -219,9 +124,9 @@ function copyStep(pass: 'copy' | 'delta'): StepFunction {
     if (!checkpoint.sourcePassword || !checkpoint.destinationPassword) {
       throw new PermanentError(`the ${pass} needs the migration passwords, which are no longer stored: the copy was already finished; run the copy by hand if mail is missing`);
     }
-    const [source, destination] = await Promise.all([open(ctx, 'source'), open(ctx, 'destination')]);
+    const [source, destination] = await Promise.all([openPlatform(ctx, 'source'), openPlatform(ctx, 'destination')]);
     await ensureImap(ctx, source, destination);
-    const sourcePassword = deps.secrets.open(checkpoint.sourcePassword, AAD.source(ctx.jobId));
+    const sourcePassword = deps.secrets.open(checkpoint.sourcePassword, SECRET_AAD.source(ctx.jobId));
     const from = await deps.imapEndpoint(source, plan.temporaryAddress, sourcePassword);
     const to = await deps.imapEndpoint(destination, plan.destination.address, await destinationPassword(ctx, destination));
     let outcome: CopyOutcome;
@@ -237,13 +142,15 @@ function copyStep(pass: 'copy' | 'delta'): StepFunction {
     checkpoint[pass] = outcome.report;
     checkpoint.copyFailures = outcome.failures.length;
     checkpoint.mismatches = outcome.mismatches;
+    await ctx.save();
+    const collaborative = pass === 'delta' ? await collaborativeDelta(ctx) : undefined;
     if (pass === 'delta') {
       // no step after the delta logs in over IMAP: the migration passwords are not kept longer than needed
       delete checkpoint.sourcePassword;
       delete checkpoint.destinationPassword;
     }
     await ctx.save();
-    return { status: 'done', detail: copySummary(outcome.report) };
+    return { status: 'done', detail: copySummary(outcome.report) + (collaborative ? `; ${collaborative}` : '') };
   };
 }
 
@@ -254,7 +161,7 @@ export const delta = copyStep('delta');
  * Recreates the source's features on the destination (the plan's list, in order): settings, forwarding, aliases,
  * contacts, footer, groups, rights; links to mailboxes not there yet wait in Redis (see features.ts).
  */
-export const recreateFeaturesStep: StepFunction = async (ctx) => recreateFeatures(ctx, await open(ctx, 'destination'));
+export const recreateFeaturesStep: StepFunction = async (ctx) => recreateFeatures(ctx, await openPlatform(ctx, 'destination'));
 
 export const verify: StepFunction = async (ctx) => {
   const { checkpoint } = ctx;
@@ -270,7 +177,7 @@ export const verify: StepFunction = async (ctx) => {
 };
 
 export const dnsDiagnostic: StepFunction = async (ctx) => {
-  const destination = await open(ctx, 'destination');
+  const destination = await openPlatform(ctx, 'destination');
   const domain = domainOf(ctx.plan.destination.address);
   const diagnostic = await destination.dnsDiagnostic(domain);
   ctx.checkpoint.dns = diagnostic.checks;
@@ -284,7 +191,7 @@ export const dnsDiagnostic: StepFunction = async (ctx) => {
 };
 
 export const handover: StepFunction = async (ctx) => {
-  const destination = await open(ctx, 'destination');
+  const destination = await openPlatform(ctx, 'destination');
   await restoreImap(ctx, ctx.plan.temporaryAddress);
   const settings = await destination.clientSettings();
   ctx.checkpoint.clientSettings = settings;
@@ -297,7 +204,7 @@ export const handover: StepFunction = async (ctx) => {
 
 /** Resets (deletes) the temporary source account; only after a complete run and on request. */
 export const resetSource: StepFunction = async (ctx) => {
-  const source = await open(ctx, 'source');
+  const source = await openPlatform(ctx, 'source');
   await change(ctx, 'reset-source', async () => {
     if (await source.getAccount(ctx.plan.temporaryAddress)) await source.resetAccount(ctx.plan.temporaryAddress);
   });
@@ -309,7 +216,7 @@ export const undo: StepFunction = async (ctx) => {
   const { plan, checkpoint } = ctx;
   const done: string[] = [];
   if (changeAttempted(checkpoint, 'create-destination')) {
-    const destination = await open(ctx, 'destination');
+    const destination = await openPlatform(ctx, 'destination');
     await change(ctx, 'undo-destination', async () => {
       if (!(await destination.getAccount(plan.destination.address))) return;
       await destination.resetAccount(plan.destination.address);
@@ -319,7 +226,7 @@ export const undo: StepFunction = async (ctx) => {
     const back = await putLinksBack(ctx.links, plan, checkpoint, ctx.jobId);
     if (back) done.push(`${back} right(s) and membership(s) linking it to other mailboxes or groups are pending again, until it is migrated there again`);
   }
-  const source = await open(ctx, 'source');
+  const source = await openPlatform(ctx, 'source');
   await change(ctx, 'undo-rename', async () => {
     const [atOriginal, atTemporary] = await Promise.all([source.getAccount(plan.source.address), source.getAccount(plan.temporaryAddress)]);
     if (atTemporary && !atOriginal) {
@@ -343,6 +250,7 @@ export const RUN_STEP_FUNCTIONS: Partial<Record<StepName, StepFunction>> = {
   'rename-source': renameSource,
   'create-destination': createDestination,
   copy,
+  collaborative: collaborativeStep,
   delta,
   features: recreateFeaturesStep,
   verify,
@@ -350,4 +258,3 @@ export const RUN_STEP_FUNCTIONS: Partial<Record<StepName, StepFunction>> = {
   handover,
 };
 
-export type { Sealed };

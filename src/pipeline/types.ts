@@ -1,4 +1,6 @@
+import type { CollaborativeCounts, CollaborativeReport } from '../domain/collaborative-report.js';
 import type { CopyOutcome, CopyProgress, CopyReport, FolderMismatch } from '../domain/copy-report.js';
+import type { CollaborativeJournal } from '../ews/index.js';
 import type { Platform, ServiceRef } from '../domain/platform.js';
 import type { MigrationState, StepName, StepStates } from '../domain/steps.js';
 import type { ImapEndpoint } from '../imap/endpoint.js';
@@ -93,6 +95,14 @@ export interface Checkpoint {
   imapRestore?: { source?: boolean; destination?: boolean };
   copy?: CopyReport;
   delta?: CopyReport;
+  /** Calendars, contacts, tasks, rules, out-of-office over EWS: each pass's report, the EWS layer's resume journal. */
+  collaborative?: CollaborativeReport;
+  collaborativeDelta?: CollaborativeReport;
+  collaborativeJournal?: CollaborativeJournal;
+  /** Items, rules, folders the EWS copy could not take, with why. */
+  collaborativeIssues?: string[];
+  /** What stays on the source when the destination has no calendars (MX Plan), as counted. */
+  collaborativeLeft?: CollaborativeCounts;
   copyFailures?: number;
   mismatches?: FolderMismatch[];
   /** The features step's journal, by featureKey (see FeatureRecord). */

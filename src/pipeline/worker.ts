@@ -12,7 +12,8 @@ import { preflight } from './preflight.js';
 import { DEFAULT_QUEUE_NAME, DEFAULT_TUNING, Keys, type QueueSettings, type QueueTuning } from './queue-names.js';
 import { buildReport, isUndoAvailable } from './report.js';
 import { readStatus } from './status.js';
-import { RUN_STEP_FUNCTIONS, SECRET_AAD, changeDone, resetSource, type StepContext, type StepDeps } from './steps.js';
+import { SECRET_AAD, changeDone, type StepContext, type StepDeps } from './step-context.js';
+import { RUN_STEP_FUNCTIONS, resetSource } from './steps.js';
 import { markChanged } from './thread-ledger.js';
 import type { BatchJobData, Checkpoint, JobData, MigrationJobData, MigrationResult, StoredDecision } from './types.js';
 

@@ -27,11 +27,13 @@ describe('platform pairs', () => {
     expect(checkPlatformPair(source, destination).ok).toBe(true);
   });
 
-  it('warns that collaborative data stays behind when leaving Exchange', () => {
-    const result = checkPlatformPair('exchange', 'emailpro');
-    expect(result.ok && result.warnings[0]).toMatch(/calendars, contacts/);
-    const same = checkPlatformPair('exchange', 'exchange');
-    expect(same.ok && same.warnings).toEqual([]);
+  it('warns that calendars, contacts and tasks stay behind on an MX Plan destination; E-mail Pro is left to the EWS probe', () => {
+    const result = checkPlatformPair('exchange', 'mxplan');
+    expect(result.ok && result.warnings[0]).toMatch(/no calendars, contacts or tasks/);
+    for (const destination of ['exchange', 'emailpro'] as const) {
+      const pair = checkPlatformPair('exchange', destination);
+      expect(pair.ok && pair.warnings).toEqual([]);
+    }
   });
 
   it('refuses MX Plan sources with a pointer to the built-in migration', () => {

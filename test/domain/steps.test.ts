@@ -5,7 +5,7 @@ import { migrationJobId } from '../../src/domain/plan.js';
 describe('the step list', () => {
   it('runs the steps of the OVH procedure in order', () => {
     expect(RUN_STEPS).toEqual([
-      'preflight', 'approval', 'attach-domain', 'rename-source', 'create-destination', 'copy', 'delta', 'features', 'verify', 'dns', 'handover',
+      'preflight', 'approval', 'attach-domain', 'rename-source', 'create-destination', 'copy', 'collaborative', 'delta', 'features', 'verify', 'dns', 'handover',
     ]);
   });
 

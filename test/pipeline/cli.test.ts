@@ -45,10 +45,13 @@ afterAll(async () => {
 });
 
 describe('the CLI against `migrate-mailbox sandbox`', () => {
+
   it('sandbox prints one JSON line: env, services of the four kinds, mailboxes with their message counts', () => {
     expect(Object.keys(line)).toEqual(['env', 'services', 'mailboxes']);
     expect(line.env).toMatchObject({ OVH_HOST: '127.0.0.1', REDIS_URL: expect.stringMatching(/^redis:\/\//), IMAP_ENDPOINTS: expect.any(String), SECRETS_KEY: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    expect(line.services.map((s) => s.platform).sort()).toEqual(['emailpro', 'exchange', 'mxplan', 'mxplan-legacy']);
+    expect(line.services.map((s) => s.platform).sort()).toEqual(['emailpro', 'exchange', 'exchange', 'mxplan', 'mxplan-legacy']);
+    // each Exchange service has its EWS (the doubles), E-mail Pro and MX Plan none
+    expect(line.services.filter((s) => (s as { ews?: string }).ews).map((s) => s.service).sort()).toEqual(['hosted-sb11111-1/hosted-sb11111-1', 'hosted-sb55555-1/hosted-sb55555-1']);
     expect(line.mailboxes).toContainEqual({ address: 'john.smith@mydomain.ovh', platform: 'exchange', service: 'hosted-sb11111-1/hosted-sb11111-1', messages: 30 });
   });
 
@@ -73,7 +76,9 @@ describe('the CLI against `migrate-mailbox sandbox`', () => {
     const result = await cli(['migrate', 'john.smith@mydomain.ovh', '--to', 'emailpro-sb22222-1', '--yes', '--json'], line.env);
     expect(result.code, result.stderr).toBe(0);
     const json = JSON.parse(result.stdout);
-    expect(Object.keys(json)).toEqual(['ok', 'source', 'destination', 'temporaryName', 'steps', 'copy', 'features']);
+    expect(Object.keys(json)).toEqual(['ok', 'source', 'destination', 'temporaryName', 'steps', 'copy', 'features', 'collaborative']);
+    // E-mail Pro answers no EWS in the sandbox: calendars and contacts are not copied, and the plan said why
+    expect(json.collaborative).toBeNull();
     // every feature with what became of it: the report's three sections, as JSON
     expect(json.features).toEqual(
       expect.arrayContaining([
@@ -87,7 +92,7 @@ describe('the CLI against `migrate-mailbox sandbox`', () => {
     for (const f of json.features) expect(Object.keys(f)).toEqual(['kind', 'target', 'status', 'detail']);
     expect(result.stderr).toMatch(/\+\+\+\+ Features pending \(recreated once the other mailbox is migrated to the same service\)/);
     expect(json).toMatchObject({ ok: true, source: 'john.smith@mydomain.ovh', temporaryName: 'john.smith01@mydomain.ovh' });
-    expect(json.steps.map((s: { name: string }) => s.name)).toEqual(['preflight', 'approval', 'attach-domain', 'rename-source', 'create-destination', 'copy', 'delta', 'features', 'verify', 'dns', 'handover']);
+    expect(json.steps.map((s: { name: string }) => s.name)).toEqual(['preflight', 'approval', 'attach-domain', 'rename-source', 'create-destination', 'copy', 'collaborative', 'delta', 'features', 'verify', 'dns', 'handover']);
     expect(Object.keys(json.copy)).toEqual(['ok', 'messages', 'bytes', 'seconds', 'folders']);
     expect(json.copy.messages).toMatchObject({ total: 30, copied: 30, failed: 0 });
     expect(result.stderr).toMatch(/\+\+\+\+ Statistics/);
@@ -119,5 +124,17 @@ describe('the CLI against `migrate-mailbox sandbox`', () => {
     const undo = await cli(['migrate', 'john.smith@mydomain.ovh', '--undo'], line.env);
     expect(undo.code).toBe(1);
     expect(undo.stderr).toMatch(/undo is for a failed or cancelled migration/);
+  }, 120_000);
+
+  it('migrate Exchange -> Exchange copies calendars, contacts, tasks, rules and out-of-office over EWS, and --json says so', async () => {
+    const result = await cli(['migrate', 'jane.doe@mydomain.ovh', '--to', 'hosted-sb55555-1/hosted-sb55555-1', '--yes', '--json'], line.env);
+    expect(result.code, result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(json.steps.find((s: { name: string }) => s.name === 'collaborative')).toMatchObject({ status: 'done' });
+    expect(json.collaborative).toMatchObject({ ok: true, rules: { copied: 2 }, oof: { status: 'copied' } });
+    expect(json.collaborative.calendar.copied).toBeGreaterThan(0);
+    expect(json.collaborative.contacts.copied).toBeGreaterThan(0);
+    expect(json.collaborative.tasks.copied).toBeGreaterThan(0);
+    expect(result.stderr).toMatch(/\+\+\+\+ Calendars, contacts, tasks, rules and out-of-office \(EWS\)/);
   }, 120_000);
 });

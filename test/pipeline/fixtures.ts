@@ -1,4 +1,4 @@
-import { sampleMailbox, sandboxFixture, type SimulatorFixture } from '../../src/sandbox/ovh-simulator/index.js';
+import { sampleMailbox, sandboxFixture, secondExchangeService, type SimulatorFixture } from '../../src/sandbox/ovh-simulator/index.js';
 
 /**
  * The sandbox fixture plus what the pair tests need and the sample lacks: a second Exchange service, a second
@@ -20,20 +20,7 @@ export function pairsFixture(): SimulatorFixture {
   exchange.accounts.push({ login: 'gina', domain: 'mydomain.ovh', password: 'Exchange-Pass-07', quota: 50, displayName: 'Gina', accountLicense: 'standard', mailbox: sampleMailbox('gina@mydomain.ovh', 0.3) });
   exchange.freeSlots = 3;
   fixture.services.push(
-    {
-      platform: 'exchange',
-      organization: 'hosted-sb55555-1',
-      service: 'hosted-sb55555-1',
-      displayName: 'Second Hosted Exchange',
-      offer: 'hosted',
-      hostname: 'ex2.sandbox.local',
-      domain: 'second.ovh',
-      domains: [{ name: 'second.ovh', type: 'authoritative', main: true }],
-      passwordPolicy: { minPasswordLength: 10, complexityEnabled: true },
-      accounts: [],
-      freeSlots: 2,
-      mailbox: { separator: '.', prefix: 'INBOX.', specialUse: { sent: 'Gesendete Elemente', trash: 'Gelöschte Elemente', drafts: 'Entwürfe', junk: 'Junk-E-Mail', archive: 'Archiv' } },
-    },
+    secondExchangeService(),
     {
       platform: 'emailpro',
       service: 'emailpro-sb66666-1',

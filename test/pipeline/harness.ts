@@ -9,11 +9,13 @@ import type { QueueTuning } from '../../src/pipeline/queue-names.js';
 import { defaultCopier, directoryFromFactory } from '../../src/pipeline/runtime.js';
 import { SecretBox } from '../../src/pipeline/secret-box.js';
 import { BullMigrationService } from '../../src/pipeline/service.js';
-import type { StepDeps } from '../../src/pipeline/steps.js';
+import type { StepDeps } from '../../src/pipeline/step-context.js';
 import type { Copier } from '../../src/pipeline/types.js';
 import { MigrationWorker } from '../../src/pipeline/worker.js';
 import { RedisServer } from '../../src/redis/redis-server.js';
-import { OvhSimulator, type SimulatorFixture } from '../../src/sandbox/ovh-simulator/index.js';
+import { OvhSimulator, sandboxFixture, type SimulatorFixture } from '../../src/sandbox/ovh-simulator/index.js';
+import { startSandboxEws, type SandboxEws } from '../../src/sandbox/ews/ovh-binding.js';
+import { createEwsAccess } from '../../src/pipeline/ews-access.js';
 
 export const FAST_TUNING: Partial<QueueTuning> = {
   retryBudgetMs: 1_500,
@@ -41,17 +43,22 @@ export class Harness {
   deps!: StepDeps;
   private readonly closers: (() => Promise<unknown>)[] = [];
 
+  /** The EWS doubles beside the simulator's Exchange services, when started with `ews: true`. */
+  ews?: SandboxEws;
+
   private constructor(readonly redis: RedisServer, readonly sim: OvhSimulator) {}
 
-  static async start(options: { fixture?: SimulatorFixture; taskDelayMs?: number } = {}): Promise<Harness> {
+  static async start(options: { fixture?: SimulatorFixture; taskDelayMs?: number; ews?: boolean } = {}): Promise<Harness> {
+    const fixture = options.fixture ?? sandboxFixture();
     const [redis, sim] = await Promise.all([
       RedisServer.start(),
-      OvhSimulator.start({ fixture: options.fixture, taskDelayMs: options.taskDelayMs ?? 30, renameDelayMs: options.taskDelayMs ?? 30 }),
+      OvhSimulator.start({ fixture, taskDelayMs: options.taskDelayMs ?? 30, renameDelayMs: options.taskDelayMs ?? 30 }),
     ]);
     const harness = new Harness(redis, sim);
+    if (options.ews) harness.ews = await startSandboxEws(sim, fixture);
     const env = sim.endpointEnv();
     harness.ovh = { host: env.OVH_HOST!, port: Number(env.OVH_PORT), appKey: env.OVH_APP_KEY!, appSecret: env.OVH_APP_SECRET!, consumerKey: env.OVH_CONSUMER_KEY };
-    const built = buildDeps({ ovh: harness.ovh, ca: sim.caCertificate, endpoints: sim.imapEndpoints(), secretsKey: harness.secretsKey }, harness.logger);
+    const built = buildDeps({ ovh: harness.ovh, ca: sim.caCertificate, endpoints: sim.imapEndpoints(), secretsKey: harness.secretsKey, ...(harness.ews ? { ews: { endpoints: harness.ews.endpoints, ca: harness.ews.caCertificate } } : {}) }, harness.logger);
     harness.factory = built.factory;
     harness.deps = built.deps;
     return harness;
@@ -62,7 +69,7 @@ export class Harness {
     const prefix = `t${randomUUID().slice(0, 8)}`;
     const tuning = { ...FAST_TUNING, ...options.tuning };
     const settings = { connection: this.redis.connection, prefix, tuning };
-    const service = new BullMigrationService({ ...settings, directory: this.deps.directory, secrets: this.secrets, logger: this.logger });
+    const service = new BullMigrationService({ ...settings, directory: this.deps.directory, secrets: this.secrets, logger: this.logger, ...(this.deps.ews ? { ews: this.deps.ews } : {}) });
     this.closers.push(() => service.close());
     const events: MigrationEvent[] = [];
     const off = await service.subscribeReady((event) => events.push(event));
@@ -77,11 +84,19 @@ export class Harness {
 
   /** What a worker in a child process needs to join this harness (see worker-child.ts). */
   childConfig(settings: { connection: unknown; prefix: string; tuning: Partial<QueueTuning> }): ChildConfig {
-    return { ...settings, ovh: this.ovh, ca: this.sim.caCertificate, endpoints: this.sim.imapEndpoints(), secretsKey: this.secretsKey };
+    return {
+      ...settings,
+      ovh: this.ovh,
+      ca: this.sim.caCertificate,
+      endpoints: this.sim.imapEndpoints(),
+      secretsKey: this.secretsKey,
+      ...(this.ews ? { ews: { endpoints: this.ews.endpoints, ca: this.ews.caCertificate } } : {}),
+    };
   }
 
   async stop(): Promise<void> {
     while (this.closers.length) await this.closers.pop()!().catch(() => undefined);
+    await this.ews?.stop();
     await Promise.all([this.sim.stop(), this.redis.stop()]);
   }
 
@@ -150,6 +165,8 @@ export interface ChildConfig {
   ca: string;
   endpoints: Record<string, string>;
   secretsKey: string;
+  /** EWS_ENDPOINTS and the doubles' CA, when the harness runs them. */
+  ews?: { endpoints: Record<string, string>; ca?: string };
 }
 
 /** The OVH layer, the copier and the IMAP lookup, wired for tests (fast polling). */
@@ -166,6 +183,7 @@ export function buildDeps(config: ChildConfig, logger: StepDeps['logger']): { fa
       mxRelay: 'mx1.mail.ovh.net',
       imapConnections: 2,
       logger,
+      ...(config.ews ? { ews: createEwsAccess({ endpoints: config.ews.endpoints, ...(config.ews.ca ? { ca: config.ews.ca } : {}) }) } : {}),
     },
   };
 }

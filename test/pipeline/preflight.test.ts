@@ -50,7 +50,8 @@ describe('preflight refuses, with the reason and the field', () => {
       destination: { platform: 'emailpro', service: 'emailpro-sb22222-1' },
       temporaryAddress: 'john.smith01@mydomain.ovh',
     });
-    expect(result.plan.warnings.join(' ')).toMatch(/calendars/);
+    // no EWS here: the plan says calendars and contacts are not copied, and why
+    expect(result.plan.collaborative).toMatchObject({ mode: 'none', detail: expect.stringMatching(/EWS is not configured/) });
     const verdicts = Object.fromEntries(result.plan.features.map((f) => [f.key, f.verdict]));
     const JOHN = 'john.smith@mydomain.ovh';
     const JANE = 'jane.doe@mydomain.ovh';

@@ -70,6 +70,8 @@ export interface MigrateJson {
   steps: StepJson[];
   copy: MigrationReport['copy'] | null;
   features: FeatureJson[];
+  /** Calendars, contacts, tasks, rules, out-of-office over EWS, with the mail copy's counters; null when not copied. */
+  collaborative: MigrationReport['collaborative'] | null;
 }
 
 function detailJson(detail: string | undefined, instruction: string | undefined): string | null {
@@ -98,6 +100,7 @@ function toJson(plan: Pick<MigrationPlan, 'source' | 'destination' | 'temporaryA
     steps: status ? stepsJson(status) : [{ name: 'preflight', status: 'failed', detail: preflightProblems ?? null, startedAt: null, endedAt: null }],
     copy: status?.report?.copy ?? null,
     features: featuresJson(plan, status),
+    collaborative: status?.report?.collaborative ?? null,
   };
 }
 
@@ -155,9 +158,9 @@ export async function followJob(runtime: Runtime, jobId: string, options: { quie
         say(step.status === 'running' ? `...     ${step.name}` : `${step.status.padEnd(7)} ${step.name}${step.detail ? `: ${step.detail}` : ''}`);
       }
       const p: CopyProgress | undefined = status.progress;
-      if (tty && p && status.state === 'running' && status.steps.some((s) => (s.name === 'copy' || s.name === 'delta') && s.status === 'running')) {
+      if (tty && p && status.state === 'running' && status.steps.some((s) => (s.name === 'copy' || s.name === 'collaborative' || s.name === 'delta') && s.status === 'running')) {
         if (!bar) {
-          bar = new cliProgress.SingleBar({ format: '  {phase} [{bar}] {value}/{total} messages | {mib} MiB | {rate} KiB/s', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+          bar = new cliProgress.SingleBar({ format: `  {phase} [{bar}] {value}/{total} ${p.unit ?? 'messages'} | {mib} MiB | {rate} KiB/s`, stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
           bar.start(Math.max(p.messagesTotal, 1), p.messagesDone, { phase: p.phase, mib: '0.0', rate: '0' });
         }
         bar.setTotal(Math.max(p.messagesTotal, 1));

@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { loadConfig } from '../../config/config.js';
 import { createLogger } from '../../log/logger.js';
 import { RedisServer } from '../../redis/redis-server.js';
-import { OvhSimulator, sandboxFixture } from '../../sandbox/ovh-simulator/index.js';
+import { OvhSimulator, sandboxFixture, secondExchangeService } from '../../sandbox/ovh-simulator/index.js';
 import { startSandboxEws, type SandboxEws } from '../../sandbox/ews/ovh-binding.js';
 import type { Platform } from '../../domain/platform.js';
 import { parseCommandArgs } from '../command-args.js';
@@ -70,10 +70,13 @@ export async function run(argv: string[]): Promise<number> {
   if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
   const secretsKey = readFileSync(keyFile, 'utf8').trim();
 
+  // the sample platforms, and a second Hosted Exchange service so that Exchange -> Exchange can be tried too
+  const fixture = sandboxFixture();
+  fixture.services.push(secondExchangeService());
   const redis = await RedisServer.start({ dir: join(dir, 'redis') });
   let sim: OvhSimulator;
   try {
-    sim = await OvhSimulator.start({ dataDir: join(dir, 'o'), port: values.port ? Number(values.port) : undefined, logger });
+    sim = await OvhSimulator.start({ dataDir: join(dir, 'o'), port: values.port ? Number(values.port) : undefined, logger, fixture });
   } catch (error) {
     await redis.stop();
     throw error;
@@ -82,7 +85,7 @@ export async function run(argv: string[]): Promise<number> {
   // One EWS double per Hosted Exchange service, its mailboxes seeded with contacts, calendars, tasks, rules, OOF.
   let ews: SandboxEws;
   try {
-    ews = await startSandboxEws(sim, sandboxFixture(), { logger });
+    ews = await startSandboxEws(sim, fixture, { logger });
   } catch (error) {
     await sim.stop();
     await redis.stop();

@@ -369,3 +369,24 @@ export function sandboxFixture(): SimulatorFixture {
 }
 
 export { PLACEHOLDER_DOMAIN };
+
+/**
+ * A second Hosted Exchange service (its own domain, German folder names, no account yet), so that Exchange ->
+ * Exchange can be tried: mail, features, and calendars, contacts and tasks over EWS.
+ */
+export function secondExchangeService(): FixtureService {
+  return {
+  platform: 'exchange',
+  organization: 'hosted-sb55555-1',
+  service: 'hosted-sb55555-1',
+  displayName: 'Second Hosted Exchange',
+  offer: 'hosted',
+  hostname: 'ex2.sandbox.local',
+  domain: 'second.ovh',
+  domains: [{ name: 'second.ovh', type: 'authoritative', main: true }],
+  passwordPolicy: { minPasswordLength: 10, complexityEnabled: true },
+  accounts: [],
+  freeSlots: 2,
+  mailbox: { separator: '.', prefix: 'INBOX.', specialUse: { sent: 'Gesendete Elemente', trash: 'Gelöschte Elemente', drafts: 'Entwürfe', junk: 'Junk-E-Mail', archive: 'Archiv' } },
+};
+}

@@ -1,5 +1,5 @@
 export { OvhSimulator } from './server.js';
-export { sandboxFixture, sampleMailbox, type SimulatorFixture } from './fixture.js';
+export { sandboxFixture, sampleMailbox, secondExchangeService, type SimulatorFixture } from './fixture.js';
 export { signature } from './auth.js';
 export { ovhSchemaIndex } from './schema.js';
 export { implementedRoutes } from './routes/index.js';

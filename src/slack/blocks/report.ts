@@ -99,6 +99,18 @@ export function finalReportMessage(input: FinalReportInput): SlackMessage {
     );
   }
 
+  const collaborative = report.collaborative;
+  if (collaborative) {
+    const kinds = (['calendar', 'contacts', 'tasks'] as const).map((k) => `*${k === 'calendar' ? 'Calendar' : k === 'contacts' ? 'Contacts' : 'Tasks'}*\n${formatCount(collaborative[k].copied)} copied, ${formatCount(collaborative[k].skipped)} already there, ${formatCount(collaborative[k].failed)} failed`);
+    body.push(fields([...kinds, `*Rules, out-of-office*\n${formatCount(collaborative.rules.copied)} rules copied, ${formatCount(collaborative.rules.failed)} refused; out-of-office ${escapeMrkdwn(collaborative.oof.status)}`]));
+    const issues = report.collaborativeIssues ?? [];
+    if (issues.length > 0) body.push(section(`*Calendars, contacts, tasks: to look at*\n${joinWithMore(issues.map((i) => `• ${escapeMrkdwn(i)}`), LIST_PAGE_CHARS, 20)}`));
+  }
+  if (report.collaborativeLeft) {
+    const left = report.collaborativeLeft;
+    body.push(context([`:calendar: Left on the source account (the destination has no calendars): ${formatCount(left.calendar)} calendar items, ${formatCount(left.contacts)} contacts, ${formatCount(left.tasks)} tasks: export them from its webmail.`]));
+  }
+
   body.push(...reportedFeatureBlocks(report.features ?? []));
 
   const footer: KnownBlock[] = [];

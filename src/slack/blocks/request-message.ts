@@ -85,6 +85,9 @@ export function requestMessage(input: RequestMessageInput): SlackMessage {
     ]),
   ];
   if (input.handover && !input.dryRun) body.push(handoverLine(input.handover, input.requester));
+  if (plan.collaborative && plan.collaborative.mode !== 'none') {
+    body.push(context([`:calendar: ${escapeMrkdwn(plan.collaborative.detail)}`]));
+  }
   if (plan.warnings.length > 0) {
     body.push(section(`:warning: *Warnings*\n${joinWithMore(plan.warnings.map((w) => `• ${escapeMrkdwn(w)}`), 2900, 20)}`));
   }

@@ -60,13 +60,13 @@ export function progressMessage(progress: CopyProgress, step?: StepName): SlackM
           ? 1
           : 0;
   const stats = [
-    `${formatCount(progress.messagesDone)} / ${formatCount(progress.messagesTotal)} messages`,
+    `${formatCount(progress.messagesDone)} / ${formatCount(progress.messagesTotal)} ${progress.unit ?? 'messages'}`,
     `${formatMiB(progress.bytesDone)} / ${formatMiB(progress.bytesTotal)} MiB`,
     `${formatMiB(progress.rate)} MiB/s`,
     progress.phase === 'done' ? 'done' : `ETA ${formatDuration(progress.etaSeconds)}`,
   ].join(' · ');
   const folder = progress.folder ? ` · folder ${code(progress.folder, 200)}` : '';
-  const phase = PHASE_LABEL[progress.phase] ?? escapeMrkdwn(String(progress.phase));
+  const phase = progress.unit === 'items' && progress.phase === 'copying' ? 'Copying items' : (PHASE_LABEL[progress.phase] ?? escapeMrkdwn(String(progress.phase)));
   const title = step ? `${stepLabel(step)}: ${phase.toLowerCase()}` : phase;
   const nothing = progress.phase === 'done' && progress.messagesTotal === 0 && progress.bytesTotal === 0;
   return {

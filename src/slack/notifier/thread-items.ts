@@ -29,7 +29,7 @@ export function contentHash(message: SlackMessage): string {
   return createHash('sha256').update(JSON.stringify(message)).digest('base64url').slice(0, 16);
 }
 
-const COPY_STEPS = new Set(['copy', 'delta']);
+const COPY_STEPS = new Set(['copy', 'collaborative', 'delta']);
 
 function finished(step: StepRecord): boolean {
   return step.status === 'done' || step.status === 'skipped' || step.status === 'failed';

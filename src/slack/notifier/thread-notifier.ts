@@ -336,5 +336,5 @@ export class ThreadNotifier {
 }
 
 function copying(status: MigrationStatus): boolean {
-  return status.state === 'running' && status.steps.some((s) => (s.name === 'copy' || s.name === 'delta') && s.status === 'running' && (s.run ?? 1) === status.run);
+  return status.state === 'running' && status.steps.some((s) => (s.name === 'copy' || s.name === 'collaborative' || s.name === 'delta') && s.status === 'running' && (s.run ?? 1) === status.run);
 }

@@ -1,0 +1,110 @@
+import { randomInt } from 'node:crypto';
+import type { CopyProgress } from '../domain/copy-report.js';
+import { generatePassword } from '../domain/password.js';
+import type { Logger } from '../log/logger.js';
+import type { MailPlatform } from '../ovh/mail-platform.js';
+import type { EwsAccess } from './ews-access.js';
+import type { FeatureLinks } from './links.js';
+import type { MigrationPlan } from './migration-service.js';
+import type { SecretBox } from './secret-box.js';
+import type { ChangeName, Checkpoint, Copier, ImapEndpointResolver, PlatformDirectory, StoredRequest } from './types.js';
+
+/**
+ * What every step works with: its dependencies, its context (plan, checkpoint, save), the journal of changes at
+ * OVH (intent before, result after) and the migration's passwords.
+ */
+
+export interface StepDeps {
+  directory: PlatformDirectory;
+  copier: Copier;
+  imapEndpoint: ImapEndpointResolver;
+  secrets: SecretBox;
+  /** OVH_MX_RELAY, used when attaching the domain as non-authoritative. */
+  mxRelay: string;
+  imapConnections: number;
+  logger: Logger;
+  /** Where EWS is, for calendars, contacts, tasks, rules and out-of-office; without it they are not copied. */
+  ews?: EwsAccess;
+}
+
+/** What a step works on: the fixed plan, the checkpoint it advances (and saves), the job's signal. */
+export interface StepContext {
+  jobId: string;
+  plan: MigrationPlan;
+  request: StoredRequest;
+  checkpoint: Checkpoint;
+  /** Persists the checkpoint in the job now (called before and after every change at OVH). */
+  save(): Promise<void>;
+  signal: AbortSignal;
+  onProgress(progress: CopyProgress): void;
+  /** The destination account exists with this password: keep it sealed for the person it is handed over to. */
+  handOver(password: string): Promise<void>;
+  deps: StepDeps;
+  /** Pending links per destination service, the registry of migrated mailboxes, the per-service lock (Redis). */
+  links: FeatureLinks;
+}
+
+export interface StepOutcome {
+  status: 'done' | 'skipped' | 'failed';
+  detail: string;
+}
+
+/** A step: idempotent over (plan, checkpoint), so re-running it after a crash redoes nothing already done. */
+export type StepFunction = (ctx: StepContext) => Promise<StepOutcome>;
+
+const AAD = {
+  source: (jobId: string) => `${jobId}:source-password`,
+  destination: (jobId: string) => `${jobId}:destination-password`,
+  request: (jobId: string) => `${jobId}:request-password`,
+  /** Bound to the request too: a hand-over left from an earlier request for the address does not open. */
+  handover: (jobId: string, nonce: string) => `${jobId}:${nonce}:handover-password`,
+};
+export const SECRET_AAD = AAD;
+
+/** The platform of one side of the migration. */
+export function openPlatform(ctx: Pick<StepContext, 'plan' | 'deps'>, side: 'source' | 'destination'): Promise<MailPlatform> {
+  const ref = ctx.plan[side];
+  return ctx.deps.directory.open({ platform: ref.platform, name: ref.service });
+}
+
+export function changeDone(checkpoint: Checkpoint, name: ChangeName): boolean {
+  return Boolean(checkpoint.changes?.[name]?.done);
+}
+
+export function changeAttempted(checkpoint: Checkpoint, name: ChangeName): boolean {
+  return Boolean(checkpoint.changes?.[name]);
+}
+
+/**
+ * One change at OVH, recorded in the checkpoint: its intent is saved before the call, its result after. A resume
+ * skips a change recorded done; one recorded only as intended may or may not have happened at OVH, so `run` is
+ * told (`resumed`) and must look at OVH before acting again. Returns false when the change was already done.
+ */
+export async function change(ctx: Pick<StepContext, 'checkpoint' | 'save'>, name: ChangeName, run: (resumed: boolean) => Promise<void>): Promise<boolean> {
+  const journal = (ctx.checkpoint.changes ??= {});
+  const previous = journal[name];
+  if (previous?.done) return false;
+  if (!previous) {
+    journal[name] = { intent: new Date().toISOString() };
+    await ctx.save();
+  }
+  await run(Boolean(previous));
+  journal[name] = { ...journal[name]!, done: new Date().toISOString() };
+  await ctx.save();
+  return true;
+}
+
+/** The destination's initial password, in clear (given by the requester, or generated once and kept sealed). */
+export async function destinationPassword(ctx: StepContext, platform: MailPlatform): Promise<string> {
+  const { checkpoint, request, deps } = ctx;
+  if (!checkpoint.destinationPassword) {
+    const clear = request.destinationPassword
+      ? deps.secrets.open(request.destinationPassword, AAD.request(ctx.jobId))
+      : generatePassword((await platform.describeService()).passwordPolicy, randomInt);
+    checkpoint.destinationPassword = deps.secrets.seal(clear, AAD.destination(ctx.jobId));
+    // the copy typed by the requester is not kept beside the one the run uses
+    delete request.destinationPassword;
+    await ctx.save();
+  }
+  return deps.secrets.open(checkpoint.destinationPassword, AAD.destination(ctx.jobId));
+}
