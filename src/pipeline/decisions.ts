@@ -1,6 +1,20 @@
 import type { Actor, DecisionResult } from './migration-service.js';
 import type { SecretBox } from './secret-box.js';
-import type { StoredDecision } from './types.js';
+
+/**
+ * A recorded approval decision (kept in its own Redis key; first one wins), signed with a key derived from
+ * SECRETS_KEY over the job, the request's nonce, the decision and who took it: a decision written into Redis by
+ * anything else does not start a migration.
+ */
+export interface StoredDecision {
+  approve: boolean;
+  by: Actor;
+  reason?: string;
+  at: string;
+  jobId: string;
+  nonce: string;
+  signature: string;
+}
 
 const PURPOSE = 'approval decision';
 

@@ -1,6 +1,6 @@
 import type { ServiceRef } from '../domain/platform.js';
 import type { MailPlatform, MailPlatformFactory } from '../ovh/mail-platform.js';
-import type { PlatformDirectory } from './types.js';
+import type { PlatformDirectory } from './dependencies.js';
 
 /**
  * A directory over the OVH layer: `listServices` enumerates every service of every kind; accounts are found

@@ -8,7 +8,7 @@ import { describeError, retryVerdict } from './errors.js';
 import { serviceKey, type FeatureLinks, type LinkEntry, type MigratedMailbox, type ServiceRef } from './links.js';
 import type { FeatureResult, MigrationPlan, PlannedFeature, ReportedFeature } from './migration-service.js';
 import type { StepContext, StepOutcome } from './step-context.js';
-import type { Checkpoint, FeatureRecord } from './types.js';
+import type { Checkpoint, FeatureRecord } from './job-data.js';
 
 /**
  * Features of a mailbox on its destination (issue 11): the plan's verdict for each one at preflight, the features

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ImapEndpoint } from '../imap/endpoint.js';
 import type { MailPlatform } from '../ovh/mail-platform.js';
-import type { ImapEndpointResolver } from './types.js';
+import type { ImapEndpointResolver } from './dependencies.js';
 
 export interface ImapEndpointOptions {
   /** IMAP_ENDPOINTS: where to really connect for a host name (`host` -> `ip:port`), like /etc/hosts. */

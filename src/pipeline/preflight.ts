@@ -10,7 +10,7 @@ import { matchService } from './directory.js';
 import type { EwsAccess } from './ews-access.js';
 import { planFeatures, type MigratedLookup } from './features.js';
 import type { CollaborativePlan, MigrationPlan, MigrationRequest, PreflightProblem, PreflightResult } from './migration-service.js';
-import type { PlatformDirectory } from './types.js';
+import type { PlatformDirectory } from './dependencies.js';
 
 /** The plan plus what the run needs and the Slack/CLI do not show. */
 export interface PreflightContext {

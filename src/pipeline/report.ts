@@ -3,7 +3,7 @@ import { stepList, undoAvailable } from '../domain/steps.js';
 import { reportedFeatures } from './features.js';
 import type { LinkEntry } from './links.js';
 import type { MigrationReport, ReportedFeature, StepRecord } from './migration-service.js';
-import type { Checkpoint, MigrationJobData } from './types.js';
+import type { Checkpoint, MigrationJobData } from './job-data.js';
 
 export function stepRecords(checkpoint: Checkpoint): StepRecord[] {
   return stepList(checkpoint.steps) as StepRecord[];

@@ -5,12 +5,11 @@ import type { Logger } from '../log/logger.js';
 import { copyMailbox } from '../imap/copy-mailbox.js';
 import { createMailPlatformFactoryFromConfig, type OvhPlatformFactory } from '../ovh/platform-factory.js';
 import { openEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded-redis.js';
+import type { Copier, PlatformDirectory, StepDeps } from './dependencies.js';
 import { createEwsAccess, parseEwsHosts } from './ews-access.js';
 import { createImapEndpointResolver, parseImapEndpoints, readCaFile } from './imap-endpoints.js';
 import { SecretBox } from './secret-box.js';
 import { BullMigrationService } from './service.js';
-import type { StepDeps } from './step-context.js';
-import type { Copier, PlatformDirectory } from './types.js';
 import { MigrationWorker } from './worker.js';
 import type { QueueTuning } from './queue-names.js';
 

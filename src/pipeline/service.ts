@@ -42,7 +42,8 @@ import { readSideState, readStatus, statusOf, validDecision } from './status.js'
 import { SECRET_AAD, type StepContext, type StepFunction } from './step-context.js';
 import { resetSource, undo } from './steps.js';
 import { RedisThreadLedger, markChanged } from './thread-ledger.js';
-import type { BatchJobData, JobData, MigrationJobData, PlatformDirectory } from './types.js';
+import type { PlatformDirectory } from './dependencies.js';
+import type { BatchJobData, JobData, MigrationJobData } from './job-data.js';
 
 export interface BullMigrationServiceOptions extends QueueSettings {
   directory: PlatformDirectory;

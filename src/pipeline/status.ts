@@ -2,14 +2,14 @@ import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CopyProgress } from '../domain/copy-report.js';
 import { migrationState, type QueueState } from '../domain/steps.js';
-import { checkDecision, decisionResult } from './decisions.js';
+import { checkDecision, decisionResult, type StoredDecision } from './decisions.js';
 import { linkKeys } from './features.js';
 import { readLinks, type LinkEntry } from './links.js';
 import type { Actor, FollowUpAction, MigrationStatus, PasswordHandover } from './migration-service.js';
 import type { Keys } from './queue-names.js';
 import { buildReport, isUndoAvailable, stepRecords } from './report.js';
 import type { SecretBox } from './secret-box.js';
-import type { JobData, MigrationJobData, MigrationResult, StoredDecision } from './types.js';
+import type { JobData, MigrationJobData, MigrationResult } from './job-data.js';
 
 /** Everything stored about a job besides the job itself. */
 export interface JobSideState {

@@ -1,31 +1,16 @@
 import { randomInt } from 'node:crypto';
 import type { CopyProgress } from '../domain/copy-report.js';
 import { generatePassword } from '../domain/password.js';
-import type { Logger } from '../log/logger.js';
 import type { MailPlatform } from '../ovh/mail-platform.js';
-import type { EwsAccess } from './ews-access.js';
+import type { StepDeps } from './dependencies.js';
+import type { ChangeName, Checkpoint, StoredRequest } from './job-data.js';
 import type { FeatureLinks } from './links.js';
 import type { MigrationPlan } from './migration-service.js';
-import type { SecretBox } from './secret-box.js';
-import type { ChangeName, Checkpoint, Copier, ImapEndpointResolver, PlatformDirectory, StoredRequest } from './types.js';
 
 /**
- * What every step works with: its dependencies, its context (plan, checkpoint, save), the journal of changes at
- * OVH (intent before, result after) and the migration's passwords.
+ * What every step works with: its context (plan, checkpoint, save, dependencies), the journal of changes at OVH
+ * (intent before, result after) and the migration's passwords.
  */
-
-export interface StepDeps {
-  directory: PlatformDirectory;
-  copier: Copier;
-  imapEndpoint: ImapEndpointResolver;
-  secrets: SecretBox;
-  /** OVH_MX_RELAY, used when attaching the domain as non-authoritative. */
-  mxRelay: string;
-  imapConnections: number;
-  logger: Logger;
-  /** Where EWS is, for calendars, contacts, tasks, rules and out-of-office; without it they are not copied. */
-  ews?: EwsAccess;
-}
 
 /** What a step works on: the fixed plan, the checkpoint it advances (and saves), the job's signal. */
 export interface StepContext {

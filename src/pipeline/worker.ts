@@ -2,20 +2,21 @@ import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullm
 import type { Redis } from 'ioredis';
 import type { CopyProgress } from '../domain/copy-report.js';
 import { RUN_STEPS, nextStep, stepChange, type RunStepName, type StepName } from '../domain/steps.js';
-import { checkDecision } from './decisions.js';
+import type { StepDeps } from './dependencies.js';
+import { checkDecision, type StoredDecision } from './decisions.js';
 import { CancelledError, PermanentError, describeError, isTransient, retryAfterMs } from './errors.js';
 import { EventBus, newRedis, rateLimiter } from './events.js';
 import { applyPendingLinks, linkKeys } from './features.js';
+import type { BatchJobData, Checkpoint, JobData, MigrationJobData, MigrationResult } from './job-data.js';
 import { FeatureLinks } from './links.js';
 import type { MigrationEvent, MigrationStatus, StepRecord } from './migration-service.js';
 import { preflight } from './preflight.js';
 import { DEFAULT_QUEUE_NAME, DEFAULT_TUNING, Keys, type QueueSettings, type QueueTuning } from './queue-names.js';
 import { buildReport, isUndoAvailable } from './report.js';
 import { readStatus } from './status.js';
-import { SECRET_AAD, changeDone, type StepContext, type StepDeps } from './step-context.js';
+import { SECRET_AAD, changeDone, type StepContext } from './step-context.js';
 import { RUN_STEP_FUNCTIONS, resetSource } from './steps.js';
 import { markChanged } from './thread-ledger.js';
-import type { BatchJobData, Checkpoint, JobData, MigrationJobData, MigrationResult, StoredDecision } from './types.js';
 
 export interface MigrationWorkerOptions extends QueueSettings {
   deps: StepDeps;

@@ -3,7 +3,7 @@ import { batchJobId } from '../../src/domain/plan.js';
 import { OvhClient } from '../../src/ovh/ovh-client.js';
 import { accessRules } from '../../src/ovh/routes.js';
 import type { MigrationStatus, ReportedFeature } from '../../src/pipeline/migration-service.js';
-import type { Copier } from '../../src/pipeline/types.js';
+import type { Copier } from '../../src/pipeline/dependencies.js';
 import { MigrationWorker } from '../../src/pipeline/worker.js';
 import { linksFixture } from './fixtures.js';
 import { CLI, Harness, buildDeps, waitFor, waitForState } from './harness.js';

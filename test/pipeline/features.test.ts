@@ -6,7 +6,7 @@ import type { FeatureVerdict, MigrationStatus } from '../../src/pipeline/migrati
 import { DEFAULT_QUEUE_NAME, Keys } from '../../src/pipeline/queue-names.js';
 import type { StepContext } from '../../src/pipeline/step-context.js';
 import { RUN_STEP_FUNCTIONS } from '../../src/pipeline/steps.js';
-import type { MigrationJobData } from '../../src/pipeline/types.js';
+import type { MigrationJobData } from '../../src/pipeline/job-data.js';
 import { featuresFixture } from './fixtures.js';
 import { CLI, Harness, waitForState } from './harness.js';
 

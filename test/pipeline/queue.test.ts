@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyMailbox } from '../../src/imap/copy-mailbox.js';
-import type { Copier } from '../../src/pipeline/types.js';
+import type { Copier } from '../../src/pipeline/dependencies.js';
 import { pairsFixture } from './fixtures.js';
 import { CLI, Harness, destinationPassword, waitFor, waitForState } from './harness.js';
 

@@ -6,7 +6,7 @@
  */
 import { copyMailbox } from '../../src/imap/copy-mailbox.js';
 import { createLogger } from '../../src/log/logger.js';
-import type { Copier } from '../../src/pipeline/types.js';
+import type { Copier } from '../../src/pipeline/dependencies.js';
 import { MigrationWorker } from '../../src/pipeline/worker.js';
 import { buildDeps, type ChildConfig } from './harness.js';
 

@@ -10,7 +10,7 @@ import { configSchema } from '../../src/config/config.js';
 import { copyMailbox } from '../../src/imap/copy-mailbox.js';
 import { createLogger } from '../../src/log/logger.js';
 import { BullMigrationService } from '../../src/pipeline/service.js';
-import type { Copier } from '../../src/pipeline/types.js';
+import type { Copier } from '../../src/pipeline/dependencies.js';
 import { MigrationWorker } from '../../src/pipeline/worker.js';
 import { buildApp } from '../../src/slack/app.js';
 import { buildDeps, type ChildConfig } from '../pipeline/harness.js';

@@ -1,34 +1,15 @@
 import type { CollaborativeCounts, CollaborativeReport } from '../domain/collaborative-report.js';
-import type { CopyOutcome, CopyProgress, CopyReport, FolderMismatch } from '../domain/copy-report.js';
+import type { CopyReport, FolderMismatch } from '../domain/copy-report.js';
 import type { CollaborativeJournal } from '../ews/index.js';
-import type { Platform, ServiceRef } from '../domain/platform.js';
 import type { MigrationState, StepName, StepStates } from '../domain/steps.js';
-import type { ImapEndpoint } from '../imap/endpoint.js';
-import type { AccountInfo, ClientSettings, DnsCheck, FeatureTask, MailPlatform } from '../ovh/mail-platform.js';
+import type { ClientSettings, DnsCheck, FeatureTask } from '../ovh/mail-platform.js';
 import type { Actor, FeatureResult, MigrationPlan, RequestOrigin } from './migration-service.js';
 import type { Sealed } from './secret-box.js';
 
-/** The copier's entry point (`copyMailbox` in src/imap): idempotent, a re-run copies only what is missing. */
-export type Copier = (options: CopierOptions) => Promise<CopyOutcome>;
-
-export interface CopierOptions {
-  from: ImapEndpoint;
-  to: ImapEndpoint;
-  connections?: number;
-  signal?: AbortSignal;
-  onProgress?: (progress: CopyProgress) => void;
-}
-
-/** Finds services and accounts across every OVH platform kind. */
-export interface PlatformDirectory {
-  listServices(): Promise<ServiceRef[]>;
-  open(service: ServiceRef): Promise<MailPlatform>;
-  /** The account with this primary address, on whichever service holds it. */
-  findAccount(address: string): Promise<{ platform: MailPlatform; account: AccountInfo } | undefined>;
-}
-
-/** The IMAP endpoint to log in to `address` on `platform` (host lookup kept in one place, see imap-endpoints.ts). */
-export type ImapEndpointResolver = (platform: MailPlatform, address: string, password: string) => Promise<ImapEndpoint>;
+/**
+ * What a BullMQ job stores: a migration's request, plan and checkpoint (saved after every step, so any worker
+ * resumes it), or a batch's mailboxes; and what a finished migration job returns.
+ */
 
 /** The request as kept in the job: the destination password sealed, never in clear. */
 export interface StoredRequest {
@@ -145,20 +126,3 @@ export interface MigrationResult {
   state: Extract<MigrationState, 'done' | 'rejected'>;
   detail?: string;
 }
-
-/**
- * A recorded approval decision (kept in its own Redis key; first one wins), signed with a key derived from
- * SECRETS_KEY over the job, the request's nonce, the decision and who took it: a decision written into Redis by
- * anything else does not start a migration.
- */
-export interface StoredDecision {
-  approve: boolean;
-  by: Actor;
-  reason?: string;
-  at: string;
-  jobId: string;
-  nonce: string;
-  signature: string;
-}
-
-export type { Platform, MigrationPlan };
