@@ -17,7 +17,21 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   // Redis: without REDIS_URL, `start` runs a private redis-server under DATA_DIR (the embedded default).
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must look like redis://HOST:PORT or rediss://HOST:PORT').optional(),
+  /**
+   * redis://HOST:PORT, rediss://HOST:PORT, or a Sentinel configuration:
+   * redis+sentinel://[:PASSWORD@]HOST:PORT[,HOST:PORT...]/MASTER[/DB][?sentinelPassword=...] (see connectionFromUrl).
+   */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?(\+sentinel)?:\/\//, 'must look like redis://HOST:PORT or rediss://HOST:PORT, or redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER for Sentinel')
+    .optional(),
+  /** Redis Sentinel without a URL: the sentinels, HOST:PORT[,HOST:PORT...] (port 26379 when left out), with REDIS_SENTINEL_NAME. */
+  REDIS_SENTINELS: z
+    .string()
+    .regex(/^\s*(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?(\s*,\s*(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?)*\s*$/, 'must be HOST:PORT[,HOST:PORT...], e.g. sentinel1:26379,sentinel2:26379')
+    .optional(),
+  /** The master name the sentinels monitor (`sentinel monitor NAME ...` in their configuration). */
+  REDIS_SENTINEL_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'must be the master name the sentinels monitor (letters, digits, . _ -)').optional(),
   DATA_DIR: z.string().default('.data'),
   QUEUE_PREFIX: z.string().default('migrate-mailbox'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
@@ -94,7 +108,41 @@ export const configSchema = z.object({
   /** Channel where requests are posted; default: the channel where the command was typed. */
   SLACK_REQUESTS_CHANNEL: z.string().optional(),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-});
+
+  // Queue dashboard (bull-board), served by `start` and `worker`; off unless DASHBOARD_PORT is set.
+  /** TCP port of the dashboard; 0 picks a free one (logged). */
+  DASHBOARD_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Address the dashboard listens on; loopback unless you put a TLS proxy (or a trusted network) in front. */
+  DASHBOARD_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Required with DASHBOARD_PORT: sent as `Authorization: Bearer TOKEN`, or as the password of basic auth (any user name). */
+  DASHBOARD_TOKEN: z.string().min(16, 'must be at least 16 characters; make one with: openssl rand -hex 32').optional(),
+  /** Lets dashboard users retry, promote, clean and remove jobs; read-only otherwise. */
+  DASHBOARD_READ_WRITE: booleanFlag.default(false),
+})
+  .superRefine((config, ctx) => {
+    if (config.REDIS_SENTINELS && config.REDIS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINELS'], message: 'set either REDIS_URL or REDIS_SENTINELS with REDIS_SENTINEL_NAME, not both' });
+    }
+    if (config.REDIS_SENTINELS && !config.REDIS_SENTINEL_NAME) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINEL_NAME'], message: 'required with REDIS_SENTINELS: the master name the sentinels monitor' });
+    }
+    if (config.REDIS_SENTINEL_NAME && !config.REDIS_SENTINELS && !config.REDIS_URL?.includes('+sentinel:')) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINELS'], message: 'required with REDIS_SENTINEL_NAME: the sentinels, HOST:PORT[,HOST:PORT...]' });
+    }
+    if (config.DASHBOARD_PORT !== undefined && !config.DASHBOARD_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DASHBOARD_TOKEN'],
+        message: 'required when DASHBOARD_PORT is set: the queue dashboard refuses every request without it. Make one with: openssl rand -hex 32',
+      });
+    }
+  })
+  // REDIS_SENTINELS + REDIS_SENTINEL_NAME are one more way to write REDIS_URL: everything downstream reads REDIS_URL.
+  .transform((config) =>
+    config.REDIS_SENTINELS && config.REDIS_SENTINEL_NAME && !config.REDIS_URL
+      ? { ...config, REDIS_URL: `redis+sentinel://${config.REDIS_SENTINELS.split(',').map((s) => s.trim()).join(',')}/${config.REDIS_SENTINEL_NAME}` }
+      : config,
+  );
 
 export type Config = z.infer<typeof configSchema>;
 

@@ -55,7 +55,43 @@ export async function connectRedis(config: Config, logger: Logger, options: { em
   return { connection: server.connection, url: server.url, server };
 }
 
+/**
+ * ioredis (BullMQ) options from REDIS_URL: `redis://` and `rediss://` (TLS) for one server, or a Sentinel
+ * configuration, `redis+sentinel://[[USER]:PASSWORD@]HOST[:PORT][,HOST[:PORT]...]/MASTER[/DB][?sentinelUsername=U&sentinelPassword=P]`
+ * (`rediss+sentinel://`: TLS to the sentinels and to the master): the client asks the sentinels where MASTER is, and
+ * asks again after a failover (it listens for the sentinels' +switch-master announcement). USER and PASSWORD are the master's; the sentinels' own credentials go in the query.
+ * Ports default to 6379 (a server) and 26379 (a sentinel).
+ */
 export function connectionFromUrl(url: string): ConnectionOptions {
+  const sentinel = /^(rediss?)\+sentinel:\/\/(?:([^@/]*)@)?([^/?#@]+)\/([^/?#]+)(?:\/(\d+))?\/?(?:\?([^#]*))?$/.exec(url);
+  if (/^rediss?\+sentinel:/i.test(url) && !sentinel) {
+    throw new Error('REDIS_URL: a Sentinel configuration looks like redis+sentinel://[:PASSWORD@]HOST:PORT[,HOST:PORT...]/MASTER[/DB]');
+  }
+  if (sentinel) {
+    const [, scheme, auth, hostList, master, db, query] = sentinel;
+    const sentinels = hostList!.split(',').map((entry) => {
+      const hostPort = /^\s*(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+))(?::(\d{1,5}))?\s*$/.exec(entry);
+      if (!hostPort) throw new Error(`REDIS_URL: ${JSON.stringify(entry)} is not HOST:PORT (a sentinel)`);
+      return { host: hostPort[1] ?? hostPort[2]!, port: hostPort[3] ? Number(hostPort[3]) : 26379 };
+    });
+    const colon = auth?.indexOf(':') ?? -1;
+    const username = auth ? decodeURIComponent(colon >= 0 ? auth.slice(0, colon) : '') : '';
+    const password = auth && colon >= 0 ? decodeURIComponent(auth.slice(colon + 1)) : '';
+    const params = new URLSearchParams(query ?? '');
+    const tls = scheme === 'rediss';
+    return {
+      sentinels,
+      name: decodeURIComponent(master!),
+      // leave the old master as soon as a sentinel announces +switch-master, not only once it is demoted
+      failoverDetector: true,
+      ...(username ? { username } : {}),
+      ...(password ? { password } : {}),
+      ...(db ? { db: Number(db) } : {}),
+      ...(params.get('sentinelUsername') ? { sentinelUsername: params.get('sentinelUsername')! } : {}),
+      ...(params.get('sentinelPassword') ? { sentinelPassword: params.get('sentinelPassword')! } : {}),
+      ...(tls ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
+    };
+  }
   const parsed = new URL(url);
   return {
     host: parsed.hostname,
