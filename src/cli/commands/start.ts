@@ -2,6 +2,7 @@ import { loadConfig, type Config } from '../../config/config.js';
 import { createLogger, type Logger } from '../../log/logger.js';
 import type { MigrationService } from '../../pipeline/migration-service.js';
 import { createRuntime } from '../../pipeline/runtime.js';
+import { startDashboardFromConfig, type Dashboard } from '../../ops/dashboard.js';
 import { untilSignal } from './worker.js';
 import { parseCommandArgs } from '../command-args.js';
 
@@ -11,7 +12,8 @@ const USAGE = `usage: migrate-mailbox start [--no-worker]
 
 Starts the Slack app (Socket Mode by default, SLACK_MODE=http for the HTTP receiver on PORT) and a migration
 worker. Without REDIS_URL a private redis-server runs under DATA_DIR (the embedded default) and stops with the
-process. Scale out with \`migrate-mailbox worker\` processes on the same REDIS_URL.
+process. Scale out with \`migrate-mailbox worker\` processes on the same REDIS_URL. With DASHBOARD_PORT (and
+DASHBOARD_TOKEN) it also serves the queue dashboard.
 
 options:
   --no-worker   run only the bot (workers run elsewhere)
@@ -44,7 +46,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   const runtime = await createRuntime(config, logger, { embeddedRedis: true });
   let stopSlack: (() => Promise<void>) | undefined;
+  let dashboard: Dashboard | undefined;
   try {
+    dashboard = await startDashboardFromConfig(config, runtime.connection, logger);
     if (!values['no-worker']) await runtime.startWorker();
     stopSlack = await startSlackApp(config, runtime.service, logger);
     logger.info({ worker: !values['no-worker'], redis: config.REDIS_URL ? 'shared' : 'embedded' }, 'bot started');
@@ -54,6 +58,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } finally {
     await stopSlack?.().catch((error) => logger.error({ err: error }, 'slack app did not stop cleanly'));
+    await dashboard?.close().catch((error) => logger.error({ err: error }, 'queue dashboard did not stop cleanly'));
     await runtime.close({ force: true });
     setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();
   }

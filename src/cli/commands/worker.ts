@@ -1,6 +1,7 @@
 import { loadConfig, requireConfig } from '../../config/config.js';
 import { createLogger } from '../../log/logger.js';
 import { createRuntime } from '../../pipeline/runtime.js';
+import { startDashboardFromConfig } from '../../ops/dashboard.js';
 import { parseCommandArgs } from '../command-args.js';
 
 export const summary = 'run a migration worker on REDIS_URL (start as many as you like, on any machine)';
@@ -9,7 +10,8 @@ const USAGE = `usage: migrate-mailbox worker [--concurrency N]
 
 Takes migration jobs from the queue on REDIS_URL and runs them; a job left by a worker that died is taken
 over and resumes from its checkpoint. Workers on several machines need the same REDIS_URL, QUEUE_PREFIX,
-SECRETS_KEY and OVH_* settings. SIGINT/SIGTERM: finish the running steps' current save point, then exit
+SECRETS_KEY and OVH_* settings. With DASHBOARD_PORT (and DASHBOARD_TOKEN) it also serves the queue
+dashboard. SIGINT/SIGTERM: finish the running steps' current save point, then exit
 (jobs still running are resumed by another worker).
 
 options:
@@ -42,6 +44,13 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const runtime = await createRuntime(config, logger, { embeddedRedis: false });
+  let dashboard;
+  try {
+    dashboard = await startDashboardFromConfig(config, runtime.connection, logger);
+  } catch (error) {
+    await runtime.close({ force: true });
+    throw error;
+  }
   await runtime.startWorker(concurrency);
   logger.info({ concurrency, prefix: config.QUEUE_PREFIX }, 'worker started');
   const signal = await untilSignal();
@@ -49,6 +58,7 @@ export async function run(argv: string[]): Promise<number> {
   // A second signal while closing: leave at once (the jobs are resumed elsewhere from their checkpoints).
   const force = untilSignal().then(() => process.exit(130));
   void force;
+  await dashboard?.close().catch((error: unknown) => logger.error({ err: error }, 'queue dashboard did not stop cleanly'));
   await runtime.close({ force: true });
   // Sockets of jobs left running keep the loop alive: leave now; they resume elsewhere from their checkpoints.
   setTimeout(() => process.exit(0), 500).unref();
