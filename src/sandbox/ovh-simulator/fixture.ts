@@ -390,3 +390,93 @@ export function secondExchangeService(): FixtureService {
   mailbox: { separator: '.', prefix: 'INBOX.', specialUse: { sent: 'Gesendete Elemente', trash: 'Gelöschte Elemente', drafts: 'Entwürfe', junk: 'Junk-E-Mail', archive: 'Archiv' } },
 };
 }
+
+// ---- scale: many more mailboxes, for batches and benchmarks -------------------------------------------------
+
+/**
+ * About `messages` small messages (1-3 KB of text, a few with a second part) for one seeded mailbox: 70 % in INBOX
+ * (a third unread, some flagged), 20 % in Sent, the rest in Archive; each with its own Message-ID and date.
+ */
+export function scaleMailbox(address: string, messages: number): FixtureFolder[] {
+  const total = Math.max(0, Math.round(messages));
+  const sent = Math.round(total * 0.2);
+  const archive = Math.round(total * 0.1);
+  const inbox = total - sent - archive;
+  const base = Date.UTC(2023, 5, 1, 8, 0, 0);
+  const local = address.replace(/\W/g, '.');
+  const make = (folder: string, n: number, flags: (i: number) => string[]): SeedMessage[] =>
+    Array.from({ length: n }, (_, i) => {
+      const date = new Date(base + (i * 11 + folder.length * 3) * 3_600_000);
+      const lines = 12 + ((i * 7) % 25);
+      const body = Array.from({ length: lines }, (_, l) => `Line ${l + 1} of message ${i} in ${folder}: the quick brown fox jumps over the lazy dog.`).join('\r\n');
+      const multipart = i % 10 === 3;
+      const boundary = `b-${folder}-${i}`;
+      const raw =
+        `Message-ID: <${folder.toLowerCase()}-${i}.${local}@scale.sandbox.local>\r\n` +
+        `Date: ${date.toUTCString().replace('GMT', '+0000')}\r\n` +
+        `From: ${folder === 'Sent' ? address : `Correspondent ${i % 17} <c${i % 17}@example.com>`}\r\n` +
+        `To: ${folder === 'Sent' ? `c${i % 17}@example.com` : address}\r\n` +
+        `Subject: ${folder} ${i}: report for week ${(i % 52) + 1}\r\n` +
+        'MIME-Version: 1.0\r\n' +
+        (multipart
+          ? `Content-Type: multipart/alternative; boundary="${boundary}"\r\n\r\n--${boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body}\r\n` +
+            `--${boundary}\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>${body.replace(/\r\n/g, '<br>')}</p>\r\n--${boundary}--\r\n`
+          : `Content-Type: text/plain; charset=utf-8\r\n\r\n${body}\r\n`);
+      return { raw, flags: flags(i), internalDate: date };
+    });
+  const folders: FixtureFolder[] = [{ path: 'INBOX', messages: make('INBOX', inbox, (i) => [...(i % 3 ? ['\\Seen'] : []), ...(i % 9 === 0 ? ['\\Flagged'] : [])]) }];
+  if (sent > 0) folders.push({ specialUse: 'sent', messages: make('Sent', sent, () => ['\\Seen']) });
+  if (archive > 0) folders.push({ specialUse: 'archive', messages: make('Archive', archive, () => ['\\Seen']) });
+  return folders;
+}
+
+export interface ScaleOptions {
+  /** Extra source mailboxes, spread over the Exchange and E-mail Pro sources (Exchange gets the odd one). */
+  mailboxes: number;
+  /** Messages in each (about). */
+  messages: number;
+}
+
+/** One seeded mailbox and where it can go: a row of a batch CSV. */
+export interface ScaleRow {
+  source: string;
+  destinationService: string;
+}
+
+/**
+ * Adds `mailboxes` source mailboxes (`load0001@` ... on the first Hosted Exchange service's domain and on the E-mail
+ * Pro service's domain, alternately) of about `messages` messages each, and one more free slot per mailbox on its
+ * destination: Exchange mailboxes go to the E-mail Pro service, E-mail Pro ones to another Hosted Exchange service
+ * (the second one when the fixture has it). Returns the rows of a batch that moves them all.
+ */
+export function addScaleMailboxes(fixture: SimulatorFixture, options: ScaleOptions): ScaleRow[] {
+  const count = Math.max(0, Math.floor(options.mailboxes));
+  if (count === 0) return [];
+  const exchanges = fixture.services.filter((s) => s.platform === 'exchange');
+  const exchange = exchanges[0];
+  const pro = fixture.services.find((s) => s.platform === 'emailpro');
+  if (!exchange || !pro) throw new Error('scaling the sandbox needs a Hosted Exchange and an E-mail Pro service in the fixture');
+  const proDestination = exchanges[1] ?? exchange;
+  const serviceName = (s: FixtureService) => (s.platform === 'exchange' ? `${s.organization}/${s.service}` : s.service);
+  const width = Math.max(4, String(count).length);
+  const rows: ScaleRow[] = [];
+  for (let i = 1; i <= count; i++) {
+    const onExchange = i % 2 === 1;
+    const source = onExchange ? exchange : pro;
+    const destination = onExchange ? pro : proDestination;
+    const login = `load${String(i).padStart(width, '0')}`;
+    const address = `${login}@${source.domain}`;
+    source.accounts.push({
+      login,
+      domain: source.domain,
+      password: `Load-Pass-${String(i).padStart(width, '0')}`,
+      quota: onExchange ? 50 : 10,
+      displayName: `Load test ${i}`,
+      ...(onExchange ? { accountLicense: 'standard' as const } : {}),
+      mailbox: scaleMailbox(address, options.messages),
+    });
+    destination.freeSlots = (destination.freeSlots ?? 0) + 1;
+    rows.push({ source: address, destinationService: serviceName(destination) });
+  }
+  return rows;
+}
