@@ -1,6 +1,8 @@
-import type { ServiceRef } from '../domain/platform.js';
+import { isFreeSlot } from '../domain/address.js';
+import { PLATFORM_LABEL, SOURCE_PLATFORMS, type ServiceRef } from '../domain/platform.js';
 import type { MailPlatform, MailPlatformFactory } from '../ovh/mail-platform.js';
 import type { PlatformDirectory } from './dependencies.js';
+import type { AccountChoice, ServiceChoice } from './migration-service.js';
 
 /**
  * A directory over the OVH layer: `listServices` enumerates every service of every kind; accounts are found
@@ -54,4 +56,25 @@ export function matchService(services: ServiceRef[], typed: string): ServiceRef 
       return byTail.length === 1 ? byTail[0] : undefined;
     })()
   );
+}
+
+/** Source accounts for a type-ahead: Exchange and E-mail Pro, free slots left out, at most `limit`. */
+export async function sourceAccountChoices(directory: PlatformDirectory, query: string, limit: number): Promise<AccountChoice[]> {
+  const wanted = query.trim().toLowerCase();
+  const services = (await directory.listServices()).filter((s) => SOURCE_PLATFORMS.includes(s.platform));
+  const choices: AccountChoice[] = [];
+  for (const service of services) {
+    const platform = await directory.open(service);
+    for (const address of await platform.listAccounts()) {
+      if (isFreeSlot(address) || !address.toLowerCase().includes(wanted)) continue;
+      choices.push({ address, platform: service.platform, service: platform.service });
+      if (choices.length >= limit) return choices;
+    }
+  }
+  return choices;
+}
+
+export async function destinationServiceChoices(directory: PlatformDirectory): Promise<ServiceChoice[]> {
+  const services = await directory.listServices();
+  return services.map((service) => ({ ...service, label: `${service.name} (${PLATFORM_LABEL[service.platform]})` }));
 }

@@ -111,6 +111,20 @@ export class EventBus {
     };
   }
 
+  /** subscribe() without waiting for the subscription to be active. */
+  listen(listener: (event: MigrationEvent) => void, options: SubscribeOptions = {}): () => void {
+    let unsubscribe: (() => void) | undefined;
+    let cancelled = false;
+    void this.subscribe(listener, options).then((off) => {
+      if (cancelled) off();
+      else unsubscribe = off;
+    });
+    return () => {
+      cancelled = true;
+      unsubscribe?.();
+    };
+  }
+
   /**
    * Claims go out on one connection in the order the events came in, and Redis answers in order: a member
    * still sees its jobs' events in order.

@@ -9,7 +9,7 @@ import type { Copier, PlatformDirectory, StepDeps } from './dependencies.js';
 import { createEwsAccess, parseEwsHosts } from './ews-access.js';
 import { createImapEndpointResolver, parseImapEndpoints, readCaFile } from './imap-endpoints.js';
 import { SecretBox } from './secret-box.js';
-import { BullMigrationService } from './service.js';
+import { BullMigrationService } from './bull-migration-service.js';
 import { MigrationWorker } from './worker.js';
 import type { QueueTuning } from './queue-names.js';
 

@@ -1,15 +1,19 @@
-import type { Job, Queue } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { tryParseAddress } from '../domain/address.js';
 import type { CopyProgress } from '../domain/copy-report.js';
+import { migrationJobId } from '../domain/plan.js';
 import { migrationState, type QueueState } from '../domain/steps.js';
 import { checkDecision, decisionResult, type StoredDecision } from './decisions.js';
 import { linkKeys } from './features.js';
+import type { MigrationJobData, MigrationResult } from './job-data.js';
 import { readLinks, type LinkEntry } from './links.js';
-import type { Actor, FollowUpAction, MigrationStatus, PasswordHandover } from './migration-service.js';
+import type { Actor, FollowUpAction, MigrationStatus } from './migration-service.js';
+import { handoverOf } from './password-handover.js';
+import type { QueueHandles } from './queue-handles.js';
 import type { Keys } from './queue-names.js';
 import { buildReport, isUndoAvailable, stepRecords } from './report.js';
 import type { SecretBox } from './secret-box.js';
-import type { JobData, MigrationJobData, MigrationResult } from './job-data.js';
 
 /** Everything stored about a job besides the job itself. */
 export interface JobSideState {
@@ -23,16 +27,42 @@ export async function readSideState(redis: Redis, keys: Keys, jobId: string): Pr
   return { decision, handover, followUp };
 }
 
-/** The status of one migration job, from BullMQ's state, the job's checkpoint and the keys kept beside it. */
-export async function readStatus(queue: Queue<JobData>, redis: Redis, keys: Keys, secrets: SecretBox, jobId: string): Promise<MigrationStatus | undefined> {
-  // State first, then the job: read the other way round, a job completing in between looks completed without
-  // its return value (a rejected request then showed as done under load).
-  const bullState = await queue.getJobState(jobId);
-  const job = (await queue.getJob(jobId)) as Job<MigrationJobData> | undefined;
-  if (!job || job.data?.kind !== 'migration') return undefined;
-  // links of a finished run may have been resolved (or put back to pending) by later migrations since
-  const links = bullState === 'completed' && job.data.checkpoint.features ? await readLinks(redis, keys, job.data.plan.destination, linkKeys(job.data.plan)) : undefined;
-  return statusOf(job, bullState, await readSideState(redis, keys, jobId), secrets, links);
+/** BullMQ states of a job that has not finished: waiting (for approval, a retry, a batch slot) or running. */
+export const LIVE_STATES = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children', 'paused']);
+
+/** Migration statuses, read from the queue and the keys kept beside each job. */
+export class Statuses {
+  constructor(private readonly handles: QueueHandles, private readonly secrets: SecretBox) {}
+
+  /** The status of one migration job, from BullMQ's state, the job's checkpoint and the keys kept beside it. */
+  async read(jobId: string): Promise<MigrationStatus | undefined> {
+    // State first, then the job: read the other way round, a job completing in between looks completed without
+    // its return value (a rejected request then showed as done under load).
+    const { queue, redis, keys } = this.handles;
+    const bullState = await queue.getJobState(jobId);
+    const job = (await queue.getJob(jobId)) as Job<MigrationJobData> | undefined;
+    if (!job || job.data?.kind !== 'migration') return undefined;
+    // links of a finished run may have been resolved (or put back to pending) by later migrations since
+    const links = bullState === 'completed' && job.data.checkpoint.features ? await readLinks(redis, keys, job.data.plan.destination, linkKeys(job.data.plan)) : undefined;
+    return statusOf(job, bullState, await readSideState(redis, keys, jobId), this.secrets, links);
+  }
+
+  /** The migration of a job id or of an address, or else those of the first 50 jobs in the queue. */
+  async find(query: { jobId?: string; address?: string }): Promise<MigrationStatus[]> {
+    let jobId = query.jobId;
+    if (!jobId && query.address) {
+      const parsed = tryParseAddress(query.address);
+      if (!parsed.ok) return [];
+      jobId = migrationJobId(parsed.value.address);
+    }
+    if (jobId) {
+      const one = await this.read(jobId);
+      return one ? [one] : [];
+    }
+    const jobs = await this.handles.queue.getJobs(['active', 'waiting', 'delayed', 'prioritized', 'failed', 'completed'], 0, 49);
+    const statuses = await Promise.all(jobs.filter((j) => j?.data?.kind === 'migration').map((j) => this.read(j.id!)));
+    return statuses.filter((s): s is MigrationStatus => s !== undefined);
+  }
 }
 
 function queueState(bullState: string): QueueState {
@@ -57,26 +87,6 @@ export function validDecision(job: Job<MigrationJobData>, raw: string | null, se
   if (!raw) return undefined;
   const checked = checkDecision(secrets, raw, { jobId: job.id!, nonce: job.data.request.nonce });
   return checked.ok ? checked.decision : undefined;
-}
-
-export function handoverOf(data: MigrationJobData, decision: StoredDecision | undefined, stored: Record<string, string>): PasswordHandover {
-  const to = data.request.handoverTo;
-  const recipient: Actor | undefined = stored.recipient
-    ? (JSON.parse(stored.recipient) as Actor)
-    : to === 'requester'
-      ? data.request.requester
-      : decision?.approve
-        ? decision.by
-        : undefined;
-  const state = stored.acknowledgedAt ? 'acknowledged' : stored.sealed ? 'ready' : 'pending';
-  return {
-    to,
-    ...(recipient ? { recipient } : {}),
-    typedByRequester: Boolean(data.request.passwordTyped),
-    state,
-    ...(stored.readyAt ? { readyAt: stored.readyAt } : {}),
-    ...(stored.acknowledgedAt ? { acknowledgedAt: stored.acknowledgedAt } : {}),
-  };
 }
 
 export function statusOf(job: Job<MigrationJobData>, bullState: string, side: JobSideState, secrets: SecretBox, links?: Record<string, LinkEntry>): MigrationStatus {

@@ -13,7 +13,7 @@ import type { MigrationEvent, MigrationStatus, StepRecord } from './migration-se
 import { preflight } from './preflight.js';
 import { DEFAULT_QUEUE_NAME, DEFAULT_TUNING, Keys, type QueueSettings, type QueueTuning } from './queue-names.js';
 import { buildReport, isUndoAvailable } from './report.js';
-import { readStatus } from './status.js';
+import { Statuses } from './status.js';
 import { SECRET_AAD, changeDone, type StepContext } from './step-context.js';
 import { RUN_STEP_FUNCTIONS, resetSource } from './steps.js';
 import { markChanged } from './thread-ledger.js';
@@ -38,6 +38,7 @@ export class MigrationWorker {
   private readonly tuning: QueueTuning;
   private readonly running = new Map<string, AbortController>();
   private readonly links: FeatureLinks;
+  private readonly statuses: Statuses;
 
   private constructor(private readonly options: MigrationWorkerOptions) {
     const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
@@ -48,6 +49,7 @@ export class MigrationWorker {
     this.queue = new Queue<JobData>(queueName, { connection: options.connection, prefix: options.prefix });
     this.bus = new EventBus(this.redis, options.connection, this.keys.events());
     this.links = new FeatureLinks(this.redis, this.keys, this.tuning.lockDurationMs);
+    this.statuses = new Statuses({ queue: this.queue, redis: this.redis, keys: this.keys, bus: this.bus }, options.deps.secrets);
     this.worker = new Worker<JobData>(queueName, (job, token, signal) => this.process(job, token, signal), {
       connection: options.connection,
       prefix: options.prefix,
@@ -362,7 +364,7 @@ export class MigrationWorker {
     const jobIds = raw ? (JSON.parse(raw) as string[]) : [];
     return Promise.all(
       jobIds.map(async (jobId) => {
-        const status = await readStatus(this.queue, this.redis, this.keys, this.options.deps.secrets, jobId);
+        const status = await this.statuses.read(jobId);
         return { jobId, address: status?.plan.source.address ?? jobId.replace(/^mig-/, ''), state: status?.state ?? 'cancelled' };
       }),
     );

@@ -9,7 +9,7 @@ import type { MigrationEvent } from '../../src/pipeline/migration-service.js';
 import type { QueueTuning } from '../../src/pipeline/queue-names.js';
 import { defaultCopier, directoryFromFactory } from '../../src/pipeline/runtime.js';
 import { SecretBox } from '../../src/pipeline/secret-box.js';
-import { BullMigrationService } from '../../src/pipeline/service.js';
+import { BullMigrationService } from '../../src/pipeline/bull-migration-service.js';
 import { MigrationWorker } from '../../src/pipeline/worker.js';
 import { RedisServer } from '../../src/redis/redis-server.js';
 import { OvhSimulator, sandboxFixture, type SimulatorFixture } from '../../src/sandbox/ovh-simulator/index.js';

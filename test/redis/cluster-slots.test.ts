@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MigrationEvent } from '../../src/pipeline/migration-service.js';
-import { BullMigrationService } from '../../src/pipeline/service.js';
+import { BullMigrationService } from '../../src/pipeline/bull-migration-service.js';
 import { MigrationWorker } from '../../src/pipeline/worker.js';
 import { CLI, FAST_TUNING, Harness, waitFor, waitForState } from '../pipeline/harness.js';
 import { RedisProcess, until } from './topology.js';

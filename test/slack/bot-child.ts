@@ -9,7 +9,7 @@ import { HTTPReceiver, LogLevel } from '@slack/bolt';
 import { configSchema } from '../../src/config/config.js';
 import { copyMailbox } from '../../src/imap/copy-mailbox.js';
 import { createLogger } from '../../src/log/logger.js';
-import { BullMigrationService } from '../../src/pipeline/service.js';
+import { BullMigrationService } from '../../src/pipeline/bull-migration-service.js';
 import type { Copier } from '../../src/pipeline/dependencies.js';
 import { MigrationWorker } from '../../src/pipeline/worker.js';
 import { buildApp } from '../../src/slack/app.js';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleMailbox, sandboxFixture } from '../../src/sandbox/ovh-simulator/index.js';
 import type { SeenRequest } from '../../src/sandbox/ovh-simulator/faults.js';
-import type { BullMigrationService } from '../../src/pipeline/service.js';
+import type { BullMigrationService } from '../../src/pipeline/bull-migration-service.js';
 import { startFakeSlackApi, type FakeSlackApi } from '../support/fake-slack-api.js';
 import { TOKEN } from '../support/slack-harness.js';
 import { Harness, destinationPassword, waitFor, waitForState } from '../pipeline/harness.js';

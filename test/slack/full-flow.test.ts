@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BullMigrationService } from '../../src/pipeline/service.js';
+import type { BullMigrationService } from '../../src/pipeline/bull-migration-service.js';
 import { ACTION, BLOCK, CALLBACK, parseButtonValue } from '../../src/slack/ids.js';
 import { blockKitViolations } from '../support/fake-slack-api.js';
 import { startHarness, type Harness } from '../support/slack-harness.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BullMigrationService } from '../../src/pipeline/service.js';
+import { BullMigrationService } from '../../src/pipeline/bull-migration-service.js';
 import { MigrationWorker } from '../../src/pipeline/worker.js';
 import { ACTION, BLOCK, CALLBACK, parseButtonValue } from '../../src/slack/ids.js';
 import { startFakeSlackApi, type FakeSlackApi } from '../support/fake-slack-api.js';
