@@ -1,4 +1,4 @@
-import { App, LogLevel, type AppOptions, type Receiver } from '@slack/bolt';
+import { App, LogLevel, webApi, type AppOptions, type Receiver } from '@slack/bolt';
 import { ConfigError, type Config } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import type { MigrationService } from '../pipeline/migration-service.js';
@@ -10,6 +10,7 @@ import { registerListeners } from './listeners/index.js';
 import { dedupeDeliveries } from './middleware/dedupe.js';
 import { ThreadNotifier } from './notifier/thread-notifier.js';
 import { ThreadRegistry } from './registry.js';
+import { HomeTab } from './home-tab.js';
 
 export interface BuildAppDeps {
   config: Config;
@@ -25,11 +26,17 @@ export interface BuildAppDeps {
   ackBudgetMs?: number;
   /** How often changed migrations are reconciled with their threads whatever events arrived; 5 s by default. */
   reconcileIntervalMs?: number;
+  /** At most one Home tab publish per user this often; 5 s by default. */
+  homeIntervalMs?: number;
+  /** How long after a user's last visit their Home tab is kept current; 2 h by default. */
+  homeWatchMs?: number;
 }
 
 export interface SlackApp {
   app: App;
   notifier: ThreadNotifier;
+  /** Users' Home tabs; stop it with the app. */
+  home: HomeTab;
   deps: SlackDeps;
 }
 
@@ -80,19 +87,33 @@ export function buildApp(input: BuildAppDeps): SlackApp {
   const app = new App(options);
 
   const registry = new ThreadRegistry();
+  const approvers = new AccessPolicy({
+    approvers: config.APPROVERS,
+    requesters: config.REQUESTERS,
+    allowSelfApproval: config.ALLOW_SELF_APPROVAL,
+    client: app.client,
+    logger,
+  });
+  // A client of its own for the Home tab, which throws on 429 instead of pausing every call: the Home tab then
+  // waits out Retry-After by itself while thread posts go on.
+  const homeClient = new webApi.WebClient(config.SLACK_BOT_TOKEN!, { ...clientOptions, logger: log, rejectRateLimitedCalls: true });
+  const home = new HomeTab({
+    client: homeClient,
+    service: input.service,
+    access: approvers,
+    logger: logger.child({ component: 'slack-home' }),
+    allowSelfApproval: config.ALLOW_SELF_APPROVAL,
+    ...(input.homeIntervalMs !== undefined ? { minIntervalMs: input.homeIntervalMs } : {}),
+    ...(input.homeWatchMs !== undefined ? { watchMs: input.homeWatchMs } : {}),
+  });
   const deps: SlackDeps = {
     config,
     service: input.service,
     logger: logger.child({ component: 'slack' }),
-    approvers: new AccessPolicy({
-      approvers: config.APPROVERS,
-      requesters: config.REQUESTERS,
-      allowSelfApproval: config.ALLOW_SELF_APPROVAL,
-      client: app.client,
-      logger,
-    }),
+    approvers,
     registry,
     ackBudgetMs: input.ackBudgetMs ?? 2500,
+    home,
   };
 
   if (config.APPROVERS.length === 0) {
@@ -111,5 +132,5 @@ export function buildApp(input: BuildAppDeps): SlackApp {
     ...(input.progressIntervalMs !== undefined ? { progressIntervalMs: input.progressIntervalMs } : {}),
     ...(input.reconcileIntervalMs !== undefined ? { reconcileIntervalMs: input.reconcileIntervalMs } : {}),
   });
-  return { app, notifier, deps };
+  return { app, notifier, home, deps };
 }

@@ -3,6 +3,7 @@ import type { Logger } from '../log/logger.js';
 import type { MigrationService } from '../pipeline/migration-service.js';
 import type { ApproverPolicy } from './approvers.js';
 import type { ThreadRegistry } from './registry.js';
+import type { HomeTab } from './home-tab.js';
 
 /** What every listener gets: configuration, the pipeline, and the few shared pieces of bot state. */
 export interface SlackDeps {
@@ -13,6 +14,8 @@ export interface SlackDeps {
   registry: ThreadRegistry;
   /** Time allowed for work done before answering Slack (3 s minus a margin). */
   ackBudgetMs: number;
+  /** Every user's Home tab, kept current (absent: the Home tab is not published). */
+  home?: HomeTab;
 }
 
 /** Resolves with the promise's value, or with `undefined` once `ms` passed (the promise keeps running). */

@@ -12,7 +12,7 @@ export type { BuildAppDeps, SlackApp } from './app.js';
  * unsubscribes, lets pending notifications finish (bounded) and closes the connection.
  */
 export async function startSlackApp(config: Config, service: MigrationService, logger: Logger): Promise<() => Promise<void>> {
-  const { app, notifier } = buildApp({ config, service, logger });
+  const { app, notifier, home } = buildApp({ config, service, logger });
   notifier.start();
   if (config.SLACK_MODE === 'http') await app.start(config.PORT);
   else await app.start();
@@ -22,6 +22,7 @@ export async function startSlackApp(config: Config, service: MigrationService, l
     if (stopped) return;
     stopped = true;
     notifier.stop();
+    home.stop();
     await Promise.race([notifier.idle(), new Promise((resolve) => setTimeout(resolve, 10_000))]);
     await app.stop();
   };

@@ -20,13 +20,15 @@ const manifest = parse(readFileSync(path.join(repoRoot, 'manifest.yml'), 'utf8')
 
 /** Records what the listeners register, through the same calls Bolt's App offers. */
 function registrations() {
-  const seen = { commands: [] as string[], views: [] as string[], actions: [] as string[], options: [] as string[] };
+  const seen = { commands: [] as string[], views: [] as string[], actions: [] as string[], options: [] as string[], events: [] as string[] };
   const id = (c: unknown) => (typeof c === 'string' ? c : ((c as { action_id?: string; callback_id?: string }).action_id ?? (c as { callback_id: string }).callback_id));
   const fake = {
     command: (name: string) => seen.commands.push(name),
     view: (c: unknown) => seen.views.push(id(c)),
     action: (c: unknown) => seen.actions.push(id(c)),
     options: (c: unknown) => seen.options.push(id(c)),
+    event: (name: string) => seen.events.push(name),
+    use: () => undefined,
   } as unknown as App;
   const logger = pino({ level: 'silent' });
   const config = configSchema.parse({});
@@ -49,6 +51,7 @@ const SCOPE_OF: Record<string, string | string[] | null> = {
   'views.open': null,
   'views.update': null,
   'views.push': null,
+  'views.publish': null,
   'files.info': 'files:read',
   'usergroups.users.list': 'usergroups:read',
   'conversations.open': 'im:write',
@@ -120,6 +123,15 @@ describe('manifest.yml', () => {
     expect(seen.options.sort()).toEqual([ACTION.destination, ACTION.source].sort());
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     expect(manifest.settings.socket_mode_enabled).toBe(true);
+  });
+
+  it('subscribes to exactly the events the code listens to, and enables the Home tab it publishes', () => {
+    const seen = registrations();
+    expect(seen.events).toEqual(['app_home_opened']);
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(seen.events);
+    expect(manifest.features.app_home).toEqual({ home_tab_enabled: true, messages_tab_enabled: true, messages_tab_read_only_enabled: true });
+    // the Home tab is published with views.publish, which needs no scope
+    expect(methodsUsed()).toContain('views.publish');
   });
 
   it('asks for the scopes the code needs, and no others', () => {

@@ -53,6 +53,8 @@ export interface FakeSlackApi {
   /** Messages in a thread (replies only), oldest first. */
   thread(channel: string, ts: string): StoredMessage[];
   userGroups: Map<string, string[]>;
+  /** The Home tab each user was last given (`views.publish`). */
+  homes: Map<string, any>;
   addFile(file: FakeFile): { id: string; url_private: string };
   /** The next `times` calls of `method` get HTTP 429 with `Retry-After: seconds`. */
   rateLimit(method: string, times: number, seconds: number): void;
@@ -195,6 +197,17 @@ export function blockKitViolations(blocks: unknown, kind: Kind): string[] {
   return problems;
 }
 
+/** A Home tab view (`views.publish`): no title or buttons of its own, up to 100 blocks. */
+export function homeViewViolations(view: any): string[] {
+  const problems: string[] = [];
+  if (!view || view.type !== 'home') return ['view is not a home view'];
+  for (const field of ['title', 'submit', 'close']) if (view[field] !== undefined) problems.push(`a home view has no ${field}`);
+  if (typeof view.private_metadata === 'string' && view.private_metadata.length > 3000) problems.push('private_metadata longer than 3000');
+  if (typeof view.callback_id === 'string' && view.callback_id.length > 255) problems.push('callback_id longer than 255');
+  if ((view.blocks ?? []).some((b: any) => b.type === 'input')) problems.push('input blocks only in modals');
+  return [...problems, ...blockKitViolations(view.blocks ?? [], 'modal')];
+}
+
 export function viewViolations(view: any): string[] {
   const problems: string[] = [];
   if (!view || view.type !== 'modal') return ['view is not a modal'];
@@ -219,6 +232,7 @@ export async function startFakeSlackApi(options: { token?: string } = {}): Promi
   const calls: RecordedCall[] = [];
   const messages = new Map<string, StoredMessage>();
   const userGroups = new Map<string, string[]>();
+  const homes = new Map<string, any>();
   const files = new Map<string, FakeFile>();
   const limited = new Map<string, { times: number; seconds: number }>();
   const failures = new Map<string, string[]>();
@@ -299,6 +313,13 @@ export async function startFakeSlackApi(options: { token?: string } = {}): Promi
         if (method === 'views.open' && !params.trigger_id) return { ok: false, error: 'invalid_trigger_id' };
         const id = params.view_id ?? `V${++viewSeq}`;
         return { ok: true, view: { ...view, id, hash: `${id}.${nextTs()}` } };
+      }
+      case 'views.publish': {
+        if (!params.user_id) return { ok: false, error: 'invalid_arguments', response_metadata: { messages: ['user_id is required'] } };
+        const problems = homeViewViolations(params.view);
+        if (problems.length > 0) return { ok: false, error: 'invalid_arguments', response_metadata: { messages: problems } };
+        homes.set(params.user_id, params.view);
+        return { ok: true, view: { ...params.view, id: `VH-${params.user_id}`, hash: `VH.${nextTs()}` } };
       }
       case 'usergroups.users.list': {
         const users = userGroups.get(params.usergroup);
@@ -409,6 +430,7 @@ export async function startFakeSlackApi(options: { token?: string } = {}): Promi
     message: (channel, ts) => messages.get(`${channel}/${ts}`),
     thread: (channel, ts) => [...messages.values()].filter((m) => m.channel === channel && m.thread_ts === ts),
     userGroups,
+    homes,
     addFile(file) {
       files.set(file.id, file);
       return { id: file.id, url_private: `${origin}/files-pri/T1-${file.id}/${file.name}` };

@@ -7,7 +7,7 @@ import type { MigrationService } from '../../src/pipeline/migration-service.js';
 import { buildApp, type SlackApp } from '../../src/slack/app.js';
 import { startFakeSlackApi, type FakeSlackApi } from './fake-slack-api.js';
 import { MemoryMigrationService } from './slack-memory-service.js';
-import { interactionBody, commandBody, signedPost, slashCommand, type SignOptions } from './slack-request.js';
+import { interactionBody, commandBody, eventBody, signedPost, slashCommand, type SignOptions } from './slack-request.js';
 
 export const SECRET = 'test-signing-secret';
 export const TOKEN = 'xoxb-test-token';
@@ -20,6 +20,8 @@ export interface Harness<S extends MigrationService = MemoryMigrationService> {
   config: Config;
   command(text: string, options?: { user?: string; channel?: string }): Promise<Response>;
   interact(payload: unknown, options?: SignOptions): Promise<Response>;
+  /** An Events API delivery of `event` (e.g. appHomeOpened(...)). */
+  event(event: Record<string, unknown>): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -28,7 +30,7 @@ export interface Harness<S extends MigrationService = MemoryMigrationService> {
  * finished), its Web API client pointed at the fake Slack API, and a MigrationService.
  */
 export async function startHarness<S extends MigrationService = MemoryMigrationService>(
-  options: { env?: Record<string, string | undefined>; service?: S; progressIntervalMs?: number; ackBudgetMs?: number; logger?: Logger } = {},
+  options: { env?: Record<string, string | undefined>; service?: S; progressIntervalMs?: number; ackBudgetMs?: number; logger?: Logger; homeIntervalMs?: number; homeWatchMs?: number } = {},
 ): Promise<Harness<S>> {
   const fake = await startFakeSlackApi({ token: TOKEN });
   const service = (options.service ?? new MemoryMigrationService()) as S;
@@ -58,6 +60,8 @@ export async function startHarness<S extends MigrationService = MemoryMigrationS
     },
     progressIntervalMs: options.progressIntervalMs ?? 200,
     ...(options.ackBudgetMs !== undefined ? { ackBudgetMs: options.ackBudgetMs } : {}),
+    homeIntervalMs: options.homeIntervalMs ?? 200,
+    ...(options.homeWatchMs !== undefined ? { homeWatchMs: options.homeWatchMs } : {}),
   });
   slack.notifier.start();
   const server = (await slack.app.start(0)) as Server;
@@ -70,8 +74,10 @@ export async function startHarness<S extends MigrationService = MemoryMigrationS
     config,
     command: (text, o = {}) => signedPost(base, SECRET, commandBody(slashCommand({ text, ...o, responseUrl: fake.responseUrl('cmd') }))),
     interact: (payload, o) => signedPost(base, SECRET, interactionBody(payload), o),
+    event: (event) => signedPost(base, SECRET, eventBody(event), { headers: { 'content-type': 'application/json' } }),
     async close() {
       slack.notifier.stop();
+      slack.home.stop();
       await slack.app.stop();
       await fake.close();
     },

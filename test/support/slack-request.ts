@@ -191,3 +191,35 @@ export function liveMarkup(value: unknown): string[] {
   const allowed = [/^<@[A-Z0-9-]+>$/, /^<#[A-Z0-9-]+>$/, /^<!subteam\^[A-Z0-9-]+>$/, /^<!date\^\d+\^[^|>]*\|[^<>]*>$/];
   return texts.flatMap((t) => [...t.matchAll(/<[^>]*>?/g)].map((m) => m[0]).filter((m) => !allowed.some((re) => re.test(m))));
 }
+
+/** An Events API delivery (`event_callback`), as Slack POSTs it: JSON, signed like the rest. */
+export function eventBody(event: Record<string, unknown>, eventId = `Ev${Date.now()}${++actionSeq}`): string {
+  return JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: 'T1',
+    api_app_id: 'A1',
+    event: { event_ts: `${1_760_200_000 + actionSeq}.000100`, ...event },
+    type: 'event_callback',
+    event_id: eventId,
+    event_time: 1_760_200_000 + actionSeq,
+    authorizations: [{ team_id: 'T1', user_id: 'UBOT', is_bot: true }],
+  });
+}
+
+/** The user opened the app's Home tab (or its Messages tab). */
+export function appHomeOpened(user: string, tab: 'home' | 'messages' = 'home'): Record<string, unknown> {
+  return { type: 'app_home_opened', user, channel: `D${user.replace(/^U-?/, '')}`, tab };
+}
+
+/** A button click on a user's Home tab: the container is the view, there is no channel and no message. */
+export function homeButtonClick(input: { actionId: string; value: string; user: string; actionTs?: string }): Record<string, unknown> {
+  const actionTs = input.actionTs ?? `${1_760_300_000 + ++actionSeq}.000${actionSeq}`;
+  return {
+    type: 'block_actions',
+    ...interactionEnvelope(input.user, input.user),
+    container: { type: 'view', view_id: `VH-${input.user}` },
+    trigger_id: `${actionSeq}.5.trigger`,
+    view: { id: `VH-${input.user}`, type: 'home', callback_id: 'migrate_mailbox_home', private_metadata: '', hash: 'h', blocks: [], state: { values: {} } },
+    actions: [{ type: 'button', action_id: input.actionId, block_id: 'b', value: input.value, action_ts: actionTs, text: { type: 'plain_text', text: 'x' } }],
+  };
+}

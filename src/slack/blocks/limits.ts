@@ -44,6 +44,11 @@ export const LIMITS = {
   messageText: 3000,
   /** Undocumented cumulative cap (`msg_blocks_too_long` near 12-13k characters): keep well under it. */
   messageTextBudget: 10_000,
+  /**
+   * Views (modals, Home tabs) have no documented cumulative text cap besides their 100 blocks; this bound keeps a
+   * Home tab readable and its payload far from any request size limit.
+   */
+  viewTextBudget: 30_000,
   /** Inline error under a modal input (`response_action: 'errors'`): undocumented, keep it short. */
   inputError: 1000,
 } as const;
@@ -259,9 +264,14 @@ export function blockTextLength(block: unknown): number {
  * A message's blocks: the body is cut (with a visible "… N more") so that body + footer stays within 50 blocks
  * and the cumulative text budget; the footer (buttons, decision line) is always kept.
  */
-export function composeMessage(body: readonly KnownBlock[], footer: readonly KnownBlock[] = [], maxBlocks: number = LIMITS.messageBlocks): KnownBlock[] {
+export function composeMessage(
+  body: readonly KnownBlock[],
+  footer: readonly KnownBlock[] = [],
+  maxBlocks: number = LIMITS.messageBlocks,
+  textBudget: number = LIMITS.messageTextBudget,
+): KnownBlock[] {
   const footerText = footer.reduce((sum, b) => sum + blockTextLength(b), 0);
-  const budget = LIMITS.messageTextBudget - footerText - 100;
+  const budget = textBudget - footerText - 100;
   const room = maxBlocks - footer.length;
   const kept: KnownBlock[] = [];
   let used = 0;
@@ -282,6 +292,11 @@ export function composeMessage(body: readonly KnownBlock[], footer: readonly Kno
 
 export function composeModal(blocks: readonly KnownBlock[]): KnownBlock[] {
   return composeMessage(blocks, [], LIMITS.modalBlocks);
+}
+
+/** A Home tab's blocks: at most 100, within the view text budget, cut at the end with a visible "… N more". */
+export function composeHome(blocks: readonly KnownBlock[]): KnownBlock[] {
+  return composeMessage(blocks, [], LIMITS.modalBlocks, LIMITS.viewTextBudget);
 }
 
 /** The top-level `text` of a message: notifications and screen readers show it. */

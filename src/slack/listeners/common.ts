@@ -9,6 +9,10 @@ import { parseButtonValue } from '../ids.js';
 
 /** Shared pieces of the listeners: private answers and the wording of refusals. */
 
+/**
+ * A private answer: an ephemeral message in the channel of the click, or, for a click that has no channel (a button
+ * of the Home tab), a message in the app's Messages tab (the bot's direct messages with the user).
+ */
 export async function ephemeral(
   client: webApi.WebClient,
   channel: string | undefined,
@@ -16,7 +20,10 @@ export async function ephemeral(
   text: string,
   blocks?: KnownBlock[],
 ): Promise<void> {
-  if (!channel) return;
+  if (!channel) {
+    await client.chat.postMessage({ channel: user, text: fallbackText(text), ...(blocks ? { blocks } : {}) });
+    return;
+  }
   await client.chat.postEphemeral({ channel, user, text: fallbackText(text), ...(blocks ? { blocks } : {}) });
 }
 

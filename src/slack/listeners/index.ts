@@ -8,8 +8,9 @@ import * as decision from './decision.js';
 import * as followUps from './follow-ups.js';
 import * as modalSelection from './modal-selection.js';
 import * as password from './password.js';
+import * as home from './home.js';
 
 /** Every listener, one module each, registered in one place. */
 export function registerListeners(app: App, deps: SlackDeps): void {
-  for (const listener of [command, options, modalSelection, requestSubmission, batchSubmission, decision, followUps, password]) listener.register(app, deps);
+  for (const listener of [command, options, modalSelection, requestSubmission, batchSubmission, decision, followUps, password, home]) listener.register(app, deps);
 }
