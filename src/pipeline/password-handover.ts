@@ -1,5 +1,6 @@
 import { sameActor } from './actors.js';
 import type { StoredDecision } from './decisions.js';
+import { PermanentError } from './errors.js';
 import type { MigrationJobData } from './job-data.js';
 import type { Actor, PasswordAcknowledgement, PasswordHandover, PasswordReveal } from './migration-service.js';
 import type { QueueHandles } from './queue-handles.js';
@@ -13,6 +14,27 @@ import { markChanged } from './thread-ledger.js';
  */
 export class PasswordHandovers {
   constructor(private readonly handles: QueueHandles, private readonly secrets: SecretBox) {}
+
+  /**
+   * The destination account exists with this password: keeps it, sealed, for the requester or for the approver of
+   * `decision` (HANDOVER_TO); never overwrites one already kept or acknowledged (a resumed step calls this again).
+   */
+  async keep(jobId: string, data: MigrationJobData, decision: StoredDecision | undefined, password: string): Promise<void> {
+    const { redis, keys } = this.handles;
+    const recipient = data.request.handoverTo === 'approver' ? decision?.by : data.request.requester;
+    if (!recipient) throw new PermanentError('the destination password goes to the approver, but no approval is recorded');
+    const sealed = this.secrets.seal(password, SECRET_AAD.handover(jobId, data.request.nonce));
+    await redis.eval(
+      "if redis.call('HEXISTS', KEYS[1], 'sealed') == 1 or redis.call('HEXISTS', KEYS[1], 'acknowledgedAt') == 1 then return 0 end " +
+        "redis.call('HSET', KEYS[1], 'sealed', ARGV[1], 'recipient', ARGV[2], 'readyAt', ARGV[3]) return 1",
+      1,
+      keys.handover(jobId),
+      sealed,
+      JSON.stringify(recipient),
+      new Date().toISOString(),
+    );
+    await markChanged(redis, keys, jobId);
+  }
 
   async reveal(jobId: string, by: Actor): Promise<PasswordReveal> {
     const { queue, redis, keys } = this.handles;

@@ -2,19 +2,22 @@ import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullm
 import type { Redis } from 'ioredis';
 import type { CopyProgress } from '../domain/copy-report.js';
 import { RUN_STEPS, nextStep, stepChange, type RunStepName, type StepName } from '../domain/steps.js';
+import { BatchRuns } from './batch-runs.js';
 import type { StepDeps } from './dependencies.js';
 import { checkDecision, type StoredDecision } from './decisions.js';
-import { CancelledError, PermanentError, describeError, isTransient, retryAfterMs } from './errors.js';
+import { CancelledError, PermanentError, describeError } from './errors.js';
 import { EventBus, newRedis, rateLimiter } from './events.js';
-import { applyPendingLinks, linkKeys } from './features.js';
+import { linkKeys } from './features.js';
 import type { BatchJobData, Checkpoint, JobData, MigrationJobData, MigrationResult } from './job-data.js';
 import { FeatureLinks } from './links.js';
-import type { MigrationEvent, MigrationStatus, StepRecord } from './migration-service.js';
+import type { MigrationEvent, StepRecord } from './migration-service.js';
+import { PasswordHandovers } from './password-handover.js';
 import { preflight } from './preflight.js';
 import { DEFAULT_QUEUE_NAME, DEFAULT_TUNING, Keys, type QueueSettings, type QueueTuning } from './queue-names.js';
 import { buildReport, isUndoAvailable } from './report.js';
+import { retryTime } from './retry-policy.js';
 import { Statuses } from './status.js';
-import { SECRET_AAD, changeDone, type StepContext } from './step-context.js';
+import { changeDone, type StepContext } from './step-context.js';
 import { RUN_STEP_FUNCTIONS, resetSource } from './steps.js';
 import { markChanged } from './thread-ledger.js';
 
@@ -38,7 +41,8 @@ export class MigrationWorker {
   private readonly tuning: QueueTuning;
   private readonly running = new Map<string, AbortController>();
   private readonly links: FeatureLinks;
-  private readonly statuses: Statuses;
+  private readonly handovers: PasswordHandovers;
+  private readonly batches: BatchRuns;
 
   private constructor(private readonly options: MigrationWorkerOptions) {
     const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
@@ -49,7 +53,9 @@ export class MigrationWorker {
     this.queue = new Queue<JobData>(queueName, { connection: options.connection, prefix: options.prefix });
     this.bus = new EventBus(this.redis, options.connection, this.keys.events());
     this.links = new FeatureLinks(this.redis, this.keys, this.tuning.lockDurationMs);
-    this.statuses = new Statuses({ queue: this.queue, redis: this.redis, keys: this.keys, bus: this.bus }, options.deps.secrets);
+    const handles = { queue: this.queue, redis: this.redis, keys: this.keys, bus: this.bus };
+    this.handovers = new PasswordHandovers(handles, options.deps.secrets);
+    this.batches = new BatchRuns(handles, new Statuses(handles, options.deps.secrets), this.links, options.deps, (event) => this.publish(event), this.tuning.batchConcurrency);
     this.worker = new Worker<JobData>(queueName, (job, token, signal) => this.process(job, token, signal), {
       connection: options.connection,
       prefix: options.prefix,
@@ -96,35 +102,14 @@ export class MigrationWorker {
   }
 
   private async process(job: Job<JobData>, token: string | undefined, signal?: AbortSignal): Promise<unknown> {
-    if (job.data.kind === 'batch') return this.processBatch(job as Job<BatchJobData>);
+    if (job.data.kind === 'batch') return this.batches.finish(job as Job<BatchJobData>);
     const data = job.data as MigrationJobData;
-    if (data.batchId) await this.acquireBatchSlot(job, data.batchId, token);
+    if (data.batchId) await this.batches.admit(job, data.batchId, token);
     try {
       return await this.processMigration(job as Job<MigrationJobData>, token, signal);
     } finally {
-      if (data.batchId) {
-        await this.redis.srem(this.keys.batchRunning(data.batchId), job.id!);
-        await this.publishBatch(data.batchId, job.id!);
-      }
+      if (data.batchId) await this.batches.release(data.batchId, job.id!);
     }
-  }
-
-  /** A batch runs at most `concurrency` mailboxes at once: a job over the limit waits a moment and tries again. */
-  private async acquireBatchSlot(job: Job, batchId: string, token: string | undefined): Promise<void> {
-    const limit = Number((await this.redis.hget(this.keys.batch(batchId), 'concurrency')) ?? this.tuning.batchConcurrency);
-    const key = this.keys.batchRunning(batchId);
-    // Atomic admission: already in (a resumed job), or a free place; otherwise wait and try again.
-    const admitted = await this.redis.eval(
-      "if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end " +
-        "if redis.call('SCARD', KEYS[1]) < tonumber(ARGV[2]) then redis.call('SADD', KEYS[1], ARGV[1]) return 1 end return 0",
-      1,
-      key,
-      job.id!,
-      String(limit),
-    );
-    if (admitted === 1) return;
-    await job.moveToDelayed(Date.now() + 500 + Math.floor(Math.random() * 500), token);
-    throw new DelayedError();
   }
 
   private async processMigration(job: Job<MigrationJobData>, token: string | undefined, bullSignal?: AbortSignal): Promise<MigrationResult> {
@@ -158,7 +143,7 @@ export class MigrationWorker {
       signal: controller.signal,
       deps: this.options.deps,
       links: this.links,
-      handOver: (password) => this.handOver(jobId, data, password),
+      handOver: async (password) => this.handovers.keep(jobId, data, await this.verifiedDecision(jobId, data), password),
       onProgress: (progress: CopyProgress) => {
         if (!progressGate(progress.phase === 'done')) return;
         void job
@@ -231,7 +216,7 @@ export class MigrationWorker {
       const cancelled = error instanceof CancelledError || controller.signal.aborted;
       const by = cancelled ? (error instanceof CancelledError ? error.by : ((await cancelledBy()) ?? 'a worker shutdown')) : undefined;
       const message = cancelled ? `cancelled by ${by}` : describeError(error);
-      const retryAt = cancelled || !isTransient(error) ? undefined : this.retryTime(checkpoint, error);
+      const retryAt = cancelled ? undefined : retryTime(checkpoint, error, this.tuning);
       if (retryAt !== undefined) {
         const attempt = checkpoint.retrying!.attempts;
         await setStep(step, 'failed', `${message} (attempt ${attempt}, retrying at ${new Date(retryAt).toISOString()})`).catch(() => undefined);
@@ -257,43 +242,6 @@ export class MigrationWorker {
     } finally {
       this.running.delete(jobId);
     }
-  }
-
-  /**
-   * When to try again after a transient failure, or undefined once failures in a row have lasted the retry budget
-   * (OVH_RETRY_MINUTES). OVH's Retry-After is honoured as given; otherwise exponential backoff with jitter.
-   */
-  private retryTime(checkpoint: Checkpoint, error: unknown): number | undefined {
-    const now = Date.now();
-    const retrying = (checkpoint.retrying ??= { since: new Date(now).toISOString(), attempts: 0 });
-    retrying.attempts += 1;
-    const deadline = Date.parse(retrying.since) + this.tuning.retryBudgetMs;
-    const asked = retryAfterMs(error);
-    const backoff = Math.min(this.tuning.maxBackoffMs, this.tuning.backoffMs * 2 ** (retrying.attempts - 1));
-    const delay = asked ?? Math.round(backoff * (0.8 + Math.random() * 0.4));
-    if (now + delay > deadline) return undefined;
-    return now + delay;
-  }
-
-  /**
-   * Keeps the destination password, sealed, for the person it is handed over to; never overwrites one already
-   * kept or acknowledged (a resumed step calls this again).
-   */
-  private async handOver(jobId: string, data: MigrationJobData, password: string): Promise<void> {
-    const decision = await this.verifiedDecision(jobId, data);
-    const recipient = data.request.handoverTo === 'approver' ? decision?.by : data.request.requester;
-    if (!recipient) throw new PermanentError('the destination password goes to the approver, but no approval is recorded');
-    const sealed = this.options.deps.secrets.seal(password, SECRET_AAD.handover(jobId, data.request.nonce));
-    await this.redis.eval(
-      "if redis.call('HEXISTS', KEYS[1], 'sealed') == 1 or redis.call('HEXISTS', KEYS[1], 'acknowledgedAt') == 1 then return 0 end " +
-        "redis.call('HSET', KEYS[1], 'sealed', ARGV[1], 'recipient', ARGV[2], 'readyAt', ARGV[3]) return 1",
-      1,
-      this.keys.handover(jobId),
-      sealed,
-      JSON.stringify(recipient),
-      new Date().toISOString(),
-    );
-    await markChanged(this.redis, this.keys, jobId);
   }
 
   private async verifiedDecision(jobId: string, data: MigrationJobData): Promise<StoredDecision | undefined> {
@@ -331,49 +279,5 @@ export class MigrationWorker {
     );
     if (!again.ok) throw new PermanentError(`the checks fail now: ${again.problems.map((p) => p.message).join('; ')}`);
     return { state: 'approved', detail: `approved by ${decision.by.id} at ${decision.at}; checks passed again` };
-  }
-
-  /**
-   * The end of a batch (BullMQ runs the parent once every child has finished, failed ones included): every pending
-   * link on each destination service of the batch whose ends all exist now is applied, whatever the order in which
-   * the rows ran. A failure here leaves the links pending for a later migration to the same service.
-   */
-  private async processBatch(job: Job<BatchJobData>): Promise<unknown> {
-    const services = new Map<string, { platform: MigrationJobData['plan']['destination']['platform']; service: string }>();
-    for (const jobId of job.data.jobIds) {
-      const child = await this.queue.getJob(jobId);
-      if (child?.data.kind !== 'migration' || child.data.batchId !== job.data.batchId || child.data.request.dryRun) continue;
-      const { platform, service } = child.data.plan.destination;
-      services.set(`${platform}:${service.toLowerCase()}`, { platform, service });
-    }
-    for (const ref of services.values()) {
-      try {
-        const platform = await this.options.deps.directory.open({ platform: ref.platform, name: ref.service });
-        await this.links.withServiceLock(ref, undefined, () => applyPendingLinks(platform, this.links, job.id!));
-      } catch (error) {
-        this.options.deps.logger.warn({ err: { message: describeError(error) }, batchId: job.data.batchId, service: ref.service }, 'cannot apply the pending links at the end of the batch; they stay pending');
-      }
-    }
-    const rows = await this.batchRows(job.data.batchId);
-    await this.publish({ type: 'batch', batchId: job.data.batchId, rows, origin: job.data.origin });
-    return { rows };
-  }
-
-  private async batchRows(batchId: string): Promise<{ jobId: string; address: string; state: MigrationStatus['state'] }[]> {
-    const raw = await this.redis.hget(this.keys.batch(batchId), 'jobIds');
-    const jobIds = raw ? (JSON.parse(raw) as string[]) : [];
-    return Promise.all(
-      jobIds.map(async (jobId) => {
-        const status = await this.statuses.read(jobId);
-        return { jobId, address: status?.plan.source.address ?? jobId.replace(/^mig-/, ''), state: status?.state ?? 'cancelled' };
-      }),
-    );
-  }
-
-  private async publishBatch(batchId: string, _changed: string): Promise<void> {
-    const raw = await this.redis.hget(this.keys.batch(batchId), 'origin');
-    const origin = raw ? JSON.parse(raw) : undefined;
-    const rows = await this.batchRows(batchId);
-    await this.publish({ type: 'batch', batchId, rows, origin });
   }
 }
