@@ -146,7 +146,11 @@ export class HomeTab {
             {
               batchId: batch.batchId,
               requester: batch.requester,
-              rows: batch.jobIds.map((jobId) => ({ jobId, address: byJob.get(jobId)?.plan.source.address ?? jobId.replace(/^mig-/, ''), state: byJob.get(jobId)?.state ?? ('cancelled' as const) })),
+              total: batch.jobIds.length,
+              rows: batch.jobIds.flatMap((jobId) => {
+                const status = byJob.get(jobId);
+                return status ? [{ jobId, address: status.plan.source.address, state: status.state }] : [];
+              }),
               ...(batch.decision ? { decision: batch.decision } : {}),
             },
           ]

@@ -260,6 +260,20 @@ describe('Slack Home tab', () => {
 });
 
 describe('homeView (pure)', () => {
+  it('a batch says how many of its mailboxes it could not list, rather than guessing their state', () => {
+    const view = homeView({
+      viewer: 'U-A',
+      role: 'approver',
+      statuses: [],
+      batches: [{ batchId: 'b1', requester: { kind: 'cli', id: 'ops' }, total: 5, rows: [{ jobId: 'mig-a@x.org', address: 'a@x.org', state: 'done' }, { jobId: 'mig-b@x.org', address: 'b@x.org', state: 'running' }] }],
+      allowSelfApproval: false,
+      at: AT,
+    });
+    const body = text(view);
+    expect(body).toContain('batch `b1`: 5 mailboxes, requested by ops (CLI)');
+    expect(body).toContain(':white_check_mark: done 1 · :arrows_counterclockwise: running 1 · 3 not listed here');
+  });
+
   it('escapes what servers and users wrote, and stays within a Home tab whatever the lists hold', () => {
     const status = (i: number, state: MigrationStatus['state']): MigrationStatus => ({
       jobId: `mig-user${i}@example.org`,

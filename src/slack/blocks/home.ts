@@ -27,6 +27,9 @@ export type HomeView = types.HomeView;
 export interface HomeBatch {
   batchId: string;
   requester: Actor;
+  /** Mailboxes in the batch. */
+  total: number;
+  /** Those whose state is known here (the service lists a bounded number of migrations). */
   rows: { jobId: string; address: string; state: MigrationStatus['state'] }[];
   decision?: DecisionResult;
 }
@@ -181,7 +184,9 @@ function batchLine(batch: HomeBatch): string {
   for (const row of batch.rows) counts.set(row.state, (counts.get(row.state) ?? 0) + 1);
   const tally = [...counts].map(([state, n]) => `${STATE_ICON[state as MigrationStatus['state']] ?? ''} ${escapeMrkdwn(state)} ${n}`).join(' · ');
   const decision = batch.decision ? ` · ${escapeMrkdwn(batch.decision.state)} by ${who(batch.decision.by)}` : '';
-  return `batch ${code(batch.batchId, 100)}: ${batch.rows.length} mailboxes, requested by ${who(batch.requester)}${decision}\n      ${tally || 'nothing yet'}`;
+  const unknown = batch.total - batch.rows.length;
+  const rest = unknown > 0 ? ` · ${unknown} not listed here (\`/migrate-mailbox status\`)` : '';
+  return `batch ${code(batch.batchId, 100)}: ${batch.total} mailboxes, requested by ${who(batch.requester)}${decision}\n      ${tally || 'nothing yet'}${rest}`;
 }
 
 function statusLine(status: MigrationStatus): string {
