@@ -86,6 +86,10 @@ export interface ThreadLedger {
   claim(jobId: string, key: string, owner: string): Promise<boolean>;
   /** Replaces a claim (ours, or a dead owner's) with what is now known. */
   record(jobId: string, key: string, value: string): Promise<void>;
+  /** `owner` is alive for the next `ttlMs` (a bot refreshes it while it runs). */
+  beat(owner: string, ttlMs: number): Promise<void>;
+  /** Did `owner` beat recently? A claim of an owner that stopped beating is abandoned. */
+  alive(owner: string): Promise<boolean>;
   /** Claims `key` for `owner` if it still holds `previous` (an abandoned claim): of two bots, one wins. */
   takeOver(jobId: string, key: string, previous: string, owner: string): Promise<boolean>;
   /** Migrations that changed since their thread was last brought up to date, oldest first, with a change mark. */

@@ -66,6 +66,10 @@ export class Keys {
     return this.key('follow-up', jobId);
   }
   /** What was posted in a job's Slack thread (ThreadLedger). */
+  /** A thread notifier's liveness (its claims to post are abandoned once it expires). */
+  threadOwner(owner: string): string {
+    return this.key('thread-owner', owner);
+  }
   thread(jobId: string): string {
     return this.key('thread', jobId);
   }

@@ -39,6 +39,14 @@ export class RedisThreadLedger implements ThreadLedger {
     await this.redis.hset(this.keys.thread(jobId), key, value);
   }
 
+  async beat(owner: string, ttlMs: number): Promise<void> {
+    await this.redis.set(this.keys.threadOwner(owner), '1', 'PX', ttlMs);
+  }
+
+  async alive(owner: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.threadOwner(owner))) === 1;
+  }
+
   async takeOver(jobId: string, key: string, previous: string, owner: string): Promise<boolean> {
     const swapped = await this.redis.eval(
       "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) return 1 end return 0",

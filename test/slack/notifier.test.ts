@@ -187,12 +187,27 @@ describe('thread notifier: each thread is rendered from stored state', () => {
     expect((await h.service.threads.read(jobId))['step:approval#1']).toMatch(new RegExp(`^${posted.ts}\\|`));
   });
 
+  it('a claim of a bot that stopped beating (killed) is taken over at once, not after a minute', async () => {
+    const { jobId, ts } = await requested(h);
+    h.slack.notifier.stop();
+    const job = h.service.jobs.get(jobId)!;
+    job.status.state = 'running';
+    job.status.steps = RAN.slice(0, 4);
+    // fresh, but its owner never beat (or stopped): abandoned
+    await h.service.threads.record(jobId, 'step:approval#1', `claim:killed-bot:${Date.now()}`);
+    const bot = new ThreadNotifier({ client: h.slack.app.client, service: h.service, logger: h.slack.deps.logger });
+    bot.wake(jobId);
+    await bot.idle();
+    expect(h.fake.thread('C-REQUESTS', ts).map((m) => m.text)).toEqual([expect.stringMatching(/^Approval/), expect.stringMatching(/^Attach/), expect.stringMatching(/^Rename/)]);
+  });
+
   it('a live claim of another bot: this one waits rather than post out of order', async () => {
     const { jobId, ts } = await requested(h);
     h.slack.notifier.stop();
     const job = h.service.jobs.get(jobId)!;
     job.status.state = 'running';
     job.status.steps = RAN.slice(0, 4);
+    await h.service.threads.beat('other-bot', 10_000);
     await h.service.threads.record(jobId, 'step:approval#1', `claim:other-bot:${Date.now()}`);
     const bot = new ThreadNotifier({ client: h.slack.app.client, service: h.service, logger: h.slack.deps.logger });
     bot.wake(jobId);

@@ -47,6 +47,13 @@ export class MemoryThreadLedger implements ThreadLedger {
   async record(jobId: string, key: string, value: string): Promise<void> {
     this.of(jobId).set(key, value);
   }
+  private readonly beats = new Map<string, number>();
+  async beat(owner: string, ttlMs: number): Promise<void> {
+    this.beats.set(owner, Date.now() + ttlMs);
+  }
+  async alive(owner: string): Promise<boolean> {
+    return (this.beats.get(owner) ?? 0) > Date.now();
+  }
   async takeOver(jobId: string, key: string, previous: string, owner: string): Promise<boolean> {
     const entry = this.of(jobId);
     if (entry.get(key) !== previous) return false;

@@ -17,7 +17,10 @@ export interface ThreadNotifierOptions {
   progressIntervalMs?: number;
   /** How often the migrations that changed are looked at, whatever events arrived (catch-up, lost events); 5 s. */
   reconcileIntervalMs?: number;
-  /** A claim to post that has no result after this long was left by a bot that died; 60 s. */
+  /**
+   * A claim to post with no result after this long is abandoned even if its bot still beats (a post stuck in
+   * retries); 60 s. A claim of a bot that stopped beating (killed) is abandoned at once.
+   */
   claimStaleMs?: number;
   /** How many times a message is re-sent after rate limits and network errors. */
   criticalAttempts?: number;
@@ -30,6 +33,9 @@ export interface ThreadNotifierOptions {
  * to one of them (see EventBus), so that usually one process tells each thread.
  */
 export const NOTIFIER_GROUP = 'slack-threads';
+
+/** How long a bot counts as alive after its last beat; it beats every third of it while it reconciles. */
+const OWNER_ALIVE_MS = 10_000;
 
 /** Marks our messages so that a bot that took over an interrupted post can find out whether it went out. */
 const METADATA_TYPE = 'migrate_mailbox_thread';
@@ -59,10 +65,12 @@ export class ThreadNotifier {
   private readonly lastLiveEdit = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private sweepTimer: NodeJS.Timeout | undefined;
+  private beatTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private unsubscribe?: () => void;
   private stopped = false;
   private readonly interval: number;
+  private lastBeat = Number.NEGATIVE_INFINITY;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -78,6 +86,9 @@ export class ThreadNotifier {
     if (!this.sweepTimer) {
       this.sweepTimer = setInterval(() => void this.sweep(), this.options.reconcileIntervalMs ?? 5000);
       this.sweepTimer.unref();
+      // beats while it runs, even through a post stuck in Slack's rate limits: its claims hold meanwhile
+      this.beatTimer = setInterval(() => void this.beat().catch(() => undefined), OWNER_ALIVE_MS / 3);
+      this.beatTimer.unref();
       void this.sweep();
     }
     return () => this.stop();
@@ -89,6 +100,8 @@ export class ThreadNotifier {
     this.unsubscribe = undefined;
     clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
+    clearInterval(this.beatTimer);
+    this.beatTimer = undefined;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
   }
@@ -168,6 +181,7 @@ export class ThreadNotifier {
 
   /** Brings the thread of `jobId` up to date with its stored state. */
   async reconcile(jobId: string): Promise<Outcome> {
+    await this.beat();
     const [status] = await this.options.service.status({ jobId });
     if (!status) return 'complete';
     const thread = await this.threadOf(status);
@@ -205,7 +219,7 @@ export class ThreadNotifier {
     const claim = /^claim:([^:]+):(\d+)$/.exec(entry);
     if (claim) {
       const mine = claim[1] === this.id;
-      if (!mine && this.now() - Number(claim[2]) < (this.options.claimStaleMs ?? 60_000)) return 'blocked';
+      if (!mine && this.now() - Number(claim[2]) < (this.options.claimStaleMs ?? 60_000) && (await threads.alive(claim[1]!))) return 'blocked';
       // ours from an earlier failed attempt, or left by a bot that died: it may or may not have gone out
       if (!mine && !(await threads.takeOver(jobId, item.key, entry, this.id))) return 'blocked';
       const found = await this.findPosted(thread, jobId, item.key);
@@ -228,6 +242,13 @@ export class ThreadNotifier {
     ledger[item.key] = `${ts}|${wanted}`;
     await threads.record(jobId, item.key, ledger[item.key]!);
     return 'complete';
+  }
+
+  /** This bot is alive: its claims hold. Refreshed on each reconciliation, at most every third of the lifetime. */
+  private async beat(): Promise<void> {
+    if (this.now() - this.lastBeat < OWNER_ALIVE_MS / 3) return;
+    this.lastBeat = this.now();
+    await this.options.service.threads.beat(this.id, OWNER_ALIVE_MS);
   }
 
   private async postItem(jobId: string, thread: Thread, item: ThreadItem, ledger: Record<string, string>): Promise<Outcome> {
