@@ -41,6 +41,8 @@ export interface CopyOutcome {
   report: CopyReport;
   failures: CopyFailure[];
   mismatches: FolderMismatch[];
+  /** With `prune`: destination messages removed because the source no longer holds them (deleted or moved). */
+  removed?: number;
 }
 
 /** Emitted while copying, at a bounded rate, for progress bars, the queue and Slack. */

@@ -3,7 +3,7 @@
  * temporary source account, undo of the rename), and the state machine of a migration as a whole.
  */
 
-/** The steps of one run, in order. */
+/** The steps of one run in the classic order (the OVH guide's): rename the source, create, then copy. */
 export const RUN_STEPS = [
   'preflight',
   'approval',
@@ -19,10 +19,38 @@ export const RUN_STEPS = [
   'handover',
 ] as const;
 
+/**
+ * The staged order: the destination is created under a staged address and filled from the live source, kept in
+ * sync until the cut-over (`stage`), then the source is renamed, the staged account takes the real address
+ * (`rename-destination`) and a final delta copies what arrived during the renames.
+ */
+export const STAGED_RUN_STEPS = [
+  'preflight',
+  'approval',
+  'attach-domain',
+  'create-destination',
+  'copy',
+  'collaborative',
+  'stage',
+  'rename-source',
+  'rename-destination',
+  'delta',
+  'features',
+  'verify',
+  'dns',
+  'handover',
+] as const;
+
+export type MigrationOrder = 'staged' | 'classic';
+
+export function runSteps(order: MigrationOrder = 'classic'): readonly RunStepName[] {
+  return order === 'staged' ? STAGED_RUN_STEPS : RUN_STEPS;
+}
+
 /** Steps run only on request, after a run. */
 export const ON_REQUEST_STEPS = ['reset-source', 'undo'] as const;
 
-export type RunStepName = (typeof RUN_STEPS)[number];
+export type RunStepName = (typeof RUN_STEPS)[number] | (typeof STAGED_RUN_STEPS)[number];
 export type StepName = RunStepName | (typeof ON_REQUEST_STEPS)[number];
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 
@@ -35,6 +63,8 @@ export const STEP_LABEL: Record<StepName, string> = {
   'create-destination': 'Create the destination account',
   copy: 'Copy the mailbox',
   collaborative: 'Copy calendars, contacts, tasks and rules',
+  stage: 'Keep the staged copy in sync until the cut-over',
+  'rename-destination': 'Give the staged account the real address',
   delta: 'Copy what arrived meanwhile',
   features: 'Recreate aliases, settings, delegations, groups, contacts and footer',
   verify: 'Verify folders',
@@ -64,8 +94,8 @@ export type StepStates = Partial<Record<StepName, StepState>>;
  * without stopping the run (`softFailures`: verify found missing mail, a feature could not be recreated); undefined when the
  * run is complete. The worker runs what this says; status, the CLI and Slack show what it implies.
  */
-export function nextStep(states: StepStates, softFailures: readonly StepName[] = []): RunStepName | undefined {
-  return RUN_STEPS.find((step) => !isFinished(step, states) && !softFailures.includes(step));
+export function nextStep(states: StepStates, softFailures: readonly StepName[] = [], order: MigrationOrder = 'classic'): RunStepName | undefined {
+  return runSteps(order).find((step) => !isFinished(step, states) && !softFailures.includes(step));
 }
 
 export function isFinished(step: StepName, states: StepStates): boolean {
@@ -74,8 +104,8 @@ export function isFinished(step: StepName, states: StepStates): boolean {
 }
 
 /** The steps in run order with their status (pending when never started), for reports. */
-export function stepList(states: StepStates): ({ name: StepName } & StepState)[] {
-  const names: StepName[] = [...RUN_STEPS];
+export function stepList(states: StepStates, order: MigrationOrder = 'classic'): ({ name: StepName } & StepState)[] {
+  const names: StepName[] = [...runSteps(order)];
   for (const extra of ON_REQUEST_STEPS) if (states[extra]) names.push(extra);
   return names.map((name) => ({ name, status: 'pending', ...states[name] }));
 }

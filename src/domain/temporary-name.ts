@@ -49,3 +49,19 @@ export function resolveTemporaryName(sourceAddress: string, requested: string): 
   if (parsed.address === source.address) return { ok: false, error: 'the temporary name must differ from the source address' };
   return { ok: true, address: parsed.address };
 }
+
+/**
+ * Where a staged destination account waits for its cut-over: `local.migrating@domain`, then `.migrating2`... up
+ * to 9, the first that `taken` (addresses, any case) does not hold.
+ */
+export function nextFreeStagedName(address: string, taken: Iterable<string>): string | undefined {
+  const used = new Set<string>();
+  for (const entry of taken) used.add(entry.trim().toLowerCase());
+  const { local, domain } = parseAddress(address);
+  for (let n = 1; n <= 9; n++) {
+    const candidate = `${local}.migrating${n === 1 ? '' : n}`;
+    if (candidate.length > MAX_LOCAL_LENGTH) return undefined;
+    if (!used.has(`${candidate}@${domain}`)) return `${candidate}@${domain}`;
+  }
+  return undefined;
+}

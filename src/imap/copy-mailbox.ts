@@ -11,6 +11,7 @@ import { isConnectionLoss, isRefusal, ReconnectBudgetExhausted } from './copy-er
 import { FlagPolicy } from './flag-policy.js';
 import { isIdentified, scanFolder } from './folder-scan.js';
 import { syncFlags } from './flag-sync.js';
+import { extraMessages, pruneFolder } from './prune.js';
 import { ProgressTracker } from './progress-tracker.js';
 import { assertFits } from './quota-check.js';
 import { DEFAULT_STREAM_LIMITS, streamCopy, type StreamLimits } from './message-stream-copier.js';
@@ -38,6 +39,11 @@ export interface CopyMailboxOptions {
   reconnectDelayMs?: number;
   /** Total bytes fetched but not yet acknowledged, across all lanes (default 8 MiB, at least 2 MiB per lane). */
   maxInFlightBytes?: number;
+  /**
+   * Also remove from the destination the messages the source no longer holds (deleted or moved since they were
+   * copied). Only for a destination nobody else writes to: a staged copy before its cut-over.
+   */
+  prune?: boolean;
 }
 
 /**
@@ -117,6 +123,7 @@ class CopyRun {
   private readonly failures: CopyFailure[] = [];
   private readonly folderFailures: FolderFailure[] = [];
   private readonly droppedFlags = new Map<string, Map<string, number>>();
+  private removed = 0;
   private readonly limits: StreamLimits;
   private readonly connections: number;
 
@@ -256,6 +263,7 @@ class CopyRun {
           this.noteDroppedFlags(mapping.from, source, policy);
           const changed = await syncFlags(await lane.destination.get(), mapping.to, plan.matched, policy);
           if (changed > 0) this.log('debug', { folder: mapping.from, changed }, 'flags re-synced');
+          if (this.options.prune && plan.destination && isIdentified(source)) await this.prune(plan, lane);
           flagsSynced = true;
         }
         const missing = plan.missing.filter((message) => !refused.has(message.uid));
@@ -306,6 +314,18 @@ class CopyRun {
         touched = true;
       }
     }
+  }
+
+  private async prune(plan: FolderPlan, lane: CopyLane): Promise<void> {
+    const extras = extraMessages(plan.destination!.messages, plan.matched);
+    if (extras.length === 0) return;
+    const removed = await pruneFolder(await lane.destination.get(), plan.mapping.to, extras);
+    if (removed === 'unsupported') {
+      this.folderFailures.push({ folder: plan.mapping.from, reason: `${extras.length} message(s) left the source but stay on the destination: it cannot expunge them alone (no UIDPLUS)` });
+      return;
+    }
+    this.removed += removed;
+    this.log('info', { folder: plan.mapping.from, removed }, 'removed what left the source');
   }
 
   /** Counts, per flag, the folder's source messages whose flag the destination folder will not keep. */
@@ -380,7 +400,7 @@ class CopyRun {
     };
     const droppedFlags = [...this.droppedFlags].flatMap(([folder, counts]) => [...counts].map(([flag, count]) => ({ folder, flag, messages: count })));
     this.log('info', { ...report.messages, bytes, seconds: report.seconds, from: describeEndpoint(this.options.from), to: describeEndpoint(this.options.to) }, 'copy finished');
-    return { report, failures: [...this.failures], mismatches, folderFailures: [...this.folderFailures], droppedFlags };
+    return { report, failures: [...this.failures], mismatches, folderFailures: [...this.folderFailures], droppedFlags, ...(this.options.prune ? { removed: this.removed } : {}) };
   }
 
   private log(level: 'debug' | 'info' | 'warn' | 'error', data: object, message: string): void {

@@ -125,6 +125,10 @@ export class BullMigrationService implements MigrationService {
     return this.approvals.decideBatch(batchId, decision);
   }
 
+  cutover(jobId: string, by: Actor, options: FollowUpOptions = {}): Promise<void> {
+    return this.followUps.cutover(jobId, by, options);
+  }
+
   cancel(jobId: string, by: Actor, options: FollowUpOptions = {}): Promise<void> {
     return this.followUps.cancel(jobId, by, options);
   }

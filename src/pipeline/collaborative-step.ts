@@ -2,7 +2,7 @@ import type { CopyProgress } from '../domain/copy-report.js';
 import type { CollaborativeCounts, CollaborativeProgress } from '../domain/collaborative-report.js';
 import { copyCollaborative, countCollaborative, type CollaborativeOutcome, type EwsEndpoint } from '../ews/index.js';
 import { PermanentError, TransientError, retryVerdict } from './errors.js';
-import { SECRET_AAD, destinationPassword, openPlatform, type StepContext, type StepFunction, type StepOutcome } from './step-context.js';
+import { currentAddresses, destinationPassword, openPlatform, sourcePassword, type StepContext, type StepFunction, type StepOutcome } from './step-context.js';
 
 /**
  * Calendars, contacts, tasks, inbox rules and out-of-office over EWS, after the mail copy (and again, items only,
@@ -21,7 +21,7 @@ export const collaborativeStep: StepFunction = async (ctx) => {
     if ('failed' in left) return left.failed;
     ctx.checkpoint.collaborativeLeft = left.value;
     await ctx.save();
-    return { status: 'done', detail: `${describeCounts(left.value)} stay on ${ctx.plan.temporaryAddress} (the destination has no calendars): export them from the source webmail` };
+    return { status: 'done', detail: `${describeCounts(left.value)} stay on ${currentAddresses(ctx).source} (the destination has no calendars): export them from the source webmail` };
   }
   const outcome = await copyPass(ctx, from, 'copy');
   if ('failed' in outcome) return outcome.failed;
@@ -38,16 +38,17 @@ export async function collaborativeDelta(ctx: StepContext): Promise<string | und
 }
 
 async function endpoints(ctx: StepContext, side: 'source'): Promise<EwsEndpoint | undefined> {
-  const { deps, plan, checkpoint } = ctx;
-  if (!deps.ews || !checkpoint.sourcePassword) return undefined;
+  const { deps } = ctx;
+  const password = deps.ews ? await sourcePassword(ctx) : undefined;
+  if (!deps.ews || !password) return undefined;
   const source = await openPlatform(ctx, side);
-  return deps.ews.endpoint(source, plan.temporaryAddress, deps.secrets.open(checkpoint.sourcePassword, SECRET_AAD.source(ctx.jobId)));
+  return deps.ews.endpoint(source, currentAddresses(ctx).source, password);
 }
 
 async function copyPass(ctx: StepContext, from: EwsEndpoint, pass: 'copy' | 'delta'): Promise<{ value: CollaborativeOutcome } | { failed: StepOutcome }> {
   const { deps, plan, checkpoint } = ctx;
   const destination = await openPlatform(ctx, 'destination');
-  const to = await deps.ews!.endpoint(destination, plan.destination.address, await destinationPassword(ctx, destination));
+  const to = await deps.ews!.endpoint(destination, currentAddresses(ctx).destination, await destinationPassword(ctx, destination));
   if (!to) return { failed: { status: 'failed', detail: `${destination.platform} has no EWS` } };
   const result = await guarded(ctx, () =>
     copyCollaborative({
@@ -79,7 +80,7 @@ async function guarded<T>(ctx: StepContext, run: () => Promise<T>): Promise<{ va
     if (ctx.signal.aborted) throw error;
     const message = (error as Error)?.message ?? String(error);
     if (retryVerdict(error) === false || error instanceof PermanentError) {
-      return { failed: { status: 'failed', detail: `not copied: ${message}; calendars, contacts and tasks stay on ${ctx.plan.temporaryAddress} (export them from its webmail)` } };
+      return { failed: { status: 'failed', detail: `not copied: ${message}; calendars, contacts and tasks stay on ${currentAddresses(ctx).source} (export them from its webmail)` } };
     }
     throw new TransientError(`calendars, contacts and tasks: ${message}`, { cause: error });
   }

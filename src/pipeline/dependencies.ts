@@ -17,6 +17,8 @@ export interface CopierOptions {
   connections?: number;
   signal?: AbortSignal;
   onProgress?: (progress: CopyProgress) => void;
+  /** Remove what left the source since it was copied (a staged copy before its cut-over only). */
+  prune?: boolean;
 }
 
 /** Finds services and accounts across every OVH platform kind. */

@@ -11,7 +11,7 @@ import type { QueueHandles } from './queue-handles.js';
 import { isUndoAvailable } from './report.js';
 import type { SecretBox } from './secret-box.js';
 import { LIVE_STATES, type Statuses } from './status.js';
-import type { StepContext, StepFunction } from './step-context.js';
+import type { OnRequestStep, StepContext } from './step-context.js';
 import { resetSource, undo } from './steps.js';
 import { markChanged } from './thread-ledger.js';
 
@@ -38,6 +38,22 @@ export class FollowUps {
 
   cancel(jobId: string, by: Actor, options: FollowUpOptions = {}): Promise<void> {
     return this.underLock(jobId, 'cancel', by, options, () => this.cancelNow(jobId, by));
+  }
+
+  cutover(jobId: string, by: Actor, options: FollowUpOptions = {}): Promise<void> {
+    const { queue, redis, keys } = this.handles;
+    return this.underLock(jobId, 'cutover', by, options, async () => {
+      const job = await queue.getJob(jobId);
+      if (!job || job.data.kind !== 'migration') throw new PermanentError(`no migration ${jobId}`);
+      const { plan, checkpoint } = job.data;
+      if (plan.order?.kind !== 'staged') throw new PermanentError(`${jobId} runs in the classic order: there is no staged copy to cut over (${plan.order?.reason ?? 'planned before the staged order existed'})`);
+      const state = await job.getState();
+      if (!LIVE_STATES.has(state)) throw new PermanentError(`${jobId} is not running (${state}): retry it first`);
+      if (checkpoint.steps.stage?.status === 'done' || checkpoint.changes?.['rename-source']) throw new PermanentError(`the cut-over of ${jobId} has already begun`);
+      await redis.set(keys.cutover(jobId), JSON.stringify({ by: by.id, at: new Date().toISOString() }), 'NX');
+      // a staged copy sleeping until its next delta is woken to cut over now; one still copying cuts over right after
+      if (state === 'delayed' && checkpoint.steps.stage) await job.promote().catch(() => undefined);
+    });
   }
 
   undo(jobId: string, by: Actor, options: FollowUpOptions = {}): Promise<void> {
@@ -126,7 +142,7 @@ export class FollowUps {
   }
 
   /** Runs an on-request step (undo, reset) here, recording it in the (finished) job like the worker does. */
-  private async runOnRequest(job: Job<JobData>, name: StepName, fn: StepFunction): Promise<void> {
+  private async runOnRequest(job: Job<JobData>, name: StepName, fn: OnRequestStep): Promise<void> {
     const { redis, keys, bus } = this.handles;
     const data = structuredClone(job.data as MigrationJobData);
     const { checkpoint } = data;
@@ -148,6 +164,7 @@ export class FollowUps {
       save,
       signal: new AbortController().signal,
       links: this.links,
+      cutoverRequest: async () => undefined,
       onProgress: () => undefined,
       handOver: async () => {
         throw new Error('no account is created outside a worker');

@@ -27,6 +27,12 @@ export interface StoredRequest {
   passwordTyped: boolean;
   /** HANDOVER_TO when the request was made: who gets the destination password. */
   handoverTo: 'requester' | 'approver';
+  /** Staged order: the source's current password (sealed), moved into the checkpoint when the first copy starts. */
+  sourcePassword?: Sealed;
+  /** Staged order: seconds between delta passes until the cut-over. */
+  syncEverySeconds?: number;
+  /** Staged order: when to cut over by itself (ISO); absent: when an approver (or the CLI) asks. */
+  cutoverAt?: string;
 }
 
 /**
@@ -45,7 +51,11 @@ export type ChangeName =
   | 'imap-restore-destination'
   | 'reset-source'
   | 'undo-destination'
-  | 'undo-rename';
+  | 'undo-rename'
+  | 'hide-staged'
+  | 'show-staged'
+  | 'rename-destination'
+  | 'undo-rename-destination';
 
 /**
  * The journal of one feature change on the destination, by natural key: `intent` saved before the first OVH call,
@@ -97,8 +107,26 @@ export interface Checkpoint {
   retrying?: { since: string; attempts: number };
   /** 1 for the first run, one more per retry after a failure or a cancel. */
   run?: number;
+  /** Staged order: the delta passes made while waiting for the cut-over. */
+  staging?: StagingRecord;
   /** How the run ended when it did not complete. */
   outcome?: { state: 'cancelled'; by: string } | { state: 'failed'; error: string; step: StepName };
+}
+
+/** What the staged copy has done while it waits for its cut-over. */
+export interface StagingRecord {
+  /** Delta passes since the first copy. */
+  passes: number;
+  lastSyncAt?: string;
+  /** Of the last pass: messages copied, and removed because they left the source (deleted or moved). */
+  lastCopied?: number;
+  lastRemoved?: number;
+  /** Over all passes. */
+  copied: number;
+  removed: number;
+  nextSyncAt?: string;
+  /** Who asked for the cut-over and when (copied from Redis when the stage step ends). */
+  cutover?: { by: string; at: string };
 }
 
 export interface MigrationJobData {

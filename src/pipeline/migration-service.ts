@@ -1,6 +1,6 @@
 import type { CopyProgress, CopyReport } from '../domain/copy-report.js';
 import type { Platform, ServiceRef } from '../domain/platform.js';
-import type { MigrationState, StepName, StepState, StepStatus } from '../domain/steps.js';
+import type { MigrationOrder, MigrationState, StepName, StepState, StepStatus } from '../domain/steps.js';
 import type { CollaborativeCounts, CollaborativeReport } from '../domain/collaborative-report.js';
 import type { FeatureKind } from '../domain/plan.js';
 import type { ClientSettings, DnsCheck, FeatureChange, FeatureChangeKind } from '../ovh/mail-platform.js';
@@ -30,6 +30,11 @@ export interface MigrationService {
    * it (`MigrationStatus.busy` shows it meanwhile).
    */
   cancel(jobId: string, by: Actor, options?: FollowUpOptions): Promise<void>;
+  /**
+   * Staged order: cut over now (a last delta from the live source, the renames, the final delta). Refused for a
+   * classic migration and once the cut-over has begun; asked during the first copy, it happens right after it.
+   */
+  cutover(jobId: string, by: Actor, options?: FollowUpOptions): Promise<void>;
   /** After a failure or a cancel past the rename: free the destination, rename the source back. */
   undo(jobId: string, by: Actor, options?: FollowUpOptions): Promise<void>;
   retry(jobId: string, by: Actor, options?: FollowUpOptions): Promise<void>;
@@ -98,7 +103,7 @@ export interface ThreadLedger {
   settle(jobId: string, mark: string): Promise<void>;
 }
 
-export type FollowUpAction = 'cancel' | 'undo' | 'retry' | 'reset-source';
+export type FollowUpAction = 'cancel' | 'undo' | 'retry' | 'reset-source' | 'cutover';
 
 export interface FollowUpOptions {
   /**
@@ -170,6 +175,17 @@ export interface MigrationRequest {
   temporaryName?: string;
   /** Given by the requester; generated to the service's policy when absent. */
   destinationPassword?: string;
+  /** The order asked for (default staged, where it is possible: see StagedOrder in the plan). */
+  order?: MigrationOrder;
+  /**
+   * The source mailbox's current password: the staged order reads the live mailbox before anything is renamed,
+   * which only its owner's credentials allow. Sealed at once; deleted after the final delta.
+   */
+  sourcePassword?: string;
+  /** Staged order: seconds between delta passes while the staged copy waits for its cut-over (default 3600). */
+  syncEverySeconds?: number;
+  /** Staged order: when to cut over (ISO time; the submission time for "now"); absent: when someone asks. */
+  cutoverAt?: string;
   dryRun?: boolean;
   resetSourceAfter?: boolean;
   requester: Actor;
@@ -194,6 +210,16 @@ export interface MigrationPlan {
   featuresReadAt?: string;
   /** Calendars, contacts, tasks, inbox rules and out-of-office: copied over EWS, counted as staying behind, or neither. */
   collaborative?: CollaborativePlan;
+  /** Staged or classic, and why (absent in plans made before the staged order existed: classic). */
+  order?: PlannedOrder;
+}
+
+export interface PlannedOrder {
+  kind: MigrationOrder;
+  /** Why this order: asked for, or why the staged one is not possible. */
+  reason: string;
+  /** Staged: where the destination account is created and filled before it takes the real address. */
+  stagedAddress?: string;
 }
 
 /**
@@ -305,6 +331,8 @@ export interface MigrationStatus {
   /** A follow-up action (undo, retry, reset, cancel) under way. */
   busy?: { action: FollowUpAction; by: Actor };
   dryRun: boolean;
+  /** Staged order: what the staged copy has done and when it cuts over. */
+  staging?: StagingSummary;
 }
 
 export interface MigrationReport {
@@ -323,6 +351,24 @@ export interface MigrationReport {
   collaborativeIssues?: string[];
   /** Items left on the source account (MX Plan destinations), when they were counted. */
   collaborativeLeft?: CollaborativeCounts;
+  /**
+   * The cut-over window: from the start of the source's rename to the end of the final delta, the time during
+   * which the mailbox is being switched (in the classic order it holds the whole copy).
+   */
+  cutoverWindow?: { startedAt: string; endedAt: string; seconds: number };
+  /** Staged order: the delta passes made while the staged copy waited. */
+  staging?: StagingSummary;
+}
+
+export interface StagingSummary {
+  stagedAddress: string;
+  passes: number;
+  copied: number;
+  removed: number;
+  lastSyncAt?: string;
+  nextSyncAt?: string;
+  cutoverAt?: string;
+  cutover?: { by: string; at: string };
 }
 
 export type MigrationEvent =

@@ -1,15 +1,15 @@
 import { isFreeSlot, tryParseAddress } from '../domain/address.js';
 import { migrationJobId } from '../domain/plan.js';
 import { passwordProblems } from '../domain/password.js';
-import { PLATFORM_LABEL, type ServiceRef } from '../domain/platform.js';
+import { PLATFORM_LABEL, type Platform, type ServiceRef } from '../domain/platform.js';
 import { checkMailboxSize, checkPlatformPair, fitsFixedDomain, formatBytes, needsDomainAttachment, pickQuota } from '../domain/rules.js';
-import { nextFreeTemporaryName, resolveTemporaryName } from '../domain/temporary-name.js';
+import { nextFreeStagedName, nextFreeTemporaryName, resolveTemporaryName } from '../domain/temporary-name.js';
 import type { AccountInfo, MailPlatform } from '../ovh/mail-platform.js';
 import { describeError } from './errors.js';
 import { matchService } from './directory.js';
 import type { EwsAccess } from './ews-access.js';
 import { planFeatures, type MigratedLookup } from './features.js';
-import type { CollaborativePlan, MigrationPlan, MigrationRequest, PreflightProblem, PreflightResult } from './migration-service.js';
+import type { CollaborativePlan, MigrationPlan, MigrationRequest, PlannedOrder, PreflightProblem, PreflightResult } from './migration-service.js';
 import type { PlatformDirectory } from './dependencies.js';
 
 /** The plan plus what the run needs and the Slack/CLI do not show. */
@@ -147,6 +147,7 @@ export async function preflight(directory: PlatformDirectory, request: Migration
         : planned;
   if (!imapOn) warnings.push(`IMAP is switched off for ${address}: it is switched on for the copy and back off afterwards`);
   if (destinationRef.platform === 'mxplan-legacy') warnings.push('legacy MX Plan accounts cannot be renamed later');
+  const order = plannedOrder(request, address, destinationRef.platform, taken);
 
   const plan: MigrationPlan = {
     jobId: migrationJobId(address),
@@ -158,11 +159,27 @@ export async function preflight(directory: PlatformDirectory, request: Migration
     features,
     ...(snapshot ? { featuresReadAt: snapshot.readAt } : {}),
     ...(collaborative ? { collaborative } : {}),
+    order,
   };
   return { ok: true, plan, context: { source, destination, sourceAccount } };
 }
 
 const EWS_KINDS = new Set(['exchange', 'emailpro']);
+
+/**
+ * Staged (the default) where it can be: the destination must let an account be renamed (not legacy MX Plan), and
+ * reading the live source needs its owner's current password. Otherwise classic, saying why.
+ */
+function plannedOrder(request: MigrationRequest, address: string, destination: Platform, taken: ReadonlySet<string>): PlannedOrder {
+  if (request.order === 'classic') return { kind: 'classic', reason: 'the classic order was asked for: the mailbox is empty on the destination until the copy ends' };
+  if (destination === 'mxplan-legacy') return { kind: 'classic', reason: 'legacy MX Plan accounts cannot be renamed, so nothing can be staged: classic order' };
+  if (request.sourcePassword === undefined) {
+    return { kind: 'classic', reason: "the staged order reads the live mailbox, which needs its current password (not given): classic order, the new mailbox fills while its owner waits" };
+  }
+  const stagedAddress = nextFreeStagedName(address, taken);
+  if (!stagedAddress) return { kind: 'classic', reason: 'every staged name is taken: classic order' };
+  return { kind: 'staged', reason: `the mail is copied into ${stagedAddress} while the source stays in use, then the cut-over takes minutes`, stagedAddress };
+}
 
 /**
  * Whether calendars, contacts, tasks, rules and out-of-office can be copied: both ends must answer EWS (Exchange,

@@ -57,6 +57,10 @@ export class Keys {
   cancel(jobId: string): string {
     return this.key('cancel', jobId);
   }
+  /** A staged migration's cut-over request: who asked and when (JSON). */
+  cutover(jobId: string): string {
+    return this.key('cutover', jobId);
+  }
   /** The destination password handed over (sealed) and its state; deleted parts once acknowledged. */
   handover(jobId: string): string {
     return this.key('handover', jobId);

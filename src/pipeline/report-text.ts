@@ -26,7 +26,8 @@ export function planText(plan: MigrationPlan): string {
   const lines = [
     `Source:          ${safe(plan.source.address)} on ${safe(plan.source.service)} (${PLATFORM_LABEL[plan.source.platform]})`,
     `Destination:     ${safe(plan.destination.address)} on ${safe(plan.destination.service)} (${PLATFORM_LABEL[plan.destination.platform]})`,
-    `Temporary name:  ${safe(plan.temporaryAddress)} (the source is renamed to it)`,
+    `Temporary name:  ${safe(plan.temporaryAddress)} (the source is renamed to it${plan.order?.kind === 'staged' ? ' at the cut-over' : ''})`,
+    `Order:           ${plan.order?.kind ?? 'classic'}: ${safe(plan.order?.reason ?? 'planned before the staged order existed')}`,
     `Mailbox size:    ${plan.sizeBytes === undefined ? 'unknown' : formatBytes(plan.sizeBytes)}`,
   ];
   if (plan.collaborative) lines.push(`Calendars etc.:  ${safe(plan.collaborative.detail)}`);
@@ -70,6 +71,12 @@ export function reportText(status: MigrationStatus, report: MigrationReport | un
       row('Average bandwidth rate', `${(copy.bytes / 1024 / seconds).toFixed(1)} KiB/s`),
     );
   } else lines.push(row('Mailbox copy', 'not run'));
+  if (report?.cutoverWindow) lines.push(row('Cut-over window (rename to final delta)', `${report.cutoverWindow.seconds.toFixed(1)} sec`));
+  const staging = report?.staging ?? status.staging;
+  if (staging) {
+    lines.push(row('Staged in', safe(staging.stagedAddress)));
+    lines.push(row('Delta passes while staged', `${staging.passes}: ${staging.copied} copied, ${staging.removed} removed (left the source)`));
+  }
   const failed = status.steps.filter((s) => s.status === 'failed');
   lines.push(row('Detected errors', failed.length + (copy?.messages.failed ?? 0)));
   if (report?.foldersNotInSync.length) {

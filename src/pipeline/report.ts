@@ -1,21 +1,25 @@
 import type { CollaborativeReport } from '../domain/collaborative-report.js';
-import { stepList, undoAvailable } from '../domain/steps.js';
+import { stepList, undoAvailable, type MigrationOrder } from '../domain/steps.js';
 import { reportedFeatures } from './features.js';
 import type { LinkEntry } from './links.js';
-import type { MigrationReport, ReportedFeature, StepRecord } from './migration-service.js';
+import type { MigrationReport, ReportedFeature, StagingSummary, StepRecord } from './migration-service.js';
 import type { Checkpoint, MigrationJobData } from './job-data.js';
 
-export function stepRecords(checkpoint: Checkpoint): StepRecord[] {
-  return stepList(checkpoint.steps) as StepRecord[];
+export function stepRecords(checkpoint: Checkpoint, order?: MigrationOrder): StepRecord[] {
+  return stepList(checkpoint.steps, order) as StepRecord[];
 }
 
 export function isRunComplete(checkpoint: Checkpoint): boolean {
   return checkpoint.steps.handover?.status === 'done';
 }
 
-/** Undo is offered as soon as the rename was attempted (its intent recorded), not only once its step shows done. */
+/**
+ * Undo is offered as soon as the rename was attempted (its intent recorded), not only once its step shows done;
+ * in the staged order, as soon as the staged account may exist (undo removes it).
+ */
 export function isUndoAvailable(checkpoint: Checkpoint): boolean {
-  return undoAvailable({ renameAttempted: Boolean(checkpoint.changes?.['rename-source']), undone: Boolean(checkpoint.undone), runComplete: isRunComplete(checkpoint) });
+  const changes = checkpoint.changes ?? {};
+  return undoAvailable({ renameAttempted: Boolean(changes['rename-source'] || changes['create-destination']), undone: Boolean(checkpoint.undone), runComplete: isRunComplete(checkpoint) });
 }
 
 /**
@@ -34,6 +38,32 @@ export function buildReport(data: MigrationJobData, links?: Record<string, LinkE
     ...(checkpoint.collaborative || checkpoint.collaborativeDelta ? { collaborative: mergeCollaborative(checkpoint.collaborative, checkpoint.collaborativeDelta) } : {}),
     ...(checkpoint.collaborativeIssues?.length ? { collaborativeIssues: checkpoint.collaborativeIssues } : {}),
     ...(checkpoint.collaborativeLeft ? { collaborativeLeft: checkpoint.collaborativeLeft } : {}),
+    ...cutoverWindowOf(checkpoint),
+    ...(stagingSummary(data) ? { staging: stagingSummary(data) } : {}),
+  };
+}
+
+/** From the start of the source's rename to the end of the final delta (both orders), once both are known. */
+function cutoverWindowOf(checkpoint: Checkpoint): Pick<MigrationReport, 'cutoverWindow'> {
+  const startedAt = checkpoint.steps['rename-source']?.startedAt;
+  const endedAt = checkpoint.steps.delta?.status === 'done' ? checkpoint.steps.delta.endedAt : undefined;
+  if (!startedAt || !endedAt) return {};
+  return { cutoverWindow: { startedAt, endedAt, seconds: (Date.parse(endedAt) - Date.parse(startedAt)) / 1000 } };
+}
+
+export function stagingSummary(data: MigrationJobData): StagingSummary | undefined {
+  const { plan, checkpoint, request } = data;
+  if (plan.order?.kind !== 'staged') return undefined;
+  const staging = checkpoint.staging;
+  return {
+    stagedAddress: plan.order.stagedAddress!,
+    passes: staging?.passes ?? 0,
+    copied: staging?.copied ?? 0,
+    removed: staging?.removed ?? 0,
+    ...(staging?.lastSyncAt ? { lastSyncAt: staging.lastSyncAt } : {}),
+    ...(staging?.nextSyncAt ? { nextSyncAt: staging.nextSyncAt } : {}),
+    ...(request.cutoverAt ? { cutoverAt: request.cutoverAt } : {}),
+    ...(staging?.cutover ? { cutover: staging.cutover } : {}),
   };
 }
 

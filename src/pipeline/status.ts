@@ -12,7 +12,7 @@ import type { Actor, FollowUpAction, MigrationStatus } from './migration-service
 import { handoverOf } from './password-handover.js';
 import type { QueueHandles } from './queue-handles.js';
 import type { Keys } from './queue-names.js';
-import { buildReport, isUndoAvailable, stepRecords } from './report.js';
+import { buildReport, isUndoAvailable, stagingSummary, stepRecords } from './report.js';
 import type { SecretBox } from './secret-box.js';
 
 /** Everything stored about a job besides the job itself. */
@@ -107,7 +107,7 @@ export function statusOf(job: Job<MigrationJobData>, bullState: string, side: Jo
     jobId: job.id!,
     plan: data.plan,
     state,
-    steps: stepRecords(checkpoint),
+    steps: stepRecords(checkpoint, data.plan.order?.kind),
     ...(progress ? { progress } : {}),
     requester: data.request.requester,
     ...(data.request.origin ? { origin: data.request.origin } : {}),
@@ -120,5 +120,6 @@ export function statusOf(job: Job<MigrationJobData>, bullState: string, side: Jo
     run: checkpoint.run ?? 1,
     ...(busy ? { busy } : {}),
     dryRun: data.request.dryRun,
+    ...(stagingSummary(data) ? { staging: stagingSummary(data) } : {}),
   };
 }

@@ -27,20 +27,26 @@ export interface StepContext {
   deps: StepDeps;
   /** Pending links per destination service, the registry of migrated mailboxes, the per-service lock (Redis). */
   links: FeatureLinks;
+  /** Staged order: the cut-over someone asked for (Slack, CLI), if any. */
+  cutoverRequest(): Promise<{ by: string; at: string } | undefined>;
 }
 
-export interface StepOutcome {
-  status: 'done' | 'skipped' | 'failed';
-  detail: string;
-}
+export type StepOutcome =
+  | { status: 'done' | 'skipped' | 'failed'; detail: string }
+  /** Not finished, nothing to do until `until` (ms since the epoch) or until the job is woken (a cut-over, a cancel). */
+  | { status: 'waiting'; detail: string; until: number };
 
 /** A step: idempotent over (plan, checkpoint), so re-running it after a crash redoes nothing already done. */
 export type StepFunction = (ctx: StepContext) => Promise<StepOutcome>;
+
+/** A step run on request (reset, undo): it never waits. */
+export type OnRequestStep = (ctx: StepContext) => Promise<Exclude<StepOutcome, { status: 'waiting' }>>;
 
 const AAD = {
   source: (jobId: string) => `${jobId}:source-password`,
   destination: (jobId: string) => `${jobId}:destination-password`,
   request: (jobId: string) => `${jobId}:request-password`,
+  requestSource: (jobId: string) => `${jobId}:request-source-password`,
   /** Bound to the request too: a hand-over left from an earlier request for the address does not open. */
   handover: (jobId: string, nonce: string) => `${jobId}:${nonce}:handover-password`,
 };
@@ -92,4 +98,35 @@ export async function destinationPassword(ctx: StepContext, platform: MailPlatfo
     await ctx.save();
   }
   return deps.secrets.open(checkpoint.destinationPassword, AAD.destination(ctx.jobId));
+}
+
+export function isStaged(plan: Pick<MigrationPlan, 'order'>): boolean {
+  return plan.order?.kind === 'staged';
+}
+
+/**
+ * The addresses each side's mailbox has now. Classic order: the renamed source and the real address. Staged:
+ * the live source until it is renamed, and the staged account until it takes the real address.
+ */
+export function currentAddresses(ctx: Pick<StepContext, 'plan' | 'checkpoint'>): { source: string; destination: string } {
+  const { plan, checkpoint } = ctx;
+  if (!isStaged(plan)) return { source: plan.temporaryAddress, destination: plan.destination.address };
+  return {
+    source: changeDone(checkpoint, 'rename-source') ? plan.temporaryAddress : plan.source.address,
+    destination: changeDone(checkpoint, 'rename-destination') ? plan.destination.address : plan.order!.stagedAddress!,
+  };
+}
+
+/**
+ * The source's password for the copy, in clear: the migration password set after the rename (classic), or the
+ * current one the requester gave (staged), moved from the request into the checkpoint on first use.
+ */
+export async function sourcePassword(ctx: StepContext): Promise<string | undefined> {
+  const { checkpoint, request, deps } = ctx;
+  if (!checkpoint.sourcePassword && request.sourcePassword) {
+    checkpoint.sourcePassword = deps.secrets.seal(deps.secrets.open(request.sourcePassword, AAD.requestSource(ctx.jobId)), AAD.source(ctx.jobId));
+    delete request.sourcePassword;
+    await ctx.save();
+  }
+  return checkpoint.sourcePassword ? deps.secrets.open(checkpoint.sourcePassword, AAD.source(ctx.jobId)) : undefined;
 }

@@ -1,13 +1,21 @@
-import { randomInt } from 'node:crypto';
-import type { CopyOutcome, CopyReport } from '../domain/copy-report.js';
-import { generatePassword } from '../domain/password.js';
 import { needsDomainAttachment } from '../domain/rules.js';
 import type { StepName } from '../domain/steps.js';
-import type { MailPlatform } from '../ovh/mail-platform.js';
-import { PermanentError, TransientError, retryVerdict } from './errors.js';
+import { PermanentError } from './errors.js';
 import { putLinksBack, recreateFeatures } from './features.js';
 import { collaborativeDelta, collaborativeStep } from './collaborative-step.js';
-import { SECRET_AAD, change, changeAttempted, destinationPassword, openPlatform, type StepContext, type StepFunction } from './step-context.js';
+import { hideFromAddressBook, renameDestination, stage } from './staging.js';
+import { copySummary, mailPass, setMigrationPassword } from './mail-pass.js';
+import {
+  change,
+  changeAttempted,
+  currentAddresses,
+  destinationPassword,
+  isStaged,
+  openPlatform,
+  type OnRequestStep,
+  type StepContext,
+  type StepFunction,
+} from './step-context.js';
 
 function domainOf(address: string): string {
   return address.split('@')[1]!;
@@ -50,21 +58,17 @@ export const renameSource: StepFunction = async (ctx) => {
     if (atOriginal && atTemporary) throw new PermanentError(`${temporary} appeared on ${plan.source.service} meanwhile: submit again to get another temporary name`);
     throw new PermanentError(`neither ${original} nor ${temporary} exists on ${plan.source.service} any more`);
   });
-  if (!checkpoint.sourcePassword) {
-    const info = await platform.describeService();
-    checkpoint.sourcePassword = ctx.deps.secrets.seal(generatePassword(info.passwordPolicy, randomInt), SECRET_AAD.source(ctx.jobId));
-    await ctx.save();
-  }
-  const sealed = checkpoint.sourcePassword;
-  // setting the same password again is harmless: a resume after an interrupted call just sets it again
-  await change(ctx, 'source-password', () => platform.changePassword(temporary, ctx.deps.secrets.open(sealed, SECRET_AAD.source(ctx.jobId))));
+  // staged: the copy goes on with the password the owner gave (one OVH task less inside the cut-over window)
+  if (isStaged(plan)) return { status: 'done', detail: `${original} renamed to ${temporary}` };
+  await setMigrationPassword(ctx, platform);
   return { status: 'done', detail: `${original} renamed to ${temporary}; a migration password is set on it for the copy` };
 };
 
 export const createDestination: StepFunction = async (ctx) => {
   const { plan, checkpoint } = ctx;
   const platform = await openPlatform(ctx, 'destination');
-  const address = plan.destination.address;
+  // staged: created under the staged address, which takes the real one at the cut-over
+  const address = currentAddresses(ctx).destination;
   const password = await destinationPassword(ctx, platform);
   await change(ctx, 'create-destination', async (resumed) => {
     const existing = await platform.getAccount(address);
@@ -79,24 +83,13 @@ export const createDestination: StepFunction = async (ctx) => {
   });
   // an account found after an interruption is never taken as ready: its password is set (again) here
   await change(ctx, 'destination-password', () => platform.changePassword(address, password));
-  await ctx.handOver(password);
-  return { status: 'done', detail: `${address} created on ${plan.destination.service}` };
-};
-
-/** Switches IMAP on for the copy where a platform lets it be off (Exchange), remembering what to restore. */
-async function ensureImap(ctx: StepContext, source: MailPlatform, destination: MailPlatform): Promise<void> {
-  const { checkpoint, plan } = ctx;
-  if (!checkpoint.imapRestore) {
-    const [sourceOn, destinationOn] = await Promise.all([
-      source.getImapEnabled(plan.temporaryAddress),
-      destination.getImapEnabled(plan.destination.address),
-    ]);
-    checkpoint.imapRestore = { source: sourceOn, destination: destinationOn };
-    await ctx.save();
+  if (!isStaged(plan)) {
+    await ctx.handOver(password);
+    return { status: 'done', detail: `${address} created on ${plan.destination.service}` };
   }
-  if (checkpoint.imapRestore.source === false) await change(ctx, 'imap-on-source', () => source.setImapEnabled(plan.temporaryAddress, true));
-  if (checkpoint.imapRestore.destination === false) await change(ctx, 'imap-on-destination', () => destination.setImapEnabled(plan.destination.address, true));
-}
+  const hidden = await hideFromAddressBook(ctx, platform, address, true);
+  return { status: 'done', detail: `${address} created on ${plan.destination.service} to stage the copy${hidden ? ', hidden from the address book' : ''}; its password is handed over at the cut-over` };
+};
 
 /** Puts back the IMAP switches found before the copy. */
 export async function restoreImap(ctx: Pick<StepContext, 'checkpoint' | 'plan' | 'deps' | 'save'>, sourceAddress: string): Promise<void> {
@@ -113,32 +106,10 @@ export async function restoreImap(ctx: Pick<StepContext, 'checkpoint' | 'plan' |
   }
 }
 
-function copySummary(report: CopyReport): string {
-  const m = report.messages;
-  return `${m.copied} copied, ${m.skipped} already there, ${m.failed} failed of ${m.total} in ${report.folders.length} folders (${(report.bytes / 1048576).toFixed(1)} MiB, ${report.seconds.toFixed(1)} s)`;
-}
-
 function copyStep(pass: 'copy' | 'delta'): StepFunction {
   return async (ctx) => {
-    const { plan, checkpoint, deps } = ctx;
-    if (!checkpoint.sourcePassword || !checkpoint.destinationPassword) {
-      throw new PermanentError(`the ${pass} needs the migration passwords, which are no longer stored: the copy was already finished; run the copy by hand if mail is missing`);
-    }
-    const [source, destination] = await Promise.all([openPlatform(ctx, 'source'), openPlatform(ctx, 'destination')]);
-    await ensureImap(ctx, source, destination);
-    const sourcePassword = deps.secrets.open(checkpoint.sourcePassword, SECRET_AAD.source(ctx.jobId));
-    const from = await deps.imapEndpoint(source, plan.temporaryAddress, sourcePassword);
-    const to = await deps.imapEndpoint(destination, plan.destination.address, await destinationPassword(ctx, destination));
-    let outcome: CopyOutcome;
-    try {
-      outcome = await deps.copier({ from, to, connections: deps.imapConnections, signal: ctx.signal, onProgress: ctx.onProgress });
-    } catch (error) {
-      if (ctx.signal.aborted) throw error;
-      const message = `the ${pass} stopped: ${(error as Error)?.message ?? String(error)}`;
-      // the copier's errors say by their type whether another try can help (a refused login, a full quota: no)
-      if (retryVerdict(error) === false) throw new PermanentError(message);
-      throw new TransientError(message, { cause: error });
-    }
+    const { checkpoint } = ctx;
+    const outcome = await mailPass(ctx, pass);
     checkpoint[pass] = outcome.report;
     checkpoint.copyFailures = outcome.failures.length;
     checkpoint.mismatches = outcome.mismatches;
@@ -203,7 +174,7 @@ export const handover: StepFunction = async (ctx) => {
 };
 
 /** Resets (deletes) the temporary source account; only after a complete run and on request. */
-export const resetSource: StepFunction = async (ctx) => {
+export const resetSource: OnRequestStep = async (ctx) => {
   const source = await openPlatform(ctx, 'source');
   await change(ctx, 'reset-source', async () => {
     if (await source.getAccount(ctx.plan.temporaryAddress)) await source.resetAccount(ctx.plan.temporaryAddress);
@@ -211,31 +182,50 @@ export const resetSource: StepFunction = async (ctx) => {
   return { status: 'done', detail: `${ctx.plan.temporaryAddress} reset on ${ctx.plan.source.service}` };
 };
 
-/** Rename back after a failure: frees the address on the destination (only an account this run created), then renames. */
-export const undo: StepFunction = async (ctx) => {
+/**
+ * Rename back after a failure: frees the address on the destination (only an account this run created; in the
+ * staged order the staged account, after giving the real address back if it had taken it), then renames the
+ * source back if it was renamed.
+ */
+export const undo: OnRequestStep = async (ctx) => {
   const { plan, checkpoint } = ctx;
   const done: string[] = [];
   if (changeAttempted(checkpoint, 'create-destination')) {
     const destination = await openPlatform(ctx, 'destination');
+    const staged = isStaged(plan) ? plan.order!.stagedAddress! : undefined;
+    if (staged && changeAttempted(checkpoint, 'rename-destination')) {
+      await change(ctx, 'undo-rename-destination', async () => {
+        const [atReal, atStaged] = await Promise.all([destination.getAccount(plan.destination.address), destination.getAccount(staged)]);
+        if (atReal && !atStaged) {
+          await destination.renameAccount(plan.destination.address, staged);
+          done.push(`${plan.destination.address} renamed back to ${staged} on ${plan.destination.service}`);
+        }
+      });
+    }
+    const created = staged ?? plan.destination.address;
     await change(ctx, 'undo-destination', async () => {
-      if (!(await destination.getAccount(plan.destination.address))) return;
-      await destination.resetAccount(plan.destination.address);
-      done.push(`${plan.destination.address} removed from ${plan.destination.service}`);
+      if (!(await destination.getAccount(created))) return;
+      await destination.resetAccount(created);
+      done.push(`${created} removed from ${plan.destination.service}`);
     });
     // the account is gone from the destination: links to it wait for it again (idempotent, Redis only)
     const back = await putLinksBack(ctx.links, plan, checkpoint, ctx.jobId);
     if (back) done.push(`${back} right(s) and membership(s) linking it to other mailboxes or groups are pending again, until it is migrated there again`);
   }
-  const source = await openPlatform(ctx, 'source');
-  await change(ctx, 'undo-rename', async () => {
-    const [atOriginal, atTemporary] = await Promise.all([source.getAccount(plan.source.address), source.getAccount(plan.temporaryAddress)]);
-    if (atTemporary && !atOriginal) {
-      await source.renameAccount(plan.temporaryAddress, plan.source.address);
-      done.push(`${plan.temporaryAddress} renamed back to ${plan.source.address}`);
-    } else if (!atOriginal) {
-      throw new PermanentError(`cannot undo: neither ${plan.temporaryAddress} nor ${plan.source.address} exists on ${plan.source.service}`);
-    }
-  });
+  if (changeAttempted(checkpoint, 'rename-source')) {
+    const source = await openPlatform(ctx, 'source');
+    await change(ctx, 'undo-rename', async () => {
+      const [atOriginal, atTemporary] = await Promise.all([source.getAccount(plan.source.address), source.getAccount(plan.temporaryAddress)]);
+      if (atTemporary && !atOriginal) {
+        await source.renameAccount(plan.temporaryAddress, plan.source.address);
+        done.push(`${plan.temporaryAddress} renamed back to ${plan.source.address}`);
+      } else if (!atOriginal) {
+        throw new PermanentError(`cannot undo: neither ${plan.temporaryAddress} nor ${plan.source.address} exists on ${plan.source.service}`);
+      }
+    });
+  } else if (isStaged(plan)) {
+    done.push(`${plan.source.address} was never renamed: it is as it was`);
+  }
   await restoreImap(ctx, plan.source.address).catch(() => undefined);
   checkpoint.undone = true;
   delete checkpoint.sourcePassword;
@@ -247,6 +237,8 @@ export const undo: StepFunction = async (ctx) => {
 
 export const RUN_STEP_FUNCTIONS: Partial<Record<StepName, StepFunction>> = {
   'attach-domain': attachDomain,
+  stage,
+  'rename-destination': renameDestination,
   'rename-source': renameSource,
   'create-destination': createDestination,
   copy,

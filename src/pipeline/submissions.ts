@@ -84,7 +84,7 @@ export class Submissions {
       );
     }
     await existing.remove().catch(() => undefined);
-    await redis.del(keys.decision(jobId), keys.cancel(jobId), keys.handover(jobId), keys.thread(jobId), keys.followUp(jobId));
+    await redis.del(keys.decision(jobId), keys.cancel(jobId), keys.cutover(jobId), keys.handover(jobId), keys.thread(jobId), keys.followUp(jobId));
     await redis.zrem(keys.changed(), jobId);
     return undefined;
   }
@@ -108,6 +108,13 @@ export class Submissions {
         origin: request.origin,
         nonce: newNonce(),
         handoverTo: this.settings.handoverTo,
+        ...(plan.order?.kind === 'staged' && !request.dryRun
+          ? {
+              sourcePassword: this.secrets.seal(request.sourcePassword!, SECRET_AAD.requestSource(plan.jobId)),
+              ...(request.syncEverySeconds !== undefined ? { syncEverySeconds: request.syncEverySeconds } : {}),
+              ...(request.cutoverAt !== undefined ? { cutoverAt: request.cutoverAt } : {}),
+            }
+          : {}),
       },
       plan,
       checkpoint: { steps: { preflight: { status: 'done', detail: 'plan built, every check passed', at: new Date().toISOString() } } },

@@ -1,7 +1,7 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CopyProgress } from '../domain/copy-report.js';
-import { RUN_STEPS, nextStep, stepChange, type RunStepName, type StepName } from '../domain/steps.js';
+import { nextStep, runSteps, stepChange, type RunStepName, type StepName } from '../domain/steps.js';
 import { BatchRuns } from './batch-runs.js';
 import type { StepDeps } from './dependencies.js';
 import { checkDecision, type StoredDecision } from './decisions.js';
@@ -17,8 +17,8 @@ import { DEFAULT_QUEUE_NAME, DEFAULT_TUNING, Keys, type QueueSettings, type Queu
 import { buildReport, isUndoAvailable } from './report.js';
 import { retryTime } from './retry-policy.js';
 import { Statuses } from './status.js';
-import { changeDone, type StepContext } from './step-context.js';
-import { RUN_STEP_FUNCTIONS, resetSource } from './steps.js';
+import { changeAttempted, changeDone, isStaged, type StepContext } from './step-context.js';
+import { RUN_STEP_FUNCTIONS, resetSource, undo } from './steps.js';
 import { markChanged } from './thread-ledger.js';
 
 export interface MigrationWorkerOptions extends QueueSettings {
@@ -143,6 +143,10 @@ export class MigrationWorker {
       signal: controller.signal,
       deps: this.options.deps,
       links: this.links,
+      cutoverRequest: async () => {
+        const raw = await this.redis.get(this.keys.cutover(jobId));
+        return raw ? (JSON.parse(raw) as { by: string; at: string }) : undefined;
+      },
       handOver: async (password) => this.handovers.keep(jobId, data, await this.verifiedDecision(jobId, data), password),
       onProgress: (progress: CopyProgress) => {
         if (!progressGate(progress.phase === 'done')) return;
@@ -163,7 +167,7 @@ export class MigrationWorker {
 
     try {
       for (;;) {
-        current = nextStep(checkpoint.steps, checkpoint.softFailures);
+        current = nextStep(checkpoint.steps, checkpoint.softFailures, plan.order?.kind);
         if (!current) break;
         const by = await cancelledBy();
         if (by) throw new CancelledError(by);
@@ -175,13 +179,16 @@ export class MigrationWorker {
           const outcome = await this.approvalGate(jobId, data);
           if (outcome.state === 'rejected') {
             await setStep('approval', 'failed', outcome.detail);
-            this.skipRest('approval', checkpoint, outcome.detail);
+            this.skipRest('approval', checkpoint, outcome.detail, plan.order);
+            // passwords typed with a request that will not run are not kept
+            delete data.request.destinationPassword;
+            delete data.request.sourcePassword;
             await save();
             return await finish({ state: 'rejected', detail: outcome.detail });
           }
           await setStep('approval', 'done', outcome.detail);
           if (data.request.dryRun) {
-            this.skipRest('approval', checkpoint, 'dry run: nothing changed');
+            this.skipRest('approval', checkpoint, 'dry run: nothing changed', plan.order);
             await save();
             return await finish({ state: 'done', detail: 'dry run' });
           }
@@ -193,6 +200,13 @@ export class MigrationWorker {
         logger.info({ step: current }, 'step started');
         const outcome = await fn(ctx);
         if (controller.signal.aborted) throw new CancelledError((await cancelledBy()) ?? 'a worker shutdown');
+        if (outcome.status === 'waiting') {
+          // the staged copy sleeps in the queue until its next delta, its scheduled cut-over, or a wake-up (cut-over, cancel)
+          delete checkpoint.retrying;
+          await setStep(current, 'running', outcome.detail);
+          await job.moveToDelayed(Math.max(outcome.until, Date.now() + 1), token);
+          throw new DelayedError();
+        }
         // A step that reports a failure without throwing (verify, features): recorded, reported, and the run goes on.
         if (outcome.status === 'failed') checkpoint.softFailures = [...new Set([...(checkpoint.softFailures ?? []), current])];
         delete checkpoint.retrying;
@@ -225,6 +239,10 @@ export class MigrationWorker {
         await job.moveToDelayed(retryAt, token);
         throw new DelayedError();
       }
+      if (cancelled && isStaged(plan) && !changeAttempted(checkpoint, 'rename-source') && changeAttempted(checkpoint, 'create-destination') && !checkpoint.undone) {
+        // nothing was renamed yet: cancelling a staged copy takes the staged account away, the source stays as it was
+        await this.withdrawStaged(ctx, setStep, logger);
+      }
       const undo = isUndoAvailable(checkpoint);
       checkpoint.outcome = cancelled ? { state: 'cancelled', by: by! } : { state: 'failed', error: message, step };
       delete checkpoint.retrying;
@@ -244,6 +262,17 @@ export class MigrationWorker {
     }
   }
 
+  private async withdrawStaged(ctx: StepContext, setStep: (name: StepName, status: StepRecord['status'], detail?: string) => Promise<void>, logger: { warn: (o: object, m: string) => void }): Promise<void> {
+    try {
+      await setStep('undo', 'running');
+      const outcome = await undo(ctx);
+      await setStep('undo', outcome.status, outcome.detail);
+    } catch (error) {
+      logger.warn({ err: { message: describeError(error) } }, 'cannot remove the staged account after a cancel');
+      await setStep('undo', 'failed', `the staged account could not be removed: ${describeError(error)}; undo it`).catch(() => undefined);
+    }
+  }
+
   private async verifiedDecision(jobId: string, data: MigrationJobData): Promise<StoredDecision | undefined> {
     const raw = await this.redis.get(this.keys.decision(jobId));
     if (!raw) return undefined;
@@ -252,9 +281,10 @@ export class MigrationWorker {
     return checked.decision;
   }
 
-  private skipRest(after: RunStepName, checkpoint: Checkpoint, detail: string): void {
+  private skipRest(after: RunStepName, checkpoint: Checkpoint, detail: string, order?: MigrationJobData['plan']['order']): void {
     const at = new Date().toISOString();
-    for (const step of RUN_STEPS.slice(RUN_STEPS.indexOf(after) + 1)) {
+    const steps = runSteps(order?.kind);
+    for (const step of steps.slice(steps.indexOf(after) + 1)) {
       if (!checkpoint.steps[step]) checkpoint.steps[step] = stepChange(undefined, 'skipped', detail, at, checkpoint.run ?? 1);
     }
   }

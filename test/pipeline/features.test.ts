@@ -174,6 +174,7 @@ describe('every feature on every destination kind: the verdict at preflight, wha
         signal: new AbortController().signal,
         onProgress: () => undefined,
         handOver: async () => undefined,
+        cutoverRequest: async () => undefined,
         deps: h.deps,
         links: new FeatureLinks(redis, new Keys(pipeline.prefix, DEFAULT_QUEUE_NAME), 3_000),
       };

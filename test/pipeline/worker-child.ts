@@ -3,6 +3,8 @@
  * Harness.childConfig), prints "ready" once it takes jobs, and runs until killed. With CRASH_AT it kills itself
  * (SIGKILL, no clean-up of any kind) at that exact point, so a test does not depend on timing:
  * - `copy`: right after the first messages of the copy are on the destination (progress reported per message).
+ * - `copy-call:N`: at the first progress report of the Nth copy pass this process runs (e.g. a staged migration's
+ *   final delta, which may have nothing to copy).
  */
 import { copyMailbox } from '../../src/imap/copy-mailbox.js';
 import { createLogger } from '../../src/log/logger.js';
@@ -29,11 +31,25 @@ const crashingCopier: Copier = (options) =>
     },
   });
 
+let copyCalls = 0;
+const callToCrash = crashAt?.startsWith('copy-call:') ? Number(crashAt.slice('copy-call:'.length)) : undefined;
+const crashingOnCall: Copier = (options) => {
+  const call = ++copyCalls;
+  return copyMailbox({
+    ...options,
+    progressIntervalMs: 0,
+    onProgress: (progress) => {
+      if (call === callToCrash) crash();
+      options.onProgress?.(progress);
+    },
+  });
+};
+
 await MigrationWorker.start({
   connection: config.connection,
   prefix: config.prefix,
   tuning: config.tuning,
-  deps: crashAt === 'copy' ? { ...deps, copier: crashingCopier } : deps,
+  deps: crashAt === 'copy' ? { ...deps, copier: crashingCopier } : callToCrash ? { ...deps, copier: crashingOnCall } : deps,
   concurrency: 1,
 });
 process.stdout.write('ready\n');

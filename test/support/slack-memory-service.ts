@@ -225,6 +225,10 @@ export class MemoryMigrationService implements MigrationService {
       this.jobs.get(jobId)!.status.state = 'cancelled';
     });
   }
+  async cutover(jobId: string, by: Actor): Promise<void> {
+    this.record('cutover', jobId, by);
+    await this.followUp(jobId, 'cutover', by, () => undefined);
+  }
   async undo(jobId: string, by: Actor): Promise<void> {
     this.record('undo', jobId, by);
     await this.followUp(jobId, 'undo', by, () => undefined);

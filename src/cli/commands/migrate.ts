@@ -5,7 +5,7 @@ import cliProgress from 'cli-progress';
 import { loadConfig } from '../../config/config.js';
 import type { CopyProgress } from '../../domain/copy-report.js';
 import { createLogger } from '../../log/logger.js';
-import type { Actor, MigrationPlan, MigrationReport, MigrationStatus } from '../../pipeline/migration-service.js';
+import type { Actor, MigrationPlan, MigrationReport, MigrationRequest, MigrationStatus } from '../../pipeline/migration-service.js';
 import { terminalSafe } from '../../domain/terminal-text.js';
 import { planText, reportText } from '../../pipeline/report-text.js';
 import { createRuntime, type Runtime } from '../../pipeline/runtime.js';
@@ -24,6 +24,10 @@ options:
   --dry-run           check everything and show the plan; change nothing
   --yes               approve without asking (otherwise: an interactive y/N on a terminal)
   --reset-source      reset the temporary source account once every message is on the destination
+  --order ORDER       staged (default where possible) or classic; staged needs MIGRATE_SOURCE_PASSWORD
+  --sync-every TIME   staged: time between delta passes until the cut-over (90s, 30m, 1h; default 1h)
+  --cutover WHEN      staged: now, manual (default: when you run --cutover now, or an approver clicks
+                      "Cut over now"), or an ISO time such as 2026-12-05T18:00:00Z
   --json              print one JSON object on stdout at the end
   -h, --help          show this help
 
@@ -33,8 +37,16 @@ after a migration (no --to needed):
   --ack-password      you stored the password: it is deleted and cannot be shown again
   --undo              after a failure or a cancel past the rename: free the destination, rename the source back
   --retry             run a failed or cancelled migration again from where it stopped
+  --cutover now       staged migration under way: cut over now (last delta, renames, final delta), then follow it
   --reset-now         reset (delete) the temporary source account of a completed migration
   --force             with --reset-now: reset even though messages are missing on the destination
+
+Staged order (the default where the destination can rename an account, i.e. not legacy MX Plan): the
+destination account is created under a staged name (NAME.migrating@DOMAIN, hidden from the address book) and
+filled from the live source while its owner keeps working; delta passes keep it in sync (removing what was
+deleted or moved at the source) until the cut-over, which renames the source, gives the staged account the real
+address and copies what arrived meanwhile: minutes. It reads the live source with the password its owner gives
+in MIGRATE_SOURCE_PASSWORD; without it, the classic order runs (rename, create, copy) and the plan says so.
 
 The destination's initial password is generated to the service's policy, or taken from
 MIGRATE_DESTINATION_PASSWORD; it is shown as soon as the destination account exists and again with --password
@@ -47,6 +59,8 @@ interface StepJson {
   status: string;
   detail: string | null;
   startedAt: string | null;
+  /** When it last ended (done, skipped or failed); `endedAt` says the same, kept for earlier readers. */
+  finishedAt: string | null;
   endedAt: string | null;
 }
 
@@ -72,6 +86,12 @@ export interface MigrateJson {
   features: FeatureJson[];
   /** Calendars, contacts, tasks, rules, out-of-office over EWS, with the mail copy's counters; null when not copied. */
   collaborative: MigrationReport['collaborative'] | null;
+  /** staged or classic, with why. */
+  order: { kind: string; reason: string; stagedAddress: string | null } | null;
+  /** From the start of the source's rename to the end of the final delta; null until both happened. */
+  cutoverWindow: MigrationReport['cutoverWindow'] | null;
+  /** Staged: the delta passes made while waiting for the cut-over. */
+  staging: MigrationStatus['staging'] | null;
 }
 
 function detailJson(detail: string | undefined, instruction: string | undefined): string | null {
@@ -88,19 +108,22 @@ function featuresJson(plan: Pick<MigrationPlan, 'features'> | undefined, status:
 }
 
 function stepsJson(status: MigrationStatus): StepJson[] {
-  return status.steps.map((s) => ({ name: s.name, status: s.status, detail: s.detail ?? null, startedAt: s.startedAt ?? null, endedAt: s.endedAt ?? null }));
+  return status.steps.map((s) => ({ name: s.name, status: s.status, detail: s.detail ?? null, startedAt: s.startedAt ?? null, finishedAt: s.endedAt ?? null, endedAt: s.endedAt ?? null }));
 }
 
-function toJson(plan: Pick<MigrationPlan, 'source' | 'destination' | 'temporaryAddress' | 'features'> | undefined, address: string, to: string, status: MigrationStatus | undefined, ok: boolean, preflightProblems?: string): MigrateJson {
+function toJson(plan: Pick<MigrationPlan, 'source' | 'destination' | 'temporaryAddress' | 'features' | 'order'> | undefined, address: string, to: string, status: MigrationStatus | undefined, ok: boolean, preflightProblems?: string): MigrateJson {
   return {
     ok,
     source: plan?.source.address ?? address,
     destination: plan ? `${plan.destination.address} (${plan.destination.service})` : to,
     temporaryName: plan?.temporaryAddress ?? null,
-    steps: status ? stepsJson(status) : [{ name: 'preflight', status: 'failed', detail: preflightProblems ?? null, startedAt: null, endedAt: null }],
+    steps: status ? stepsJson(status) : [{ name: 'preflight', status: 'failed', detail: preflightProblems ?? null, startedAt: null, finishedAt: null, endedAt: null }],
     copy: status?.report?.copy ?? null,
     features: featuresJson(plan, status),
     collaborative: status?.report?.collaborative ?? null,
+    order: plan?.order ? { kind: plan.order.kind, reason: plan.order.reason, stagedAddress: plan.order.stagedAddress ?? null } : plan ? { kind: 'classic', reason: 'planned before the staged order existed', stagedAddress: null } : null,
+    cutoverWindow: status?.report?.cutoverWindow ?? null,
+    staging: status?.staging ?? null,
   };
 }
 
@@ -252,6 +275,9 @@ export async function run(argv: string[]): Promise<number> {
         undo: { type: 'boolean', default: false },
         retry: { type: 'boolean', default: false },
         'reset-now': { type: 'boolean', default: false },
+        order: { type: 'string' },
+        'sync-every': { type: 'string' },
+        cutover: { type: 'string' },
         force: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -264,6 +290,18 @@ export async function run(argv: string[]): Promise<number> {
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
+  }
+  const staged = stagedOptions(values);
+  if ('error' in staged) {
+    process.stderr.write(`migrate-mailbox migrate: ${staged.error}\n`);
+    return 2;
+  }
+  if (values.cutover !== undefined && !values.to) {
+    if (values.cutover !== 'now' || positionals.length !== 1) {
+      process.stderr.write(`migrate-mailbox migrate: without --to, --cutover takes "now" and one ADDRESS (the staged migration under way)\n`);
+      return 2;
+    }
+    return afterwards('cutover', positionals[0]!, { json: values.json, force: values.force });
   }
   const actions = (['status', 'password', 'ack-password', 'undo', 'retry', 'reset-now'] as const).filter((a) => values[a]);
   if (actions.length > 1) {
@@ -328,6 +366,7 @@ export async function run(argv: string[]): Promise<number> {
         destinationService: values.to,
         temporaryName: values['temp-name'],
         destinationPassword: process.env.MIGRATE_DESTINATION_PASSWORD || undefined,
+        ...staged.request,
         resetSourceAfter: values['reset-source'],
         requester,
         preapproved: true,
@@ -340,8 +379,12 @@ export async function run(argv: string[]): Promise<number> {
         return 2;
       }
       out(planText(checked.plan));
+      if (values.order === 'staged' && checked.plan.order?.kind !== 'staged') {
+        process.stderr.write(`the staged order is not possible: ${terminalSafe(checked.plan.order?.reason ?? 'unknown')}\n`);
+        return 2;
+      }
       if (values['dry-run']) {
-        const steps = [{ name: 'preflight', status: 'done', detail: 'every check passed (dry run: nothing changed)', startedAt: null, endedAt: null }];
+        const steps = [{ name: 'preflight', status: 'done', detail: 'every check passed (dry run: nothing changed)', startedAt: null, finishedAt: null, endedAt: null }];
         if (json) process.stdout.write(JSON.stringify({ ...toJson(checked.plan, address, values.to, undefined, true), steps }) + '\n');
         return 0;
       }
@@ -376,7 +419,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 /** --status, --password, --ack-password, --undo, --retry, --reset-now on the migration of one address. */
-async function afterwards(action: 'status' | 'password' | 'ack-password' | 'undo' | 'retry' | 'reset-now', address: string, options: { json: boolean; force: boolean }): Promise<number> {
+async function afterwards(action: 'status' | 'password' | 'ack-password' | 'undo' | 'retry' | 'reset-now' | 'cutover', address: string, options: { json: boolean; force: boolean }): Promise<number> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
   const runtime = await createRuntime(config, logger, { embeddedRedis: true });
@@ -400,7 +443,12 @@ async function afterwards(action: 'status' | 'password' | 'ack-password' | 'undo
     if (action === 'undo') await runtime.service.undo(status.jobId, me);
     if (action === 'reset-now') await runtime.service.resetSource(status.jobId, me, { force: options.force });
     let final = status;
-    if (action === 'retry') {
+    if (action === 'cutover') {
+      await runtime.service.cutover(status.jobId, me);
+      process.stderr.write(`cut-over of ${terminalSafe(address)} asked: following it\n`);
+      await runtime.startWorker();
+      final = await followJob(runtime, status.jobId, { quiet: false, me, showPassword: true });
+    } else if (action === 'retry') {
       await runtime.startWorker();
       await runtime.service.retry(status.jobId, me);
       final = await followJob(runtime, status.jobId, { quiet: false, me, showPassword: status.handover.state === 'ready' });
@@ -416,4 +464,39 @@ async function afterwards(action: 'status' | 'password' | 'ack-password' | 'undo
   } finally {
     await runtime.close();
   }
+}
+
+/** --order, --sync-every and --cutover, checked: the request fields they set, or what to type instead. */
+function stagedOptions(values: { order?: string; 'sync-every'?: string; cutover?: string; to?: string }): { request: Partial<MigrationRequest> } | { error: string } {
+  const request: Partial<MigrationRequest> = {};
+  if (values.order !== undefined) {
+    if (values.order !== 'staged' && values.order !== 'classic') return { error: `--order takes staged or classic, not ${JSON.stringify(values.order)}` };
+    request.order = values.order;
+  }
+  if (request.order !== 'classic' && process.env.MIGRATE_SOURCE_PASSWORD) request.sourcePassword = process.env.MIGRATE_SOURCE_PASSWORD;
+  if (values.order === 'staged' && !request.sourcePassword) {
+    return { error: 'the staged order reads the live source: put its current password in MIGRATE_SOURCE_PASSWORD (or use --order classic)' };
+  }
+  if (values['sync-every'] !== undefined) {
+    const seconds = parseDuration(values['sync-every']);
+    if (seconds === undefined || seconds < 10) return { error: `--sync-every takes a duration of at least 10 s such as 90s, 30m or 1h, not ${JSON.stringify(values['sync-every'])}` };
+    request.syncEverySeconds = seconds;
+  }
+  if (values.cutover !== undefined && values.to) {
+    if (values.cutover === 'now') request.cutoverAt = new Date().toISOString();
+    else if (values.cutover !== 'manual') {
+      const at = Date.parse(values.cutover);
+      if (!/^\d{4}-\d{2}-\d{2}T/.test(values.cutover) || Number.isNaN(at)) return { error: `--cutover takes now, manual or an ISO time such as 2026-12-05T18:00:00Z, not ${JSON.stringify(values.cutover)}` };
+      request.cutoverAt = new Date(at).toISOString();
+    }
+  }
+  return { request };
+}
+
+/** `90s`, `30m`, `1h`, or a bare number of minutes: seconds, or undefined when unreadable. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*(s|m|h)?$/i.exec(text.trim());
+  if (!match) return undefined;
+  const unit = (match[2] ?? 'm').toLowerCase();
+  return Math.round(Number(match[1]) * (unit === 's' ? 1 : unit === 'm' ? 60 : 3600));
 }

@@ -202,6 +202,16 @@ export class FolderSession {
     await this.run(`UID STORE ${uidSet} FLAGS.SILENT ${flagList}`);
   }
 
+  /**
+   * Removes these messages from the selected folder (inside inFolder()): `UID STORE +FLAGS.SILENT (\Deleted)`,
+   * then `UID EXPUNGE` of the same set (UIDPLUS), so that no other message marked deleted goes with them.
+   */
+  async removeMessages(uidSet: string): Promise<void> {
+    if (!this.capabilities.has('UIDPLUS')) throw new TypeError('removeMessages needs UIDPLUS (UID EXPUNGE)');
+    await this.run(`UID STORE ${uidSet} +FLAGS.SILENT (\\Deleted)`);
+    await this.run(`UID EXPUNGE ${uidSet}`);
+  }
+
   /** LOGOUT (waiting at most a few seconds), then closes the socket. Never throws. */
   async close(): Promise<void> {
     if (!this.usable) return;

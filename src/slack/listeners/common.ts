@@ -32,6 +32,7 @@ const FOLLOW_UP_LABEL: Record<FollowUpAction, string> = {
   undo: 'Undo',
   retry: 'Retry',
   'reset-source': 'Reset of the temporary source account',
+  cutover: 'Cut-over',
 };
 
 export function followUpLabel(action: string): string {
