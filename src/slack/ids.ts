@@ -22,6 +22,8 @@ export const ACTION = {
   resetSourceForce: 'migration_reset_source_force',
   retry: 'migration_retry',
   undo: 'migration_undo',
+  /** On a staged migration's staging message: cut over now (last delta, renames, final delta). */
+  cutover: 'migration_cutover',
   /** On the password hand-over message: opens the password for its recipient. */
   showPassword: 'migration_show_password',
   /** external_select in the request modal: options loaded from the pipeline. */
@@ -30,6 +32,8 @@ export const ACTION = {
   temporaryName: 'temporary_name_input',
   options: 'options_checkboxes',
   password: 'password_input',
+  /** The source mailbox's current password: with it the staged order copies ahead from the live mailbox. */
+  sourcePassword: 'source_password_input',
   csvFile: 'csv_file_input',
 } as const;
 
@@ -40,6 +44,7 @@ export const BLOCK = {
   temporaryName: 'temporary_name',
   options: 'options',
   password: 'password',
+  sourcePassword: 'source_password',
   csvFile: 'csv_file',
   planPreview: 'plan_preview',
 } as const;
@@ -47,11 +52,13 @@ export const BLOCK = {
 export const OPTION = {
   dryRun: 'dry_run',
   resetSource: 'reset_source',
+  /** Staged order: cut over as soon as the staged copy is ready, without waiting for "Cut over now". */
+  cutoverWhenReady: 'cutover_when_ready',
 } as const;
 
 /** Buttons whose click changes a migration; used by the retry/duplicate guard and the manifest test. */
 export const DECISION_ACTIONS = [ACTION.approve, ACTION.reject, ACTION.batchApprove, ACTION.batchReject] as const;
-export const FOLLOW_UP_ACTIONS = [ACTION.resetSource, ACTION.resetSourceForce, ACTION.retry, ACTION.undo] as const;
+export const FOLLOW_UP_ACTIONS = [ACTION.resetSource, ACTION.resetSourceForce, ACTION.retry, ACTION.undo, ACTION.cutover] as const;
 
 /**
  * A migration button's value: the request's nonce and the job id (`NONCE:JOB`), so that a button of an earlier

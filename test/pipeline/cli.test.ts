@@ -70,13 +70,23 @@ describe('the CLI against `migrate-mailbox sandbox`', () => {
     expect(result.stdout).toMatch(/Features:\s+\d+ on the source: \d+ to create, \d+ already there, \d+ pending, \d+ by hand, 0 in conflict/);
     expect(result.stdout).toContain('  pending   full access on jane.doe@mydomain.ovh for john.smith@mydomain.ovh: waits for john.smith@mydomain.ovh on mxplan-sb33333-1');
     expect(result.stdout).toContain('  by hand   jane.doe@mydomain.ovh as a manager of the group team@mydomain.ovh: MX Plan has no groups (distribution lists): ');
+    expect(result.stdout).toMatch(/Order:\s+classic: the staged order reads the live mailbox, which needs its current password/);
+    // a staged-only option on a migration that cannot be staged: refused, saying why
+    const classic = await cli(['migrate', 'jane.doe@mydomain.ovh', '--to', 'mxplan-sb33333-1', '--cutover', 'now', '--dry-run'], line.env);
+    expect(classic).toMatchObject({ code: 2, stderr: expect.stringMatching(/need the staged order, which is not possible here: .*current password/) });
+    const staged = await cli(['migrate', 'jane.doe@mydomain.ovh', '--to', 'mxplan-sb33333-1', '--dry-run'], { ...line.env, MIGRATE_SOURCE_PASSWORD: 'Exchange-Pass-02' });
+    expect(staged.stdout).toMatch(/Order:\s+staged: the mail is copied into jane\.doe\.migrating@mydomain\.ovh/);
   }, 60_000);
 
   it('migrate --yes --json runs the whole procedure and prints the contract object', async () => {
     const result = await cli(['migrate', 'john.smith@mydomain.ovh', '--to', 'emailpro-sb22222-1', '--yes', '--json'], line.env);
     expect(result.code, result.stderr).toBe(0);
     const json = JSON.parse(result.stdout);
-    expect(Object.keys(json)).toEqual(['ok', 'source', 'destination', 'temporaryName', 'steps', 'copy', 'features', 'collaborative']);
+    expect(Object.keys(json)).toEqual(['ok', 'source', 'destination', 'temporaryName', 'steps', 'copy', 'features', 'collaborative', 'order', 'cutoverWindow', 'staging']);
+    // no MIGRATE_SOURCE_PASSWORD: the classic order, and the window holds the whole copy
+    expect(json.order).toMatchObject({ kind: 'classic', reason: expect.stringMatching(/current password/), stagedAddress: null });
+    expect(json.cutoverWindow.seconds).toBeGreaterThan(0);
+    expect(json.staging).toBeNull();
     // E-mail Pro answers no EWS in the sandbox: calendars and contacts are not copied, and the plan said why
     expect(json.collaborative).toBeNull();
     // every feature with what became of it: the report's three sections, as JSON
@@ -104,7 +114,7 @@ describe('the CLI against `migrate-mailbox sandbox`', () => {
     const stored = JSON.parse(status.stdout);
     expect(stored).toMatchObject({ state: 'done', password: 'ready', undoAvailable: false });
     const handover = stored.steps.find((s: { name: string }) => s.name === 'handover');
-    expect(handover).toMatchObject({ status: 'done', startedAt: expect.any(String), endedAt: expect.any(String) });
+    expect(handover).toMatchObject({ status: 'done', startedAt: expect.any(String), endedAt: expect.any(String), finishedAt: handover.endedAt });
     expect(Date.parse(handover.endedAt)).toBeGreaterThanOrEqual(Date.parse(handover.startedAt));
 
     // the password again, until acknowledged; then it is gone
@@ -137,4 +147,29 @@ describe('the CLI against `migrate-mailbox sandbox`', () => {
     expect(json.collaborative.tasks.copied).toBeGreaterThan(0);
     expect(result.stderr).toMatch(/\+\+\+\+ Calendars, contacts, tasks, rules and out-of-office \(EWS\)/);
   }, 120_000);
+
+  it('migrate --cutover now with MIGRATE_SOURCE_PASSWORD stages the copy (IMAP switched on meanwhile) and reports the cut-over window', async () => {
+    const env = { ...line.env, MIGRATE_SOURCE_PASSWORD: 'Exchange-Pass-04' };
+    const result = await cli(['migrate', 'imap.off@mydomain.ovh', '--to', 'hosted-sb55555-1/hosted-sb55555-1', '--yes', '--json', '--cutover', 'now', '--sync-every', '30m'], env);
+    expect(result.code, result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(json.order).toEqual({ kind: 'staged', reason: expect.stringContaining('imap.off.migrating@mydomain.ovh'), stagedAddress: 'imap.off.migrating@mydomain.ovh' });
+    expect(json.steps.map((s: { name: string }) => s.name)).toEqual(['preflight', 'approval', 'attach-domain', 'create-destination', 'copy', 'collaborative', 'stage', 'rename-source', 'rename-destination', 'delta', 'features', 'verify', 'dns', 'handover']);
+    expect(json.steps.filter((s: { status: string }) => s.status !== 'done' && s.status !== 'skipped')).toEqual([]);
+    expect(json.staging).toMatchObject({ stagedAddress: 'imap.off.migrating@mydomain.ovh', cutover: { by: 'the schedule' } });
+    const rename = json.steps.find((s: { name: string }) => s.name === 'rename-source');
+    const delta = json.steps.find((s: { name: string }) => s.name === 'delta');
+    expect(json.cutoverWindow).toEqual({ startedAt: rename.startedAt, endedAt: delta.finishedAt, seconds: (Date.parse(delta.finishedAt) - Date.parse(rename.startedAt)) / 1000 });
+    expect(result.stderr).toMatch(/Cut-over window \(rename to final delta\)\s*: \d+\.\d sec/);
+    expect(result.stderr).toMatch(/Initial password of imap\.off@mydomain\.ovh: \S+/);
+  }, 120_000);
+
+  it('bad staged options are refused with what to type, before anything is planned', async () => {
+    const noPassword = await cli(['migrate', 'big.mailbox@mydomain.ovh', '--to', 'emailpro-sb22222-1', '--order', 'staged', '--dry-run'], line.env);
+    expect(noPassword).toMatchObject({ code: 2, stderr: expect.stringContaining('MIGRATE_SOURCE_PASSWORD') });
+    const badEvery = await cli(['migrate', 'big.mailbox@mydomain.ovh', '--to', 'emailpro-sb22222-1', '--sync-every', '5x', '--dry-run'], line.env);
+    expect(badEvery).toMatchObject({ code: 2, stderr: expect.stringContaining('--sync-every takes a duration') });
+    const badWhen = await cli(['migrate', 'big.mailbox@mydomain.ovh', '--to', 'emailpro-sb22222-1', '--cutover', 'tomorrow', '--dry-run'], line.env);
+    expect(badWhen).toMatchObject({ code: 2, stderr: expect.stringContaining('--cutover takes now, manual or an ISO time') });
+  }, 60_000);
 });

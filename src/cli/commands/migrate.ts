@@ -379,8 +379,9 @@ export async function run(argv: string[]): Promise<number> {
         return 2;
       }
       out(planText(checked.plan));
-      if (values.order === 'staged' && checked.plan.order?.kind !== 'staged') {
-        process.stderr.write(`the staged order is not possible: ${terminalSafe(checked.plan.order?.reason ?? 'unknown')}\n`);
+      const stagedOnly = values.order === 'staged' || values.cutover !== undefined || values['sync-every'] !== undefined;
+      if (stagedOnly && checked.plan.order?.kind !== 'staged') {
+        process.stderr.write(`--order staged, --cutover and --sync-every need the staged order, which is not possible here: ${terminalSafe(checked.plan.order?.reason ?? 'unknown')}\n`);
         return 2;
       }
       if (values['dry-run']) {

@@ -72,7 +72,9 @@ export function requestMessage(input: RequestMessageInput): SlackMessage {
     section(
       `*${escapeMrkdwn(plan.source.address)}* (${platformLabel(plan.source.platform)} ${code(plan.source.service)})\n` +
         `→ *${escapeMrkdwn(plan.destination.address)}* (${platformLabel(plan.destination.platform)} ${code(plan.destination.service)})\n` +
-        `The old account is renamed to ${code(plan.temporaryAddress)} first.`,
+        (plan.order?.kind === 'staged'
+          ? `*Staged*: the mail is copied into ${code(plan.order.stagedAddress ?? '')} while the old account stays in use; at the cut-over it is renamed to ${code(plan.temporaryAddress)} and the switch takes minutes.`
+          : `The old account is renamed to ${code(plan.temporaryAddress)} first.${plan.order ? ` (Classic order: ${escapeMrkdwn(plan.order.reason)})` : ''}`),
     ),
     fields([
       `*Size*\n${formatBytes(plan.sizeBytes)}`,

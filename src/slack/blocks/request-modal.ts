@@ -157,6 +157,7 @@ export function requestModal(input: RequestModalInput): ModalView {
   const checkboxOptions: PlainTextOption[] = [
     option('Dry run: check and plan only, change nothing', OPTION.dryRun)!,
     option('Reset the old account once the move is confirmed', OPTION.resetSource)!,
+    option('Staged order: cut over as soon as the copy is ready', OPTION.cutoverWhenReady)!,
   ];
   const initialChecks = checkboxOptions.filter(
     (o) => (o.value === OPTION.dryRun && prefill.dryRun) || (o.value === OPTION.resetSource && prefill.resetSourceAfter),
@@ -185,6 +186,19 @@ export function requestModal(input: RequestModalInput): ModalView {
       LIMITS.inputHint,
     ),
     element: { type: 'plain_text_input', action_id: ACTION.password, max_length: 128 },
+  });
+
+  blocks.push({
+    type: 'input',
+    block_id: BLOCK.sourcePassword,
+    optional: true,
+    label: plainText('Current password of the mailbox (staged order)', LIMITS.inputLabel),
+    hint: plainText(
+      'With it, the mail is copied into the new account while its owner keeps working, and the switch itself takes minutes ("Cut over now" in the thread). ' +
+        'Without it, the classic order: the old account is renamed first and the new one fills while its owner waits. Kept sealed, deleted after the copy. Slack does not mask this field.',
+      LIMITS.inputHint,
+    ),
+    element: { type: 'plain_text_input', action_id: ACTION.sourcePassword, max_length: 128 },
   });
 
   return {

@@ -1,5 +1,5 @@
 import type { CopyProgress } from '../../domain/copy-report.js';
-import type { DecisionResult, MigrationPlan, MigrationStatus, StepName, StepRecord } from '../../pipeline/migration-service.js';
+import type { DecisionResult, MigrationPlan, MigrationStatus, StagingSummary, StepName, StepRecord } from '../../pipeline/migration-service.js';
 import { decisionLine } from './request-message.js';
 import { ACTION, buttonValue } from '../ids.js';
 import type { SlackMessage } from './request-message.js';
@@ -128,6 +128,46 @@ export function failureMessage(input: {
       [section(`:x: *Failed at ${stepLabel(input.step)}*\n${codeBlock(input.error, 2800)}`)],
       [actions(buttons, `failure-${input.step}-${input.jobId}`.slice(0, 255))],
     ),
+  };
+}
+
+/**
+ * A staged migration's copy waiting for its cut-over: what it holds, its last and next delta, and (while it waits)
+ * "Cut over now" for approvers; once the cut-over began, who asked for it.
+ */
+export function stagingMessage(input: { jobId: string; nonce: string; staging: StagingSummary; waiting: boolean; source: string }): SlackMessage {
+  const { staging } = input;
+  const lines = [
+    `:package: *Staged copy in ${code(staging.stagedAddress, 200)}*: ${escapeMrkdwn(input.source)} stays in use until the cut-over`,
+    `${formatCount(staging.passes)} delta pass(es) so far: ${formatCount(staging.copied)} new message(s) copied, ${formatCount(staging.removed)} removed (deleted or moved at the source)`,
+  ];
+  if (staging.lastSyncAt) lines.push(`Last delta ${slackDate(staging.lastSyncAt)}`);
+  if (staging.nextSyncAt && input.waiting) lines.push(`Next delta ${slackDate(staging.nextSyncAt)}`);
+  if (staging.cutover) lines.push(`Cut-over asked by ${staging.cutover.by === 'the schedule' ? 'the schedule' : mentionId(staging.cutover.by)} ${slackDate(staging.cutover.at)}`);
+  else if (staging.cutoverAt) lines.push(`Cut-over scheduled ${slackDate(staging.cutoverAt)}`);
+  const buttons: KnownBlock[] = input.waiting && !staging.cutover
+    ? [
+        actions(
+          [
+            button({
+              text: 'Cut over now',
+              actionId: ACTION.cutover,
+              value: buttonValue(input.jobId, input.nonce),
+              style: 'primary',
+              confirm: confirm({
+                title: 'Cut over now?',
+                text: `A last delta, then ${input.source.slice(0, 80)} is renamed, the staged account takes its address and what arrived meanwhile is copied: the mailbox switches within minutes.`,
+                confirm: 'Cut over',
+              }),
+            }),
+          ],
+          `cutover-${input.jobId}`.slice(0, 255),
+        ),
+      ]
+    : [];
+  return {
+    text: fallbackText(`Staged copy in ${staging.stagedAddress}: ${staging.passes} delta pass(es)${input.waiting ? ', ready to cut over' : ''}`),
+    blocks: composeMessage([section(fit(lines.join('\n'), 2900))], buttons),
   };
 }
 

@@ -43,6 +43,13 @@ const FOLLOW_UPS: FollowUp[] = [
     done: ':repeat: Retry started',
   },
   {
+    actionId: ACTION.cutover,
+    what: 'cut a staged migration over',
+    run: (s, id, by, nonce) => s.cutover(id, by, { nonce }),
+    running: ':hourglass_flowing_sand: Cut-over asked',
+    done: ':arrow_right: Cut-over started: last delta, renames, final delta',
+  },
+  {
     actionId: ACTION.undo,
     what: 'undo a migration',
     run: (s, id, by, nonce) => s.undo(id, by, { nonce }),

@@ -34,7 +34,8 @@ export const requestFormSchema = z.object({
     .max(128)
     .refine((p) => p.trim() === p, 'No leading or trailing spaces.')
     .optional(),
-  [BLOCK.options]: z.array(z.enum([OPTION.dryRun, OPTION.resetSource])).default([]),
+  [BLOCK.sourcePassword]: z.string().max(128).optional(),
+  [BLOCK.options]: z.array(z.enum([OPTION.dryRun, OPTION.resetSource, OPTION.cutoverWhenReady])).default([]),
 });
 export type RequestForm = z.infer<typeof requestFormSchema>;
 
@@ -49,6 +50,7 @@ export function readRequestForm(values: StateValues): Record<string, unknown> {
     [BLOCK.destination]: values[BLOCK.destination]?.[ACTION.destination]?.selected_option?.value ?? '',
     [BLOCK.temporaryName]: text(BLOCK.temporaryName, ACTION.temporaryName),
     [BLOCK.password]: text(BLOCK.password, ACTION.password),
+    [BLOCK.sourcePassword]: text(BLOCK.sourcePassword, ACTION.sourcePassword),
     [BLOCK.options]: (values[BLOCK.options]?.[ACTION.options]?.selected_options ?? []).map((o) => o.value),
   };
 }
@@ -143,6 +145,8 @@ export function register(app: App, deps: SlackDeps): void {
       destinationService: form[BLOCK.destination],
       ...(form[BLOCK.temporaryName] ? { temporaryName: form[BLOCK.temporaryName] } : {}),
       ...(form[BLOCK.password] ? { destinationPassword: form[BLOCK.password] } : {}),
+      ...(form[BLOCK.sourcePassword] ? { sourcePassword: form[BLOCK.sourcePassword] } : {}),
+      ...(form[BLOCK.options].includes(OPTION.cutoverWhenReady) ? { cutoverAt: new Date().toISOString() } : {}),
       dryRun: form[BLOCK.options].includes(OPTION.dryRun),
       resetSourceAfter: form[BLOCK.options].includes(OPTION.resetSource),
       requester: { kind: 'slack', id: userId },

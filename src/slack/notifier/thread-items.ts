@@ -4,7 +4,7 @@ import { handoverMessage } from '../blocks/password.js';
 import { finalReportMessage } from '../blocks/report.js';
 import { requestMessage, type SlackMessage } from '../blocks/request-message.js';
 import { escapeMrkdwn } from '../blocks/limits.js';
-import { failureMessage, noticeMessage, progressMessage, stepMessage } from '../blocks/thread.js';
+import { failureMessage, noticeMessage, progressMessage, stagingMessage, stepMessage } from '../blocks/thread.js';
 
 /**
  * One message of a migration's thread, as its stored state says it should be. `key` names it in the ThreadLedger:
@@ -29,7 +29,7 @@ export function contentHash(message: SlackMessage): string {
   return createHash('sha256').update(JSON.stringify(message)).digest('base64url').slice(0, 16);
 }
 
-const COPY_STEPS = new Set(['copy', 'collaborative', 'delta']);
+const COPY_STEPS = new Set(['copy', 'collaborative', 'stage', 'delta']);
 
 function finished(step: StepRecord): boolean {
   return step.status === 'done' || step.status === 'skipped' || step.status === 'failed';
@@ -62,7 +62,12 @@ export function threadItems(status: MigrationStatus, options: { batch: boolean }
     if (finished(step) && (!options.batch || step.status === 'failed')) {
       items.push({ key: `step:${step.name}#${step.run ?? 1}`, message: stepMessage(step), editable: true });
     }
-    if (step.name === 'create-destination' && handover && finished(step)) {
+    if (step.name === 'stage' && status.staging && step.status !== 'pending' && !options.batch) {
+      const waiting = step.status === 'running' && status.state === 'running';
+      items.push({ key: `staging#${run}`, message: stagingMessage({ jobId: status.jobId, nonce: status.nonce, staging: status.staging, waiting, source: status.plan.source.address }), editable: true });
+    }
+    // the password is handed over once the account has the real address: at its creation, or at the staged cut-over
+    if (step.name === (status.staging ? 'rename-destination' : 'create-destination') && handover && finished(step)) {
       items.push(handover);
       handoverPlaced = true;
     }
