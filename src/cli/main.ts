@@ -16,6 +16,7 @@ const COMMANDS = {
   'copy-collaborative': () => import('./commands/copy-collaborative.js'),
   migrate: () => import('./commands/migrate.js'),
   batch: () => import('./commands/batch.js'),
+  audit: () => import('./commands/audit.js'),
   sandbox: () => import('./commands/sandbox.js'),
   start: () => import('./commands/start.js'),
   worker: () => import('./commands/worker.js'),

@@ -78,6 +78,11 @@ export const configSchema = z.object({
   /** How long OVH 5xx answers and network errors are retried, with backoff, before a job fails (minutes). */
   OVH_RETRY_MINUTES: z.coerce.number().positive().max(24 * 60).default(30),
   /**
+   * How long the audit trail (requests, decisions, follow-ups, password hand-overs) keeps an entry, in days: older
+   * entries are trimmed from the stream at each write.
+   */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
+  /**
    * A worker holds each running job under a lock it renews; when it dies, another worker takes the job over
    * once the lock expires: about this long (seconds).
    */

@@ -2,6 +2,8 @@ import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log/logger.js';
 import { Approvals } from './approvals.js';
+import { AuditLog } from './audit-log.js';
+import { actor, AuditRecorder, failure, type AuditSubject } from './audit-recorder.js';
 import { Batches } from './batches.js';
 import type { PlatformDirectory } from './dependencies.js';
 import { destinationServiceChoices, sourceAccountChoices } from './directory.js';
@@ -52,6 +54,8 @@ export interface BullMigrationServiceOptions extends QueueSettings {
   allowSelfApproval?: boolean;
   /** BATCH_MAX_ROWS. */
   batchMaxRows?: number;
+  /** AUDIT_RETENTION_DAYS: how long the audit trail keeps an entry (365 days unless set). */
+  auditRetentionDays?: number;
 }
 
 /**
@@ -62,6 +66,9 @@ export interface BullMigrationServiceOptions extends QueueSettings {
 export class BullMigrationService implements MigrationService {
   readonly queue: Queue<JobData>;
   readonly threads: RedisThreadLedger;
+  /** Who did what, when, on which migration, with what outcome (see AuditRecorder for what is recorded). */
+  readonly audit: AuditLog;
+  private readonly recorder: AuditRecorder;
   private readonly flows: FlowProducer;
   private readonly redis: Redis;
   private readonly bus: EventBus;
@@ -100,6 +107,8 @@ export class BullMigrationService implements MigrationService {
     this.approvals = new Approvals(handles, secrets, this.batches, options.allowSelfApproval ?? false);
     this.followUps = new FollowUps(handles, this.statuses, links, options);
     this.handovers = new PasswordHandovers(handles, secrets);
+    this.audit = new AuditLog(this.redis, keys.audit(), { retentionDays: options.auditRetentionDays ?? 365 });
+    this.recorder = new AuditRecorder(this.audit, options.logger, this.queue);
   }
 
   async close(): Promise<void> {
@@ -113,16 +122,66 @@ export class BullMigrationService implements MigrationService {
     return this.submissions.preflight(request);
   }
 
-  submit(request: MigrationRequest): Promise<SubmitResult> {
-    return this.submissions.submit(request);
+  async submit(request: MigrationRequest): Promise<SubmitResult> {
+    const who = actor(request.requester);
+    const asked = { address: request.sourceAddress, destination: request.destinationService };
+    let result: SubmitResult;
+    try {
+      result = await this.submissions.submit(request);
+    } catch (error) {
+      await this.recorder.record({ action: 'request', ...who, ...asked, ...failure(error) });
+      throw error;
+    }
+    if (!result.ok) {
+      await this.recorder.record({ action: 'request', ...who, ...asked, outcome: 'refused', reason: result.problems.map((p) => `${p.field}: ${p.message}`).join('; ') });
+      return result;
+    }
+    const subject = { jobId: result.jobId, address: result.plan.source.address, destination: result.plan.destination.service };
+    const notes = [result.duplicate ? 'duplicate: the mailbox already had a live request, nothing new was queued' : '', request.dryRun ? 'dry run' : ''].filter(Boolean);
+    await this.recorder.record({ action: 'request', ...who, ...subject, outcome: 'ok', ...(notes.length ? { detail: notes.join('; ') } : {}) });
+    if (request.preapproved && !result.duplicate) await this.recorder.record({ action: 'approve', ...who, ...subject, outcome: 'ok', detail: 'approved at submission by the requester' });
+    return result;
   }
 
-  decide(jobId: string, decision: Decision): Promise<DecisionResult> {
-    return this.approvals.decide(jobId, decision);
+  async decide(jobId: string, decision: Decision): Promise<DecisionResult> {
+    const action = decision.approve ? 'approve' : 'reject';
+    const subject = await this.recorder.subject(jobId);
+    try {
+      const result = await this.approvals.decide(jobId, decision);
+      await this.recordDecision(decision, subject, result);
+      return result;
+    } catch (error) {
+      await this.recorder.record({ action, ...actor(decision.by), ...subject, ...failure(error), ...comment(decision) });
+      throw error;
+    }
   }
 
-  decideBatch(batchId: string, decision: Decision): Promise<BatchDecisionResult> {
-    return this.approvals.decideBatch(batchId, decision);
+  async decideBatch(batchId: string, decision: Decision): Promise<BatchDecisionResult> {
+    const action = decision.approve ? 'approve' : 'reject';
+    let result: BatchDecisionResult;
+    try {
+      result = await this.approvals.decideBatch(batchId, decision);
+    } catch (error) {
+      await this.recorder.record({ action, ...actor(decision.by), batchId, ...failure(error), ...comment(decision) });
+      throw error;
+    }
+    for (const job of result.jobs) {
+      const subject = { ...(await this.recorder.subject(job.jobId)), batchId };
+      if (job.result) await this.recordDecision(decision, subject, job.result);
+      else await this.recorder.record({ action, ...actor(decision.by), ...subject, outcome: 'refused', reason: job.refused ?? 'refused', ...comment(decision) });
+    }
+    return result;
+  }
+
+  /** A decision taken (changed), or one that found an earlier decision in place (refused, naming it). */
+  private recordDecision(decision: Decision, subject: AuditSubject, result: DecisionResult): Promise<void> {
+    return this.recorder.record({
+      action: decision.approve ? 'approve' : 'reject',
+      ...actor(decision.by),
+      ...subject,
+      ...(result.changed ? { outcome: 'ok' as const } : { outcome: 'refused' as const, reason: `already ${result.state} by ${result.by.kind} ${result.by.id} at ${result.at}` }),
+      ...comment(decision),
+    });
   }
 
   cutover(jobId: string, by: Actor, options: FollowUpOptions = {}): Promise<void> {
@@ -130,27 +189,32 @@ export class BullMigrationService implements MigrationService {
   }
 
   cancel(jobId: string, by: Actor, options: FollowUpOptions = {}): Promise<void> {
-    return this.followUps.cancel(jobId, by, options);
+    return this.recorder.around('cancel', by, jobId, () => this.followUps.cancel(jobId, by, options));
   }
 
   undo(jobId: string, by: Actor, options: FollowUpOptions = {}): Promise<void> {
-    return this.followUps.undo(jobId, by, options);
+    return this.recorder.around('undo', by, jobId, () => this.followUps.undo(jobId, by, options));
   }
 
   retry(jobId: string, by: Actor, options: FollowUpOptions = {}): Promise<void> {
-    return this.followUps.retry(jobId, by, options);
+    return this.recorder.around('retry', by, jobId, () => this.followUps.retry(jobId, by, options));
   }
 
   resetSource(jobId: string, by: Actor, options: FollowUpOptions & { force?: boolean } = {}): Promise<void> {
-    return this.followUps.resetSource(jobId, by, options);
+    return this.recorder.around(options.force ? 'reset-anyway' : 'reset', by, jobId, () => this.followUps.resetSource(jobId, by, options));
   }
 
+  /** Recorded as shown, or refused with why; the password itself never reaches the trail. */
   revealDestinationPassword(jobId: string, by: Actor): Promise<PasswordReveal> {
-    return this.handovers.reveal(jobId, by);
+    return this.recorder.around('password-shown', by, jobId, () => this.handovers.reveal(jobId, by), (revealed) =>
+      revealed.ok ? { outcome: 'ok' } : { outcome: 'refused', reason: revealed.reason },
+    );
   }
 
   acknowledgeDestinationPassword(jobId: string, by: Actor): Promise<PasswordAcknowledgement> {
-    return this.handovers.acknowledge(jobId, by);
+    return this.recorder.around('password-acknowledged', by, jobId, () => this.handovers.acknowledge(jobId, by), (acknowledged) =>
+      !acknowledged.ok ? { outcome: 'refused', reason: acknowledged.reason } : acknowledged.changed ? { outcome: 'ok' } : { outcome: 'ok', detail: 'acknowledged earlier already' },
+    );
   }
 
   status(query: { jobId?: string; address?: string }): Promise<MigrationStatus[]> {
@@ -170,8 +234,27 @@ export class BullMigrationService implements MigrationService {
     return this.batches.check(csv, requester, options);
   }
 
-  submitBatch(csv: string, requester: Actor, options: { preapproved?: boolean; origin?: RequestOrigin }): Promise<BatchSubmitResult> {
-    return this.batches.submit(csv, requester, options);
+  async submitBatch(csv: string, requester: Actor, options: { preapproved?: boolean; origin?: RequestOrigin }): Promise<BatchSubmitResult> {
+    const who = actor(requester);
+    let result: BatchSubmitResult;
+    try {
+      result = await this.batches.submit(csv, requester, options);
+    } catch (error) {
+      await this.recorder.record({ action: 'request', ...who, ...failure(error), detail: 'batch from a CSV' });
+      throw error;
+    }
+    if (!result.ok) {
+      // row numbers only: a CSV parser's message may quote a cell, and a cell may be a password
+      const lines = [...new Set(result.errors.map((e) => e.row))].join(', ');
+      await this.recorder.record({ action: 'request', ...who, outcome: 'refused', reason: `batch from a CSV: ${result.errors.length} problem(s) on line(s) ${lines}; nothing started` });
+      return result;
+    }
+    for (const jobId of result.jobIds) {
+      const subject = { ...(await this.recorder.subject(jobId)), batchId: result.batchId };
+      await this.recorder.record({ action: 'request', ...who, ...subject, outcome: 'ok' });
+      if (options.preapproved) await this.recorder.record({ action: 'approve', ...who, ...subject, outcome: 'ok', detail: 'approved at submission by the requester' });
+    }
+    return result;
   }
 
   batch(batchId: string): Promise<BatchInfo | undefined> {
@@ -195,4 +278,9 @@ export class BullMigrationService implements MigrationService {
   subscribeReady(listener: (event: MigrationEvent) => void, options: SubscribeOptions = {}): Promise<() => void> {
     return this.bus.subscribe(listener, options);
   }
+}
+
+/** The comment a decider typed (a rejection's reason), kept as the entry's detail. */
+function comment(decision: Decision): { detail?: string } {
+  return decision.reason ? { detail: `comment: ${decision.reason}` } : {};
 }

@@ -113,6 +113,10 @@ export class Keys {
   migratedTemporary(): string {
     return this.key('migrated-temporary');
   }
+  /** The audit trail: a stream of who did what on which migration, trimmed by age (AuditLog). */
+  audit(): string {
+    return this.key('audit');
+  }
   /** Pub/sub channel of MigrationEvents. */
   events(): string {
     return this.key('events');

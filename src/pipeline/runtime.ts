@@ -148,6 +148,7 @@ export async function createRuntime(config: Config, logger: Logger, options: { e
     handoverTo: config.HANDOVER_TO,
     allowSelfApproval: config.ALLOW_SELF_APPROVAL,
     batchMaxRows: config.BATCH_MAX_ROWS,
+    auditRetentionDays: config.AUDIT_RETENTION_DAYS,
   });
   const workers: MigrationWorker[] = [];
   return {

@@ -10,6 +10,12 @@ describe('loadConfig', () => {
     expect(config.REDIS_URL).toBeUndefined();
   });
 
+  it('AUDIT_RETENTION_DAYS: 365 by default, a whole number of days from 1, anything else refused by name', () => {
+    expect(loadConfig({}).AUDIT_RETENTION_DAYS).toBe(365);
+    expect(loadConfig({ AUDIT_RETENTION_DAYS: '30' }).AUDIT_RETENTION_DAYS).toBe(30);
+    for (const bad of ['0', '-5', '1.5', 'forever']) expect(() => loadConfig({ AUDIT_RETENTION_DAYS: bad })).toThrow(/AUDIT_RETENTION_DAYS/);
+  });
+
   it('parses lists and flags', () => {
     const config = loadConfig({ APPROVERS: 'U123, S456  U789', ALLOW_SELF_APPROVAL: 'yes', IMAP_CONNECTIONS: '6' });
     expect(config.APPROVERS).toEqual(['U123', 'S456', 'U789']);

@@ -104,7 +104,14 @@ describe('secrets kept only while needed', () => {
     expect(await redis.hget(keys.handover(submitted.jobId), 'sealed')).toBeNull();
     for (const key of await redis.keys(`${prefix}:*`)) {
       const type = await redis.type(key);
-      const values = type === 'string' ? [await redis.get(key)] : type === 'hash' ? Object.values(await redis.hgetall(key)) : [];
+      const values =
+        type === 'string'
+          ? [await redis.get(key)]
+          : type === 'hash'
+            ? Object.values(await redis.hgetall(key))
+            : type === 'stream'
+              ? (await redis.xrange(key, '-', '+')).flatMap(([, fields]) => fields)
+              : [];
       for (const value of values) expect(value ?? '', key).not.toMatch(/v1\.[\w-]{16}\.[\w-]{22}\./);
       for (const value of values) expect(value ?? '', key).not.toContain(typed);
     }
