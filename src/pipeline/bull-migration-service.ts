@@ -185,7 +185,7 @@ export class BullMigrationService implements MigrationService {
   }
 
   cutover(jobId: string, by: Actor, options: FollowUpOptions = {}): Promise<void> {
-    return this.followUps.cutover(jobId, by, options);
+    return this.recorder.around('cutover', by, jobId, () => this.followUps.cutover(jobId, by, options));
   }
 
   cancel(jobId: string, by: Actor, options: FollowUpOptions = {}): Promise<void> {

@@ -118,6 +118,9 @@ describe('the staged order', () => {
     expect(window.seconds).toBeGreaterThan(0);
     expect(Date.parse(window.startedAt)).toBe(Date.parse(done.steps.find((s) => s.name === 'rename-source')!.startedAt!));
     expect(done.report!.staging).toMatchObject({ stagedAddress: staged, cutover: { by: CLI.id } });
+    // the audit trail says who asked for the cut-over
+    const audit = await service.audit.read({ address });
+    expect(audit.filter((e) => e.action === 'cutover')).toEqual([expect.objectContaining({ actorId: CLI.id, outcome: 'ok', jobId: submitted.jobId })]);
   }, 120_000);
 
   it('cancelled while staged: the staged account is removed and the source was never touched', async () => {
