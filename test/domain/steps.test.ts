@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RUN_STEPS, isTerminal, migrationState, nextStep, stepChange, stepList, undoAvailable } from '../../src/domain/steps.js';
+import { RUN_STEPS, STAGED_RUN_STEPS, isTerminal, migrationState, nextStep, stepChange, stepList, undoAvailable } from '../../src/domain/steps.js';
 import { migrationJobId } from '../../src/domain/plan.js';
 
 describe('the step list', () => {
@@ -68,5 +68,20 @@ describe('the state of a migration', () => {
   it('derives job ids from the normalised address, never with a colon', () => {
     expect(migrationJobId('john@d.fr')).toBe('mig-john@d.fr');
     expect(migrationJobId('john@d.fr')).not.toContain(':');
+  });
+});
+
+describe('the staged order', () => {
+  it('creates and fills the staged account before any rename; renames the source before the staged account takes its address', () => {
+    const at = (step: string) => STAGED_RUN_STEPS.indexOf(step as (typeof STAGED_RUN_STEPS)[number]);
+    expect(at('create-destination')).toBeLessThan(at('rename-source'));
+    expect(at('copy')).toBeLessThan(at('stage'));
+    expect(at('stage')).toBeLessThan(at('rename-source'));
+    expect(at('rename-source')).toBeLessThan(at('rename-destination'));
+    expect(at('rename-destination')).toBeLessThan(at('delta'));
+    const throughCopy = Object.fromEntries(['preflight', 'approval', 'attach-domain', 'create-destination', 'copy', 'collaborative'].map((s) => [s, { status: 'done' as const }]));
+    expect(nextStep(throughCopy, [], 'staged')).toBe('stage');
+    expect(nextStep(throughCopy, [], 'classic')).toBe('rename-source');
+    expect(stepList({}, 'staged').map((s) => s.name)).toEqual([...STAGED_RUN_STEPS]);
   });
 });

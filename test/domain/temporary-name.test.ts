@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextFreeTemporaryName, resolveTemporaryName, temporaryNameWithSuffix } from '../../src/domain/temporary-name.js';
+import { nextFreeStagedName, nextFreeTemporaryName, resolveTemporaryName, temporaryNameWithSuffix } from '../../src/domain/temporary-name.js';
 
 describe('the temporary-name rule', () => {
   it('appends 01 to the part before @ (the OVH guide example)', () => {
@@ -27,5 +27,15 @@ describe('the temporary-name rule', () => {
     expect(resolveTemporaryName('john@d.fr', 'john@other.fr')).toMatchObject({ ok: false, error: expect.stringContaining('stay on d.fr') });
     expect(resolveTemporaryName('john@d.fr', 'JOHN')).toMatchObject({ ok: false, error: expect.stringContaining('differ') });
     expect(resolveTemporaryName('john@d.fr', ' ')).toMatchObject({ ok: false });
+  });
+});
+
+describe('the staged name', () => {
+  it('is NAME.migrating, then .migrating2..9, whatever the case of taken addresses; none when all are taken or too long', () => {
+    expect(nextFreeStagedName('John.Smith@mydomain.ovh', [])).toBe('john.smith.migrating@mydomain.ovh');
+    expect(nextFreeStagedName('john.smith@mydomain.ovh', ['JOHN.SMITH.MIGRATING@mydomain.ovh'])).toBe('john.smith.migrating2@mydomain.ovh');
+    const all = ['', '2', '3', '4', '5', '6', '7', '8', '9'].map((n) => `a.migrating${n}@d.ovh`);
+    expect(nextFreeStagedName('a@d.ovh', all)).toBeUndefined();
+    expect(nextFreeStagedName(`${'x'.repeat(60)}@d.ovh`, [])).toBeUndefined();
   });
 });

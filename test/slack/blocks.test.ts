@@ -18,7 +18,7 @@ import {
 import { finalReportMessage } from '../../src/slack/blocks/report.js';
 import { requestMessage } from '../../src/slack/blocks/request-message.js';
 import { batchModal, decodeMetadata, encodeMetadata, requestModal } from '../../src/slack/blocks/request-modal.js';
-import { batchSummaryMessage, failureMessage, progressMessage, statusMessage, stepMessage } from '../../src/slack/blocks/thread.js';
+import { batchSummaryMessage, failureMessage, progressMessage, stagingMessage, statusMessage, stepMessage } from '../../src/slack/blocks/thread.js';
 import { withoutButtons } from '../../src/slack/listeners/decision.js';
 import { parseCommand } from '../../src/slack/listeners/command.js';
 import { ACTION, buttonValue } from '../../src/slack/ids.js';
@@ -308,5 +308,27 @@ describe('command parsing', () => {
     expect(parseCommand('<mailto:john@x.ovh|john@x.ovh> TO emailpro-1')).toEqual({ kind: 'open', source: 'john@x.ovh', destination: 'emailpro-1' });
     expect(parseCommand('john@x.ovh')).toEqual({ kind: 'open', source: 'john@x.ovh' });
     expect(parseCommand('john@x.ovh from y').kind).toBe('help');
+  });
+});
+
+describe('the staging message', () => {
+  const staging = { stagedAddress: 'a.migrating@d.ovh', passes: 3, copied: 12, removed: 2, lastSyncAt: '2026-12-01T10:00:00Z', nextSyncAt: '2026-12-01T11:00:00Z' };
+  const buttonsOf = (blocks: unknown[]) => JSON.stringify(blocks).match(/"action_id":"([a-z_]+)"/g) ?? [];
+
+  it('while it waits: the counts, the next delta and "Cut over now" carrying the nonce and the job', () => {
+    const message = stagingMessage({ jobId: 'mig-a@d.ovh', nonce: 'N1', staging, waiting: true, source: 'a@d.ovh' });
+    expect(blockKitViolations(message.blocks!, 'message')).toEqual([]);
+    const text = JSON.stringify(message.blocks);
+    expect(text).toContain('3 delta pass(es) so far: 12 new message(s) copied, 2 removed');
+    expect(text).toContain('Next delta');
+    expect(buttonsOf(message.blocks!)).toEqual([`"action_id":"${ACTION.cutover}"`]);
+    expect(text).toContain(`"value":"${buttonValue('mig-a@d.ovh', 'N1')}"`);
+  });
+
+  it('once the cut-over was asked: who asked, and no button', () => {
+    const message = stagingMessage({ jobId: 'mig-a@d.ovh', nonce: 'N1', staging: { ...staging, cutover: { by: 'U42', at: '2026-12-01T10:30:00Z' } }, waiting: false, source: 'a@d.ovh' });
+    expect(buttonsOf(message.blocks!)).toEqual([]);
+    expect(JSON.stringify(message.blocks)).toContain('Cut-over asked by <@U42>');
+    expect(JSON.stringify(message.blocks)).not.toContain('Next delta');
   });
 });

@@ -65,7 +65,8 @@ describe('a staged migration from Slack, with the real worker, Redis and sandbox
 
     await h.interact(buttonClick({ actionId: ACTION.cutover, value: cutover.value, user: 'U-APPROVER', channel: 'C-REQUESTS', message: staging }));
     const report = await waitFor(() => h.fake.thread('C-REQUESTS', ts).find((m) => (m.text ?? '').startsWith('Migration of')), 90_000, 'the final report');
-    expect(report).toBeDefined();
+    expect(blockKitViolations(report.blocks, 'message')).toEqual([]);
+    expect(JSON.stringify(report.blocks)).toMatch(/Cut-over window \(source renamed to final delta done\): [^"]+ · staged in `erin\.migrating@mydomain\.ovh`/);
     const [done] = await service.status({ jobId });
     expect(done!.state).toBe('done');
     expect(done!.staging?.cutover?.by).toBe('U-APPROVER');

@@ -178,7 +178,9 @@ export async function followJob(runtime: Runtime, jobId: string, options: { quie
           bar.stop();
           bar = undefined;
         }
-        say(step.status === 'running' ? `...     ${step.name}` : `${step.status.padEnd(7)} ${step.name}${step.detail ? `: ${step.detail}` : ''}`);
+        // a running step says nothing more, except the staged copy, whose detail is its state (last and next delta)
+        const running = `...     ${step.name}${step.name === 'stage' && step.detail ? `: ${step.detail}` : ''}`;
+        say(step.status === 'running' ? running : `${step.status.padEnd(7)} ${step.name}${step.detail ? `: ${step.detail}` : ''}`);
       }
       const p: CopyProgress | undefined = status.progress;
       if (tty && p && status.state === 'running' && status.steps.some((s) => (s.name === 'copy' || s.name === 'collaborative' || s.name === 'delta') && s.status === 'running')) {

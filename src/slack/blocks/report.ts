@@ -54,6 +54,10 @@ export function finalReportMessage(input: FinalReportInput): SlackMessage {
         `*Result*\n${copy.ok ? ':white_check_mark: complete' : ':warning: incomplete'}`,
       ]),
     );
+    if (report.cutoverWindow) {
+      const staged = report.staging ? ` · staged in ${code(report.staging.stagedAddress)}, ${formatCount(report.staging.passes)} delta pass(es) before it` : '';
+      body.push(context([`:stopwatch: Cut-over window (source renamed to final delta done): ${formatDuration(report.cutoverWindow.seconds)}${staged}`]));
+    }
     const withFailures = copy.folders.filter((f) => f.failed > 0);
     if (withFailures.length > 0) {
       const lines = withFailures.map((f) => `• ${code(f.from)}: ${formatCount(f.failed)} failed of ${formatCount(f.total)}`);
