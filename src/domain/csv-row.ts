@@ -12,10 +12,12 @@ import { resolveTemporaryName } from './temporary-name.js';
  * | `temporary_name` | no | the source's temporary name (address or part before @); default: the next free `name01`, `name02`... |
  * | `reset_source` | no | `yes`/`no` (also true/false, 1/0): reset the temporary source account after a successful move; default no |
  * | `password` | no | the destination's initial password; default: generated to the service's policy and handed to the requester |
+ * | `source_password` | no | the source mailbox's current password: the staged order (copy ahead, cut over in minutes) needs it |
+ * | `cutover_at` | no | staged order: `now` (as soon as the staged copy is ready) or an ISO time; default: when asked for |
  *
  * Empty cells count as absent. Passwords read from a CSV are encrypted as soon as they are read.
  */
-export const CSV_COLUMNS = ['source', 'destination_service', 'temporary_name', 'reset_source', 'password'] as const;
+export const CSV_COLUMNS = ['source', 'destination_service', 'temporary_name', 'reset_source', 'password', 'source_password', 'cutover_at'] as const;
 export const REQUIRED_CSV_COLUMNS = ['source', 'destination_service'] as const;
 
 const optionalCell = z
@@ -55,6 +57,20 @@ export const csvRowSchema = z
       .string()
       .optional()
       .transform((value) => (value === undefined || value === '' ? undefined : value)),
+    source_password: z
+      .string()
+      .optional()
+      .transform((value) => (value === undefined || value === '' ? undefined : value)),
+    cutover_at: optionalCell.transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const text = value.trim();
+      if (text.toLowerCase() === 'now') return 'now' as const;
+      if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(Date.parse(text))) {
+        ctx.addIssue({ code: 'custom', message: `must be now or an ISO time such as 2026-12-05T18:00:00Z, not ${JSON.stringify(value)}` });
+        return z.NEVER;
+      }
+      return new Date(Date.parse(text)).toISOString();
+    }),
   })
   .transform((row, ctx) => {
     let temporaryName: string | undefined;
@@ -72,6 +88,8 @@ export const csvRowSchema = z
       temporaryName,
       resetSource: row.reset_source,
       password: row.password,
+      sourcePassword: row.source_password,
+      cutoverAt: row.cutover_at,
     };
   });
 

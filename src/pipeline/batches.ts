@@ -46,6 +46,9 @@ export class Batches {
         destinationService: row.destinationService,
         temporaryName: row.temporaryName,
         destinationPassword: row.password,
+        ...(row.sourcePassword ? { sourcePassword: row.sourcePassword } : {}),
+        // "now": as soon as this mailbox's staged copy is ready (the time it is checked is always past by then)
+        ...(row.cutoverAt ? { cutoverAt: row.cutoverAt === 'now' ? new Date().toISOString() : row.cutoverAt } : {}),
         resetSourceAfter: row.resetSource,
         requester,
         preapproved: options.preapproved,

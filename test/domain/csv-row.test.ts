@@ -65,7 +65,7 @@ describe('the batch CSV rows', () => {
     expect(validateCsv(['source', 'dest'], [])).toEqual({
       ok: false,
       errors: [
-        { row: 1, message: 'unknown column(s) dest; expected source, destination_service, temporary_name, reset_source, password' },
+        { row: 1, message: 'unknown column(s) dest; expected source, destination_service, temporary_name, reset_source, password, source_password, cutover_at' },
         { row: 1, message: 'missing column(s) destination_service' },
       ],
     });

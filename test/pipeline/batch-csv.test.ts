@@ -53,3 +53,19 @@ describe('batch CSV duplicates', () => {
     });
   });
 });
+
+describe('batch CSV staged columns', () => {
+  it('reads source_password and cutover_at (now or an ISO time); a bad time names its line and says what to type', () => {
+    const good = parseBatchCsv('source,destination_service,source_password,cutover_at\na@d.fr,pro-1,Secret-1,now\nb@d.fr,pro-1,Secret-2,2026-12-05T18:00:00+01:00\nc@d.fr,pro-1,,\n');
+    expect(good).toMatchObject({
+      ok: true,
+      rows: [
+        { source: 'a@d.fr', sourcePassword: 'Secret-1', cutoverAt: 'now' },
+        { source: 'b@d.fr', sourcePassword: 'Secret-2', cutoverAt: '2026-12-05T17:00:00.000Z' },
+        { source: 'c@d.fr', sourcePassword: undefined, cutoverAt: undefined },
+      ],
+    });
+    const bad = parseBatchCsv('source,destination_service,cutover_at\na@d.fr,pro-1,saturday\n');
+    expect(bad).toMatchObject({ ok: false, errors: [{ row: 2, message: expect.stringMatching(/cutover_at.*must be now or an ISO time/) }] });
+  });
+});
