@@ -22,6 +22,13 @@ export function isUndoAvailable(checkpoint: Checkpoint): boolean {
   return undoAvailable({ renameAttempted: Boolean(changes['rename-source'] || changes['create-destination']), undone: Boolean(checkpoint.undone), runComplete: isRunComplete(checkpoint) });
 }
 
+/** What an undo would put right, in words: the rename of the source, or (staged, never renamed) the staged account. */
+export function undoSubject(data: Pick<MigrationJobData, 'plan' | 'checkpoint'>): string {
+  const { plan, checkpoint } = data;
+  if (checkpoint.changes?.['rename-source'] || plan.order?.kind !== 'staged') return `after renaming the source to ${plan.temporaryAddress}`;
+  return `leaving the staged account ${plan.order.stagedAddress} on ${plan.destination.service} (the source was not renamed)`;
+}
+
 /**
  * The final report of a run, from its checkpoint; `links` (the destination service's link entries of this plan's
  * features, when the caller read them) shows links resolved or put back to pending since the run ended.

@@ -11,7 +11,7 @@ import type { FeatureLinks } from './links.js';
 import type { Actor, MigrationPlan, MigrationRequest, PreflightResult, SubmitResult } from './migration-service.js';
 import { preflight } from './preflight.js';
 import type { QueueHandles } from './queue-handles.js';
-import { isUndoAvailable } from './report.js';
+import { isUndoAvailable, undoSubject } from './report.js';
 import type { SecretBox } from './secret-box.js';
 import { LIVE_STATES, readSideState, statusOf } from './status.js';
 import { SECRET_AAD } from './step-context.js';
@@ -79,7 +79,7 @@ export class Submissions {
     if (LIVE_STATES.has(state)) return existing;
     if (state === 'failed' && existing.data.kind === 'migration' && isUndoAvailable(existing.data.checkpoint)) {
       throw new PermanentError(
-        `the last migration of this mailbox failed after renaming the source (${existing.data.plan.temporaryAddress}): retry it or undo it first (job ${jobId})`,
+        `the last migration of this mailbox failed ${undoSubject(existing.data)}: retry it or undo it first (job ${jobId})`,
         'source',
       );
     }

@@ -250,7 +250,9 @@ function existingMigration(status: MigrationStatus | undefined, destinationServi
   if ((status.state === 'failed' || status.state === 'cancelled') && status.undoAvailable) {
     return {
       kind: 'refuse',
-      message: `the migration of ${status.plan.source.address} (job ${status.jobId}) ${status.state === 'failed' ? 'failed' : 'was cancelled'} after renaming the source to ${status.plan.temporaryAddress}: resume it with --retry, or rename it back with --undo`,
+      message: status.staging && status.steps.find((s) => s.name === 'rename-source')?.status === 'pending'
+        ? `the migration of ${status.plan.source.address} (job ${status.jobId}) ${status.state === 'failed' ? 'failed' : 'was cancelled'} leaving the staged account ${status.staging.stagedAddress} (the source was not renamed): resume it with --retry, or remove it with --undo`
+        : `the migration of ${status.plan.source.address} (job ${status.jobId}) ${status.state === 'failed' ? 'failed' : 'was cancelled'} after renaming the source to ${status.plan.temporaryAddress}: resume it with --retry, or rename it back with --undo`,
     };
   }
   if (status.state === 'done' && sameDestination && !status.dryRun) return { kind: 'finished', status };
