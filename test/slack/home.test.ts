@@ -59,6 +59,17 @@ function running(status: MigrationStatus, messagesDone = 1200): void {
   status.progress = { phase: 'copying', folder: 'INBOX', messagesDone, messagesTotal: 5000, bytesDone: messagesDone * 20_000, bytesTotal: 100_000_000, rate: 2_000_000, etaSeconds: 40 };
 }
 
+function staged(status: MigrationStatus): void {
+  status.state = 'running';
+  status.decision = { changed: false, state: 'approved', by: { kind: 'slack', id: 'U-APPROVER' }, at: AT };
+  status.steps = [
+    { name: 'approval', status: 'done', at: AT },
+    { name: 'copy', status: 'done', at: AT },
+    { name: 'stage', status: 'running', at: AT, run: 1 },
+  ];
+  status.staging = { stagedAddress: 'john.smith.migrating@mydomain.ovh', passes: 2, copied: 5, removed: 1, lastSyncAt: AT };
+}
+
 function failed(status: MigrationStatus, error = 'IMAP connection to pro1.mail.ovh.net lost <!channel>'): void {
   status.state = 'failed';
   status.steps = [
@@ -112,6 +123,23 @@ describe('Slack Home tab', () => {
     expect(body).toMatch(/Failed\* \(1\)/);
     expect(body).toContain('IMAP connection to pro1.mail.ovh.net lost &lt;!channel&gt;');
     expect(body).toContain(`batch \`${batch.batchId}\`: 2 mailboxes, requested by <@U-STAFF>`);
+  });
+
+  it('an approver gets the staged migrations waiting for their cut-over, with "Cut over now"; a click cuts over', async () => {
+    h = await startHarness();
+    const waiting = await submit(h, 'john.smith@mydomain.ovh');
+    h.service.update(waiting.jobId, staged);
+    await h.event(appHomeOpened('U-APPROVER'));
+    const view = published(h, 'U-APPROVER').at(-1)!.params.view;
+    expect(homeViewViolations(view)).toEqual([]);
+    expect(text(view)).toContain('Staged, ready to cut over');
+    expect(text(view)).toContain('john.smith.migrating@mydomain.ovh');
+    const cutover = buttons(view).filter((b) => b.action_id === ACTION.cutover);
+    expect(cutover.map((b) => b.value)).toEqual([buttonValue(waiting.jobId, waiting.nonce)]);
+    await h.interact(homeButtonClick({ actionId: ACTION.cutover, value: cutover[0]!.value!, user: 'U-REQUESTER' }));
+    expect(h.service.callsOf('cutover')).toEqual([]);
+    await h.interact(homeButtonClick({ actionId: ACTION.cutover, value: cutover[0]!.value!, user: 'U-APPROVER' }));
+    expect(h.service.callsOf('cutover')).toHaveLength(1);
   });
 
   it('a requester sees only their own requests, without buttons; someone else is told whom to ask', async () => {

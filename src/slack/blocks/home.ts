@@ -55,7 +55,7 @@ export const HOME_CALLBACK = 'migrate_mailbox_home';
  * How many requests and failures the tab shows with their buttons before "… N more" (two or three blocks each: the
  * whole view stays within 100 blocks); one-line lists take at most two sections each, also ending with "… N more".
  */
-export const HOME_LIMITS = { approvals: 10, failures: 6 } as const;
+export const HOME_LIMITS = { approvals: 10, failures: 6, staged: 6 } as const;
 
 const STATE_ICON: Record<MigrationStatus['state'], string> = {
   'awaiting-approval': ':hourglass:',
@@ -136,6 +136,38 @@ function approvalBlocks(status: MigrationStatus, input: HomeInput): KnownBlock[]
   const blocks: KnownBlock[] = [section(text)];
   if (self) blocks.push(context(['Your own request: another approver approves it (you may still reject it).']));
   blocks.push(actions(buttons, `home-decide-${status.jobId}`.slice(0, LIMITS.blockId)));
+  return blocks;
+}
+
+/** A staged copy waiting for its cut-over (nobody asked yet). */
+function readyToCutOver(status: MigrationStatus): boolean {
+  return status.state === 'running' && !status.staging?.cutover && status.steps.some((s) => s.name === 'stage' && s.status === 'running');
+}
+
+function stagedBlocks(status: MigrationStatus): KnownBlock[] {
+  const staging = status.staging!;
+  const last = staging.lastSyncAt ? ` · last delta ${slackDate(staging.lastSyncAt)}` : '';
+  const blocks: KnownBlock[] = [
+    section(`${STATE_ICON.running} ${route(status)} · staged in ${code(staging.stagedAddress, 200)} · ${formatCount(staging.passes)} delta pass(es)${last} · job ${code(status.jobId, 200)}`),
+  ];
+  if (status.busy) {
+    blocks.push(context([`:hourglass_flowing_sand: ${escapeMrkdwn(status.busy.action)} in progress (by ${who(status.busy.by)})`]));
+    return blocks;
+  }
+  blocks.push(
+    actions(
+      [
+        button({
+          text: 'Cut over now',
+          actionId: ACTION.cutover,
+          value: buttonValue(status.jobId, status.nonce),
+          style: 'primary',
+          confirm: confirm({ title: 'Cut over now?', text: `${escapeFit(status.plan.source.address, 120)} switches to its new mailbox within minutes.`, confirm: 'Cut over' }),
+        }),
+      ],
+      `home-cutover-${status.jobId}`.slice(0, LIMITS.blockId),
+    ),
+  );
   return blocks;
 }
 
@@ -232,7 +264,14 @@ export function homeView(input: HomeInput): HomeView {
     for (const status of waiting.slice(0, HOME_LIMITS.approvals)) blocks.push(...approvalBlocks(status, input));
     if (waiting.length > HOME_LIMITS.approvals) blocks.push(context([`${moreLine(waiting.length - HOME_LIMITS.approvals)} waiting: see \`/migrate-mailbox status\``]));
 
-    const running = statuses.filter((s) => s.state === 'running' || s.state === 'queued');
+    const staged = statuses.filter(readyToCutOver);
+    if (staged.length > 0) {
+      blocks.push(divider(), title(':package: Staged, ready to cut over', staged.length));
+      for (const status of staged.slice(0, HOME_LIMITS.staged)) blocks.push(...stagedBlocks(status));
+      if (staged.length > HOME_LIMITS.staged) blocks.push(context([`${moreLine(staged.length - HOME_LIMITS.staged)} staged: see \`/migrate-mailbox status\``]));
+    }
+
+    const running = statuses.filter((s) => (s.state === 'running' || s.state === 'queued') && !readyToCutOver(s));
     blocks.push(divider(), title(':arrows_counterclockwise: Running', running.length));
     blocks.push(...(running.length ? lineSections(running.map(statusLine)) : [context(['Nothing runs.'])]));
 
