@@ -115,6 +115,7 @@ describe('manifest.yml', () => {
         ACTION.resetSourceForce,
         ACTION.retry,
         ACTION.undo,
+        ACTION.cutover,
         ACTION.showPassword,
         ACTION.source,
         ACTION.destination,
