@@ -103,8 +103,11 @@ export function undoAvailable(facts: { renameAttempted: boolean; undone: boolean
   return facts.renameAttempted && !facts.undone && !facts.runComplete;
 }
 
+/** Every state of a migration as a whole. */
+export const MIGRATION_STATES = ['awaiting-approval', 'rejected', 'queued', 'running', 'done', 'failed', 'cancelled'] as const;
+
 /** The state of a migration as a whole. */
-export type MigrationState = 'awaiting-approval' | 'rejected' | 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+export type MigrationState = (typeof MIGRATION_STATES)[number];
 
 /** Where the queue has a job; `unknown` for anything else. */
 export type QueueState = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed' | 'unknown';

@@ -131,7 +131,7 @@ function copyStep(pass: 'copy' | 'delta'): StepFunction {
     const to = await deps.imapEndpoint(destination, plan.destination.address, await destinationPassword(ctx, destination));
     let outcome: CopyOutcome;
     try {
-      outcome = await deps.copier({ from, to, connections: deps.imapConnections, signal: ctx.signal, onProgress: ctx.onProgress });
+      outcome = await deps.copier({ from, to, connections: deps.imapConnections, signal: ctx.signal, onProgress: ctx.onProgress, ...(deps.copyObserver ? { observer: deps.copyObserver } : {}) });
     } catch (error) {
       if (ctx.signal.aborted) throw error;
       const message = `the ${pass} stopped: ${(error as Error)?.message ?? String(error)}`;
