@@ -9,6 +9,8 @@ const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => ['true', '1', 'yes'].includes(value));
 
+const PORT_MESSAGE = 'must be a TCP port number from 0 to 65535 (0 picks a free port, which is logged)';
+
 /**
  * Every setting the product reads, from the environment. One schema, parsed once at start-up; a bad value
  * stops the process with a message naming the variable and what it should look like.
@@ -112,7 +114,17 @@ export const configSchema = z.object({
   ALLOW_SELF_APPROVAL: booleanFlag.default(false),
   /** Channel where requests are posted; default: the channel where the command was typed. */
   SLACK_REQUESTS_CHANNEL: z.string().optional(),
-  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+
+  // Prometheus metrics, served by `start` and `worker` at /metrics; off unless METRICS_PORT is set.
+  /** TCP port of /metrics; 0 picks a free one (logged). */
+  METRICS_PORT: z.coerce
+    .number({ error: PORT_MESSAGE })
+    .int(PORT_MESSAGE)
+    .min(0, PORT_MESSAGE)
+    .max(65535, PORT_MESSAGE)
+    .optional(),
+  /** Address /metrics listens on; loopback unless Prometheus scrapes from another machine. */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 
   // Queue dashboard (bull-board), served by `start` and `worker`; off unless DASHBOARD_PORT is set.
   /** TCP port of the dashboard; 0 picks a free one (logged). */

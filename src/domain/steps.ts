@@ -112,7 +112,9 @@ export function stepList(states: StepStates, order: MigrationOrder = 'classic'):
 
 /** A step's state after `status` at `at`: start and end times kept across its changes. */
 export function stepChange(previous: StepState | undefined, status: StepStatus, detail: string | undefined, at: string, run = 1): StepState {
-  const startedAt = status === 'running' ? at : previous?.startedAt;
+  // a step already running in this run keeps its start (the staged copy's wake-ups, a resume after a crash)
+  const stillRunning = previous?.status === 'running' && (previous.run ?? 1) === run;
+  const startedAt = status === 'running' ? (stillRunning ? (previous.startedAt ?? at) : at) : previous?.startedAt;
   const ended = status === 'done' || status === 'skipped' || status === 'failed';
   return {
     status,
@@ -133,8 +135,11 @@ export function undoAvailable(facts: { renameAttempted: boolean; undone: boolean
   return facts.renameAttempted && !facts.undone && !facts.runComplete;
 }
 
+/** Every state of a migration as a whole. */
+export const MIGRATION_STATES = ['awaiting-approval', 'rejected', 'queued', 'running', 'done', 'failed', 'cancelled'] as const;
+
 /** The state of a migration as a whole. */
-export type MigrationState = 'awaiting-approval' | 'rejected' | 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+export type MigrationState = (typeof MIGRATION_STATES)[number];
 
 /** Where the queue has a job; `unknown` for anything else. */
 export type QueueState = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed' | 'unknown';

@@ -8,6 +8,7 @@ import { CopyLane, folderConnection, type Reconnecting } from './copy-lane.js';
 import { FETCH_BUFFER_BYTES, type FolderSession } from './fetch/folder-session.js';
 import { bytesOf, derivePlan, planFolder, prepareDestination, summarisePlan, type CopyPlanSummary, type DerivedPlan, type FolderPlan } from './copy-plan.js';
 import { isConnectionLoss, isRefusal, ReconnectBudgetExhausted } from './copy-errors.js';
+import { copyErrorKind, tell, type CopyObserver } from './copy-observer.js';
 import { FlagPolicy } from './flag-policy.js';
 import { isIdentified, scanFolder } from './folder-scan.js';
 import { syncFlags } from './flag-sync.js';
@@ -44,6 +45,8 @@ export interface CopyMailboxOptions {
    * copied). Only for a destination nobody else writes to: a staged copy before its cut-over.
    */
   prune?: boolean;
+  /** Told of messages and bytes as they land, reconnections and errors (by kind), and the final report; nothing by default. */
+  observer?: CopyObserver;
 }
 
 /**
@@ -198,6 +201,7 @@ class CopyRun {
       return await work();
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
+      tell(this.options.observer, (o) => o.error(copyErrorKind(error)));
       throw error;
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -226,7 +230,9 @@ class CopyRun {
         this.options.signal?.throwIfAborted();
         if (!isConnectionLoss(error)) throw error;
         this.log('warn', { err: error, attempt: this.budget.attempts + 1 }, 'connection lost, reconnecting');
+        tell(this.options.observer, (o) => o.error(copyErrorKind(error)));
         await this.budget.spend(error, this.options.signal);
+        tell(this.options.observer, (o) => o.reconnect());
         if (options.resetLanes) await Promise.all(this.lanes.map((lane) => lane.reset()));
       }
     }
@@ -284,10 +290,12 @@ class CopyRun {
             appended += messages;
             bytes += size;
             this.progress.add(messages, size, mapping.from);
+            tell(this.options.observer, (o) => o.appended(messages, size));
           },
           onRefused: (uid, reason) => {
             refused.add(uid);
             this.failures.push({ folder: mapping.from, uid, reason });
+            tell(this.options.observer, (o) => o.error({ kind: 'message-refused', retryable: 'false' }));
           },
           onDeferred: (uid, reason) => transientReasons.set(uid, reason),
         });
@@ -302,13 +310,16 @@ class CopyRun {
         if (isRefusal(error)) {
           // The server refused a command for this folder (SELECT, STORE...): the other folders go on.
           this.log('error', { err: error, folder: mapping.from }, 'folder failed');
+          tell(this.options.observer, (o) => o.error(copyErrorKind(error)));
           this.folderFailures.push({ folder: mapping.from, reason: (error as Error).message });
           return { ...result(), touched: true };
         }
         // A response we cannot read, a reconnection that failed, our own bug: the run stops here.
         if (!isConnectionLoss(error)) throw error;
         this.log('warn', { err: error, folder: mapping.from, attempt: this.budget.attempts + 1 }, 'connection lost, reconnecting');
+        tell(this.options.observer, (o) => o.error(copyErrorKind(error)));
         await this.budget.spend(error, this.options.signal);
+        tell(this.options.observer, (o) => o.reconnect());
         await lane.reset();
         rescan = true;
         touched = true;
@@ -400,6 +411,7 @@ class CopyRun {
     };
     const droppedFlags = [...this.droppedFlags].flatMap(([folder, counts]) => [...counts].map(([flag, count]) => ({ folder, flag, messages: count })));
     this.log('info', { ...report.messages, bytes, seconds: report.seconds, from: describeEndpoint(this.options.from), to: describeEndpoint(this.options.to) }, 'copy finished');
+    if (!this.options.dryRun) tell(this.options.observer, (o) => o.finished(report));
     return { report, failures: [...this.failures], mismatches, folderFailures: [...this.folderFailures], droppedFlags, ...(this.options.prune ? { removed: this.removed } : {}) };
   }
 

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import { mapOvhError, OvhError, OvhRateLimited, OvhTimeout } from './errors.js';
+import { NO_OVH_OBSERVER, type OvhObserver, type OvhRetryReason } from './ovh-observer.js';
 import { AUTH, fillPath, type AccessRule, type PathParams, type Route } from './routes.js';
 
 /**
@@ -56,6 +57,8 @@ export interface OvhClientOptions {
   /** How the client waits between attempts (tests record the delays instead of waiting). */
   sleep?: (ms: number) => Promise<void>;
   logger?: Logger;
+  /** Told of every attempt (route template, method, status, latency) and every retry; nothing by default. */
+  observer?: OvhObserver;
 }
 
 export interface RequestOptions<T> {
@@ -116,6 +119,7 @@ export class OvhClient {
   private readonly maxRetryAfterMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly logger?: Logger;
+  private readonly observer: OvhObserver;
   private timeDiff: Promise<number> | undefined;
 
   constructor(options: OvhClientOptions) {
@@ -141,6 +145,7 @@ export class OvhClient {
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 120_000;
     this.sleep = options.sleep ?? sleep;
     this.logger = options.logger;
+    this.observer = options.observer ?? NO_OVH_OBSERVER;
   }
 
   /** From the OVH_* settings. `overrides` win (tests shorten timeouts and delays). */
@@ -176,7 +181,7 @@ export class OvhClient {
    */
   async request<P extends string, T>(route: Route<P>, params: Record<PathParams<P>, string | number>, options: RequestOptions<T>): Promise<T> {
     const path = fillPath(route.path, params as Record<string, string | number>);
-    const raw = await this.send(route.method, path, options.query, options.body, route.api !== 'auth');
+    const raw = await this.send(route.method, path, options.query, options.body, route.api !== 'auth', route.path);
     const parsed = options.schema.safeParse(raw);
     if (!parsed.success) {
       throw new OvhResponseInvalid(route.method, path, z.prettifyError(parsed.error).replace(/\n/g, ' '));
@@ -191,7 +196,7 @@ export class OvhClient {
 
   /** Server time minus local time, in seconds, fetched once (`GET /auth/time`, unsigned). */
   private async serverTimeDiff(): Promise<number> {
-    this.timeDiff ??= this.send('GET', AUTH.time.path, undefined, undefined, false).then(
+    this.timeDiff ??= this.send('GET', AUTH.time.path, undefined, undefined, false, AUTH.time.path).then(
       (time) => {
         const seconds = z.number().int().parse(time);
         return seconds - Math.round(Date.now() / 1000);
@@ -204,7 +209,8 @@ export class OvhClient {
     return this.timeDiff;
   }
 
-  private async send(method: string, path: string, query: RequestOptions<unknown>['query'], body: unknown, signed: boolean): Promise<unknown> {
+  /** `template`: the route's path template (routes.ts), the only form of the path the observer is told. */
+  private async send(method: string, path: string, query: RequestOptions<unknown>['query'], body: unknown, signed: boolean, template: string): Promise<unknown> {
     const cleanQuery = Object.fromEntries(Object.entries(query ?? {}).filter(([, v]) => v !== undefined && v !== null)) as Record<string, string | number | boolean>;
     const search = Object.keys(cleanQuery).length > 0 ? `?${querystring.stringify(cleanQuery)}` : '';
     const fullPath = `${this.basePath}${path}${search}`;
@@ -232,18 +238,21 @@ export class OvhClient {
       let error: OvhError;
       try {
         const response = await this.once(method, fullPath, headers, bodyText);
+        this.observe({ route: template, method, status: response.status, seconds: (Date.now() - started) / 1000 });
         this.logger?.debug({ method, path, status: response.status, ms: Date.now() - started, queryId: response.queryId, attempt }, 'OVH API call');
         if (response.status >= 200 && response.status < 300) return response.body;
         error = mapOvhError({ ...response, method, path });
       } catch (cause) {
         if (cause instanceof OvhError) error = cause;
         else throw cause;
+        this.observe({ route: template, method, status: 'network', seconds: (Date.now() - started) / 1000 });
         this.logger?.debug({ method, path, ms: Date.now() - started, attempt, err: error.message }, 'OVH API call failed');
       }
       if (error.errorCode === 'QUERY_TIME_OUT' && !resynced) {
         // Our clock moved since /auth/time was read: OVH refused before doing anything, so any method may retry.
         resynced = true;
         this.timeDiff = undefined;
+        this.observeRetry(template, method, 'clock-resync');
         continue;
       }
       if (!error.retryable) throw error;
@@ -255,7 +264,25 @@ export class OvhClient {
       // Retry-After beyond what we wait here: the error carries retryAfterMs for the job queue.
       if (delay === undefined) throw error;
       this.logger?.warn({ method, path, status: error.status, attempt, delayMs: Math.round(delay) }, 'OVH API: retrying');
+      this.observeRetry(template, method, error instanceof OvhRateLimited ? 'rate-limited' : error.status >= 500 ? 'server-error' : 'network');
       await this.sleep(delay);
+    }
+  }
+
+  /** A watcher that throws must not fail the call it watches. */
+  private observe(event: Parameters<OvhObserver['call']>[0]): void {
+    try {
+      this.observer.call(event);
+    } catch {
+      // metrics are not worth a failed OVH call
+    }
+  }
+
+  private observeRetry(route: string, method: string, reason: OvhRetryReason): void {
+    try {
+      this.observer.retry({ route, method, reason });
+    } catch {
+      // as above
     }
   }
 

@@ -1,9 +1,11 @@
 import type { CopyOutcome, CopyProgress } from '../domain/copy-report.js';
 import type { ServiceRef } from '../domain/platform.js';
+import type { CopyObserver } from '../imap/copy-observer.js';
 import type { ImapEndpoint } from '../imap/endpoint.js';
 import type { Logger } from '../log/logger.js';
 import type { AccountInfo, MailPlatform } from '../ovh/mail-platform.js';
 import type { EwsAccess } from './ews-access.js';
+import type { PipelineObserver } from './pipeline-observer.js';
 import type { SecretBox } from './secret-box.js';
 
 /** What the pipeline is given from outside (runtime.ts wires the real ones; tests give their own). */
@@ -19,6 +21,8 @@ export interface CopierOptions {
   onProgress?: (progress: CopyProgress) => void;
   /** Remove what left the source since it was copied (a staged copy before its cut-over only). */
   prune?: boolean;
+  /** Watches the copy (messages and bytes as they land, reconnections, errors by kind). */
+  observer?: CopyObserver;
 }
 
 /** Finds services and accounts across every OVH platform kind. */
@@ -44,4 +48,8 @@ export interface StepDeps {
   logger: Logger;
   /** Where EWS is, for calendars, contacts, tasks, rules and out-of-office; without it they are not copied. */
   ews?: EwsAccess;
+  /** Watches every IMAP copy the steps run (metrics); nothing by default. */
+  copyObserver?: CopyObserver;
+  /** Watches the worker's steps (metrics); nothing by default. */
+  observer?: PipelineObserver;
 }

@@ -34,7 +34,15 @@ export async function mailPass(ctx: StepContext, pass: 'copy' | 'delta' | 'stagi
   const from = await deps.imapEndpoint(source, at.source, fromPassword);
   const to = await deps.imapEndpoint(destination, at.destination, await destinationPassword(ctx, destination));
   try {
-    return await deps.copier({ from, to, connections: deps.imapConnections, signal: ctx.signal, onProgress: ctx.onProgress, ...(options.prune ? { prune: true } : {}) });
+    return await deps.copier({
+      from,
+      to,
+      connections: deps.imapConnections,
+      signal: ctx.signal,
+      onProgress: ctx.onProgress,
+      ...(options.prune ? { prune: true } : {}),
+      ...(deps.copyObserver ? { observer: deps.copyObserver } : {}),
+    });
   } catch (error) {
     if (ctx.signal.aborted) throw error;
     if (error instanceof ImapAuthenticationFailed && isStaged(ctx.plan) && pass === 'delta' && !changeAttempted(checkpoint, 'source-password')) {

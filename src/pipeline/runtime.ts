@@ -12,6 +12,16 @@ import { SecretBox } from './secret-box.js';
 import { BullMigrationService } from './bull-migration-service.js';
 import { MigrationWorker } from './worker.js';
 import type { QueueTuning } from './queue-names.js';
+import type { CopyObserver } from '../imap/copy-observer.js';
+import type { OvhObserver } from '../ovh/ovh-observer.js';
+import type { PipelineObserver } from './pipeline-observer.js';
+
+/** Who watches the OVH calls, the IMAP copies and the worker's steps (the metrics of `start` and `worker`). */
+export interface RuntimeObservers {
+  ovh?: OvhObserver;
+  copy?: CopyObserver;
+  pipeline?: PipelineObserver;
+}
 
 const SECRETS_KEY_WHY =
   'by every command that queues or runs migrations: it encrypts the migration passwords kept in Redis and signs approvals. ' +
@@ -120,11 +130,12 @@ export interface Runtime {
  * Wires the pipeline from configuration: Redis (shared or embedded), the secrets key, the OVH factory, the
  * copier and the IMAP endpoint lookup. Every command builds on this.
  */
-export async function createRuntime(config: Config, logger: Logger, options: { embeddedRedis: boolean; copier?: Copier }): Promise<Runtime> {
+export async function createRuntime(config: Config, logger: Logger, options: { embeddedRedis: boolean; copier?: Copier; observers?: RuntimeObservers }): Promise<Runtime> {
   // before anything starts: a missing key must not leave an embedded redis-server behind
   const secrets = SecretBox.fromText(requireConfig(config, ['SECRETS_KEY'], SECRETS_KEY_WHY).SECRETS_KEY);
   const redis = await connectRedis(config, logger, { embedded: options.embeddedRedis });
-  const factory = createMailPlatformFactoryFromConfig(config, { logger });
+  const observers = options.observers ?? {};
+  const factory = createMailPlatformFactoryFromConfig(config, { logger, ...(observers.ovh ? { client: { observer: observers.ovh } } : {}) });
   const directory = directoryFromFactory(factory);
   const ews = createEwsAccess({ hosts: parseEwsHosts(config.EWS_HOSTS), endpoints: parseImapEndpoints(config.EWS_ENDPOINTS), ca: readCaFile(config.EWS_CA_FILE) });
   const deps: StepDeps = {
@@ -136,6 +147,8 @@ export async function createRuntime(config: Config, logger: Logger, options: { e
     imapConnections: config.IMAP_CONNECTIONS,
     logger,
     ews,
+    ...(observers.copy ? { copyObserver: observers.copy } : {}),
+    ...(observers.pipeline ? { observer: observers.pipeline } : {}),
   };
   const settings = { connection: redis.connection, prefix: config.QUEUE_PREFIX, tuning: tuningFromConfig(config) };
   const service = new BullMigrationService({

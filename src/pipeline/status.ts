@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { tryParseAddress } from '../domain/address.js';
 import type { CopyProgress } from '../domain/copy-report.js';
 import { migrationJobId } from '../domain/plan.js';
-import { migrationState, type QueueState } from '../domain/steps.js';
+import { migrationState, type MigrationState, type QueueState } from '../domain/steps.js';
 import { checkDecision, decisionResult, type StoredDecision } from './decisions.js';
 import { linkKeys } from './features.js';
 import type { MigrationJobData, MigrationResult } from './job-data.js';
@@ -89,18 +89,27 @@ export function validDecision(job: Job<MigrationJobData>, raw: string | null, se
   return checked.ok ? checked.decision : undefined;
 }
 
-export function statusOf(job: Job<MigrationJobData>, bullState: string, side: JobSideState, secrets: SecretBox, links?: Record<string, LinkEntry>): MigrationStatus {
-  const data = job.data;
-  const decision = validDecision(job, side.decision, secrets);
-  const checkpoint = data.checkpoint;
+/**
+ * The state of a migration job (the domain's state machine, migrationState) from its BullMQ state, its checkpoint
+ * and its stored decision (only a decision signed for this very request counts).
+ */
+export function stateOf(job: Job<MigrationJobData>, bullState: string, decision: StoredDecision | undefined): MigrationState {
+  const checkpoint = job.data.checkpoint;
   const returned = (job.returnvalue as MigrationResult | undefined)?.state;
-  const state = migrationState({
+  return migrationState({
     queue: queueState(bullState),
     steps: checkpoint.steps,
     ...(decision ? { decision: decision.approve ? 'approved' : 'rejected' } : {}),
     ...(returned ? { returned } : {}),
     ...(checkpoint.outcome ? { outcome: checkpoint.outcome.state } : {}),
   });
+}
+
+export function statusOf(job: Job<MigrationJobData>, bullState: string, side: JobSideState, secrets: SecretBox, links?: Record<string, LinkEntry>): MigrationStatus {
+  const data = job.data;
+  const decision = validDecision(job, side.decision, secrets);
+  const checkpoint = data.checkpoint;
+  const state = stateOf(job, bullState, decision);
   const progress = job.progress && typeof job.progress === 'object' ? (job.progress as unknown as CopyProgress) : undefined;
   const busy = side.followUp ? (JSON.parse(side.followUp) as { action: FollowUpAction; by: Actor }) : undefined;
   return {

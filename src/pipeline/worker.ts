@@ -12,6 +12,7 @@ import type { BatchJobData, Checkpoint, JobData, MigrationJobData, MigrationResu
 import { FeatureLinks } from './links.js';
 import type { MigrationEvent, StepRecord } from './migration-service.js';
 import { PasswordHandovers } from './password-handover.js';
+import { tellPipeline } from './pipeline-observer.js';
 import { preflight } from './preflight.js';
 import { DEFAULT_QUEUE_NAME, DEFAULT_TUNING, Keys, type QueueSettings, type QueueTuning } from './queue-names.js';
 import { buildReport, isUndoAvailable } from './report.js';
@@ -43,10 +44,15 @@ export class MigrationWorker {
   private readonly links: FeatureLinks;
   private readonly handovers: PasswordHandovers;
   private readonly batches: BatchRuns;
+  /** Jobs this worker is processing now (migrations and batch ends), at most `concurrency`. */
+  private inProgress = 0;
+  /** How many jobs this worker runs at once. */
+  readonly concurrency: number;
 
   private constructor(private readonly options: MigrationWorkerOptions) {
     const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
+    this.concurrency = options.concurrency ?? 2;
     this.keys = new Keys(options.prefix, queueName);
     this.redis = newRedis(options.connection);
     this.control = newRedis(options.connection);
@@ -59,7 +65,7 @@ export class MigrationWorker {
     this.worker = new Worker<JobData>(queueName, (job, token, signal) => this.process(job, token, signal), {
       connection: options.connection,
       prefix: options.prefix,
-      concurrency: options.concurrency ?? 2,
+      concurrency: this.concurrency,
       lockDuration: this.tuning.lockDurationMs,
       stalledInterval: this.tuning.stalledIntervalMs ?? Math.round(this.tuning.lockDurationMs / 2),
       maxStalledCount: 5,
@@ -97,18 +103,28 @@ export class MigrationWorker {
     await this.bus.close();
   }
 
+  /** Jobs being processed right now (the part of `concurrency` in use). */
+  get activeJobs(): number {
+    return this.inProgress;
+  }
+
   private publish(event: MigrationEvent): Promise<void> {
     return this.bus.publish(event).catch((error) => this.options.deps.logger.warn({ err: error }, 'cannot publish an event'));
   }
 
   private async process(job: Job<JobData>, token: string | undefined, signal?: AbortSignal): Promise<unknown> {
-    if (job.data.kind === 'batch') return this.batches.finish(job as Job<BatchJobData>);
-    const data = job.data as MigrationJobData;
-    if (data.batchId) await this.batches.admit(job, data.batchId, token);
+    this.inProgress++;
     try {
-      return await this.processMigration(job as Job<MigrationJobData>, token, signal);
+      if (job.data.kind === 'batch') return await this.batches.finish(job as Job<BatchJobData>);
+      const data = job.data as MigrationJobData;
+      if (data.batchId) await this.batches.admit(job, data.batchId, token);
+      try {
+        return await this.processMigration(job as Job<MigrationJobData>, token, signal);
+      } finally {
+        if (data.batchId) await this.batches.release(data.batchId, job.id!);
+      }
     } finally {
-      if (data.batchId) await this.batches.release(data.batchId, job.id!);
+      this.inProgress--;
     }
   }
 
@@ -127,7 +143,11 @@ export class MigrationWorker {
       await markChanged(this.redis, this.keys, jobId);
     };
     const setStep = async (name: StepName, status: StepRecord['status'], detail?: string): Promise<void> => {
-      checkpoint.steps[name] = stepChange(checkpoint.steps[name], status, detail, new Date().toISOString(), checkpoint.run ?? 1);
+      const state = (checkpoint.steps[name] = stepChange(checkpoint.steps[name], status, detail, new Date().toISOString(), checkpoint.run ?? 1));
+      if ((status === 'done' || status === 'failed' || status === 'skipped') && state.startedAt && state.endedAt) {
+        const seconds = (Date.parse(state.endedAt) - Date.parse(state.startedAt)) / 1000;
+        tellPipeline(this.options.deps.observer, (o) => o.stepEnded({ step: name, status, seconds }));
+      }
       await save();
       await this.publish({ type: 'step', jobId, step: { name, ...checkpoint.steps[name]! }, origin: data.request.origin });
     };
@@ -233,6 +253,7 @@ export class MigrationWorker {
       const retryAt = cancelled ? undefined : retryTime(checkpoint, error, this.tuning);
       if (retryAt !== undefined) {
         const attempt = checkpoint.retrying!.attempts;
+        tellPipeline(this.options.deps.observer, (o) => o.stepRetry({ step }));
         await setStep(step, 'failed', `${message} (attempt ${attempt}, retrying at ${new Date(retryAt).toISOString()})`).catch(() => undefined);
         logger.warn({ step, attempt, retryAt, err: { message } }, 'step failed; retrying later');
         // back to the queue until then: any worker takes it up again and resumes from the checkpoint

@@ -7,7 +7,7 @@ import type { Copier, StepDeps } from '../../src/pipeline/dependencies.js';
 import { createImapEndpointResolver } from '../../src/pipeline/imap-endpoints.js';
 import type { MigrationEvent } from '../../src/pipeline/migration-service.js';
 import type { QueueTuning } from '../../src/pipeline/queue-names.js';
-import { defaultCopier, directoryFromFactory } from '../../src/pipeline/runtime.js';
+import { defaultCopier, directoryFromFactory, type RuntimeObservers } from '../../src/pipeline/runtime.js';
 import { SecretBox } from '../../src/pipeline/secret-box.js';
 import { BullMigrationService } from '../../src/pipeline/bull-migration-service.js';
 import { MigrationWorker } from '../../src/pipeline/worker.js';
@@ -169,8 +169,8 @@ export interface ChildConfig {
 }
 
 /** The OVH layer, the copier and the IMAP lookup, wired for tests (fast polling). */
-export function buildDeps(config: ChildConfig, logger: StepDeps['logger']): { factory: OvhPlatformFactory; deps: StepDeps } {
-  const client = new OvhClient({ ...config.ovh, ca: config.ca, baseDelayMs: 20, maxDelayMs: 200 });
+export function buildDeps(config: ChildConfig, logger: StepDeps['logger'], observers: RuntimeObservers = {}): { factory: OvhPlatformFactory; deps: StepDeps } {
+  const client = new OvhClient({ ...config.ovh, ca: config.ca, baseDelayMs: 20, maxDelayMs: 200, ...(observers.ovh ? { observer: observers.ovh } : {}) });
   const factory = createMailPlatformFactory(client, { taskWait: FAST_WAIT, stateWait: FAST_WAIT, cacheMs: 60_000 });
   return {
     factory,
@@ -183,6 +183,8 @@ export function buildDeps(config: ChildConfig, logger: StepDeps['logger']): { fa
       imapConnections: 2,
       logger,
       ...(config.ews ? { ews: createEwsAccess({ endpoints: config.ews.endpoints, ...(config.ews.ca ? { ca: config.ews.ca } : {}) }) } : {}),
+      ...(observers.copy ? { copyObserver: observers.copy } : {}),
+      ...(observers.pipeline ? { observer: observers.pipeline } : {}),
     },
   };
 }

@@ -3,6 +3,7 @@ import { createLogger, type Logger } from '../../log/logger.js';
 import type { MigrationService } from '../../pipeline/migration-service.js';
 import { createRuntime } from '../../pipeline/runtime.js';
 import { startDashboardFromConfig, type Dashboard } from '../../ops/dashboard.js';
+import { metricsFromConfig, startMetricsFromConfig, type MetricsServer } from '../../ops/metrics-server.js';
 import { untilSignal } from './worker.js';
 import { parseCommandArgs } from '../command-args.js';
 
@@ -13,7 +14,7 @@ const USAGE = `usage: migrate-mailbox start [--no-worker]
 Starts the Slack app (Socket Mode by default, SLACK_MODE=http for the HTTP receiver on PORT) and a migration
 worker. Without REDIS_URL a private redis-server runs under DATA_DIR (the embedded default) and stops with the
 process. Scale out with \`migrate-mailbox worker\` processes on the same REDIS_URL. With DASHBOARD_PORT (and
-DASHBOARD_TOKEN) it also serves the queue dashboard.
+DASHBOARD_TOKEN) it also serves the queue dashboard; with METRICS_PORT, Prometheus metrics at /metrics.
 
 options:
   --no-worker   run only the bot (workers run elsewhere)
@@ -44,12 +45,18 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write('migrate-mailbox start: the Slack app is not part of this build (src/slack/index.ts)\n');
     return 2;
   }
-  const runtime = await createRuntime(config, logger, { embeddedRedis: true });
+  const metrics = metricsFromConfig(config, logger);
+  const runtime = await createRuntime(config, logger, { embeddedRedis: true, ...(metrics ? { observers: metrics.observers } : {}) });
   let stopSlack: (() => Promise<void>) | undefined;
   let dashboard: Dashboard | undefined;
+  let metricsServer: MetricsServer | undefined;
   try {
     dashboard = await startDashboardFromConfig(config, runtime.connection, logger);
-    if (!values['no-worker']) await runtime.startWorker();
+    metricsServer = await startMetricsFromConfig(config, metrics, runtime, logger);
+    if (!values['no-worker']) {
+      const worker = await runtime.startWorker();
+      metrics?.watchWorker(worker);
+    }
     stopSlack = await startSlackApp(config, runtime.service, logger);
     logger.info({ worker: !values['no-worker'], redis: config.REDIS_URL ? 'shared' : 'embedded' }, 'bot started');
     const signal = await untilSignal();
@@ -59,6 +66,7 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await stopSlack?.().catch((error) => logger.error({ err: error }, 'slack app did not stop cleanly'));
     await dashboard?.close().catch((error) => logger.error({ err: error }, 'queue dashboard did not stop cleanly'));
+    await metricsServer?.close().catch((error) => logger.error({ err: error }, 'metrics server did not stop cleanly'));
     await runtime.close({ force: true });
     setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();
   }
