@@ -19,6 +19,9 @@
  *   --messages N          messages per mailbox (default 20000)
  *   --repeat R            rounds; the order that goes first alternates (default 1)
  *   --task-delay-ms MS    how long each simulated OVH task takes, renames included (default 2000)
+ *   --content KIND        scale (default): the sandbox's `--messages` mailbox (scaleMailbox: 1-3 KB text messages,
+ *                         3 folders); bench: the copy benchmark's mailbox (generate-mailbox.ts: 6 folders, ~5 %
+ *                         attachments up to 1 MB, ~22 KB a message on average, the same seed for every mailbox)
  *   --timeout-minutes M   give up on one migration after M minutes (default 30)
  */
 import { execFile } from 'node:child_process';
@@ -36,6 +39,7 @@ import { RedisServer } from '../src/redis/redis-server.js';
 import type { DovecotServer } from '../src/sandbox/dovecot.js';
 import { OvhSimulator, sandboxFixture } from '../src/sandbox/ovh-simulator/index.js';
 import { scaleMailbox, type FixtureFolder } from '../src/sandbox/ovh-simulator/fixture.js';
+import { seedMailbox } from './generate-mailbox.js';
 
 const run = promisify(execFile);
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,6 +53,7 @@ const { values: flags } = parseArgs({
     repeat: { type: 'string', default: '1' },
     'task-delay-ms': { type: 'string', default: '2000' },
     'timeout-minutes': { type: 'string', default: '30' },
+    content: { type: 'string', default: 'scale' },
   },
   strict: true,
 });
@@ -60,6 +65,8 @@ if (!Number.isInteger(MESSAGES) || MESSAGES < 1) throw new Error('--messages mus
 if (!Number.isInteger(REPEAT) || REPEAT < 1) throw new Error('--repeat must be a positive integer');
 if (!Number.isInteger(TASK_DELAY_MS) || TASK_DELAY_MS < 0) throw new Error('--task-delay-ms must be a non-negative integer');
 if (!(TIMEOUT_MS > 0)) throw new Error('--timeout-minutes must be positive');
+const CONTENT = flags.content as 'scale' | 'bench';
+if (CONTENT !== 'scale' && CONTENT !== 'bench') throw new Error('--content must be scale or bench');
 
 const EXCHANGE_KEY = 'exchange:hosted-sb11111-1/hosted-sb11111-1';
 const PRO_KEY = 'emailpro:emailpro-sb22222-1';
@@ -79,6 +86,8 @@ interface Check {
   destination: number;
   /** Messages seeded into the source. */
   seeded: number;
+  /** Bytes seeded (the raw messages). */
+  seededBytes: number;
   detail: string;
 }
 
@@ -95,6 +104,8 @@ interface RunResult {
   window?: { startedAt: string; endedAt: string; seconds: number };
   messagesCopied?: number;
   steps: StepRecord[];
+  /** OVH API calls inside the window. */
+  ovhTrace?: TraceEntry[];
   check?: Check;
   loadBefore: number[];
   loadAfter: number[];
@@ -173,7 +184,14 @@ function difference(a: string[], b: string[]): { onlyA: number; onlyB: number } 
   return { onlyA, onlyB };
 }
 
-async function check(sim: OvhSimulator, status: MigrationStatus, seeded: string[]): Promise<Check> {
+interface Seeded {
+  messages: number;
+  bytes: number;
+  /** `message-id|flags` of each, when the generator's messages were kept (scale); else only the count is compared. */
+  identities?: string[];
+}
+
+async function check(sim: OvhSimulator, status: MigrationStatus, seeded: Seeded): Promise<Check> {
   const sourceServer = sim.dovecot(EXCHANGE_KEY);
   const destinationServer = sim.dovecot(PRO_KEY);
   const temporary = status.plan.temporaryAddress;
@@ -189,14 +207,19 @@ async function check(sim: OvhSimulator, status: MigrationStatus, seeded: string[
   if (destination.length !== destinationCount) problems.push(`doveadm fetch read ${destination.length} destination messages, mailbox status counts ${destinationCount}`);
   const vsSource = difference(source, destination);
   if (vsSource.onlyA || vsSource.onlyB) problems.push(`destination vs source (${temporary}): ${vsSource.onlyA} missing, ${vsSource.onlyB} extra (Message-ID and flags)`);
-  const vsSeeded = difference(seeded, source);
-  if (vsSeeded.onlyA || vsSeeded.onlyB) problems.push(`source vs what was seeded: ${vsSeeded.onlyA} missing, ${vsSeeded.onlyB} extra`);
+  if (seeded.identities) {
+    const vsSeeded = difference(seeded.identities, source);
+    if (vsSeeded.onlyA || vsSeeded.onlyB) problems.push(`source vs what was seeded: ${vsSeeded.onlyA} missing, ${vsSeeded.onlyB} extra`);
+  } else if (sourceCount !== seeded.messages) problems.push(`the source holds ${sourceCount} messages, ${seeded.messages} were seeded`);
   return {
     ok: problems.length === 0,
     source: sourceCount,
     destination: destinationCount,
-    seeded: seeded.length,
-    detail: problems.length ? problems.join('; ') : `${destinationCount} messages on ${real}, the same Message-IDs and flags as ${temporary} (${sourceCount}) and as seeded (${seeded.length})`,
+    seeded: seeded.messages,
+    seededBytes: seeded.bytes,
+    detail: problems.length
+      ? problems.join('; ')
+      : `${destinationCount} messages on ${real}, the same Message-IDs and flags as ${temporary} (${sourceCount}) and as seeded (${seeded.messages}${seeded.identities ? '' : ', count only'})`,
   };
 }
 
@@ -210,7 +233,44 @@ async function waitDone(runtime: Runtime, jobId: string): Promise<MigrationStatu
   }
 }
 
-async function migrate(runtime: Runtime, sim: OvhSimulator, round: number, order: Order, address: string, password: string, seeded: string[]): Promise<RunResult> {
+/** The OVH API calls made during the window: where its time goes. */
+interface TraceEntry {
+  /** Seconds from the window's start. */
+  t: number;
+  method: string;
+  path: string;
+  status: number;
+}
+
+function trace(sim: OvhSimulator, from: number, to: number): TraceEntry[] {
+  return sim.requests
+    .filter((r) => r.at.getTime() >= from && r.at.getTime() <= to)
+    .map((r) => ({ t: (r.at.getTime() - from) / 1000, method: r.method, path: r.path, status: r.status }));
+}
+
+/** Per window step: OVH writes (what they were, at which second of the window) and how many reads (polls) it made. */
+function traceSummary(result: RunResult): string[] {
+  if (!result.window || !result.ovhTrace) return [];
+  const start = Date.parse(result.window.startedAt);
+  const lines: string[] = [];
+  for (const name of WINDOW_STEPS) {
+    const step = result.steps.find((s) => s.name === name);
+    // in the staged order create-destination and copy ran before the window
+    if (!step?.startedAt || !step.endedAt || step.status === 'skipped' || Date.parse(step.startedAt) < start) continue;
+    const from = (Date.parse(step.startedAt) - start) / 1000;
+    const to = (Date.parse(step.endedAt) - start) / 1000;
+    const inStep = result.ovhTrace.filter((e) => e.t >= from && e.t <= to);
+    const writes = inStep.filter((e) => e.method !== 'GET').map((e) => `${e.method} ${e.path.replace(/^\/email\/(exchange|pro)\/[^/]+(\/service\/[^/]+)?/, '…')} @${e.t.toFixed(1)}`);
+    const reads = inStep.length - writes.length;
+    const lastCall = inStep.length ? inStep[inStep.length - 1]!.t : from;
+    lines.push(
+      `    ${pad(name, 18)} ${from.toFixed(1).padStart(5)} -> ${to.toFixed(1).padStart(5)} s  (${(to - from).toFixed(1)} s; ${reads} OVH reads, last OVH answer at ${lastCall.toFixed(1)} s)${writes.length ? `; writes: ${writes.join(', ')}` : ''}`,
+    );
+  }
+  return lines;
+}
+
+async function migrate(runtime: Runtime, sim: OvhSimulator, round: number, order: Order, address: string, password: string, seeded: Seeded): Promise<RunResult> {
   const loadBefore = load();
   log(`round ${round + 1}: ${order} ${address} (load ${loadBefore.join(' ')})`);
   const submittedAt = new Date();
@@ -235,6 +295,7 @@ async function migrate(runtime: Runtime, sim: OvhSimulator, round: number, order
     ...(status.report?.cutoverWindow ? { window: status.report.cutoverWindow } : {}),
     ...(status.report?.copy ? { messagesCopied: status.report.copy.messages.copied } : {}),
     steps: status.steps,
+    ...(status.report?.cutoverWindow ? { ovhTrace: trace(sim, Date.parse(status.report.cutoverWindow.startedAt), Date.parse(status.report.cutoverWindow.endedAt)) } : {}),
     loadAfter: load(),
   };
   const errors: string[] = [];
@@ -283,29 +344,38 @@ async function main(): Promise<void> {
   const fixture = sandboxFixture();
   const exchange = fixture.services.find((s) => s.platform === 'exchange')!;
   const pro = fixture.services.find((s) => s.platform === 'emailpro')!;
-  const mailboxes: { round: number; order: Order; address: string; password: string; seeded: string[] }[] = [];
+  const mailboxes: { round: number; order: Order; address: string; password: string; seeded: Seeded }[] = [];
   let t = performance.now();
   for (let round = 0; round < REPEAT; round++) {
     for (const order of ['classic', 'staged'] as Order[]) {
       const login = `cutover.${order}${round + 1}`;
       const address = `${login}@${DOMAIN}`;
       const password = `Bench-Pass-${randomBytes(4).toString('hex')}`;
-      const mailbox = scaleMailbox(address, MESSAGES);
+      // bench content is written once the simulator (and the account's Dovecot user) exists
+      const mailbox = CONTENT === 'scale' ? scaleMailbox(address, MESSAGES) : [];
       exchange.accounts.push({ login, domain: DOMAIN, password, quota: 50, accountLicense: 'standard', displayName: `Cut-over ${order} ${round + 1}`, mailbox });
-      mailboxes.push({ round, order, address, password, seeded: seededMessages(mailbox) });
+      const identities = CONTENT === 'scale' ? seededMessages(mailbox) : undefined;
+      const bytes = mailbox.flatMap((f) => f.messages).reduce((sum, m) => sum + m.raw.length, 0);
+      mailboxes.push({ round, order, address, password, seeded: { messages: identities?.length ?? 0, bytes, ...(identities ? { identities } : {}) } });
     }
   }
   pro.freeSlots = (pro.freeSlots ?? 0) + 2 * REPEAT + 2;
 
   const dataDir = await mkdtemp(join(tmpdir(), 'cutover-bench-'));
   const [redis, sim] = await Promise.all([RedisServer.start(), OvhSimulator.start({ fixture, taskDelayMs: TASK_DELAY_MS, renameDelayMs: TASK_DELAY_MS })]);
-  log(`simulator and redis-server up, ${mailboxes.length} mailboxes seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   const results: RunResult[] = [];
   let runtime: Runtime | undefined;
   try {
+    if (CONTENT === 'bench') {
+      for (const m of mailboxes) {
+        const summary = await seedMailbox(sim.dovecot(EXCHANGE_KEY), m.address, { messages: MESSAGES });
+        m.seeded = { messages: summary.messages, bytes: summary.bytes };
+      }
+    }
+    log(`simulator and redis-server up, ${mailboxes.length} mailboxes of ${MESSAGES} messages (${(mailboxes[0]!.seeded.bytes / 2 ** 20).toFixed(1)} MiB each, ${CONTENT} content) seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     for (const m of mailboxes) {
       const counted = await sim.dovecot(EXCHANGE_KEY).messageCount(m.address);
-      if (counted !== m.seeded.length) throw new Error(`${m.address}: its Dovecot counts ${counted} messages, ${m.seeded.length} were seeded`);
+      if (counted !== m.seeded.messages) throw new Error(`${m.address}: its Dovecot counts ${counted} messages, ${m.seeded.messages} were seeded`);
     }
     const config = loadConfig({
       ...sim.endpointEnv(),
@@ -366,7 +436,7 @@ async function main(): Promise<void> {
     `migrate-mailbox cut-over benchmark, ${started.toISOString()}`,
     `machine: ${info.cpu}, nproc ${info.nproc}, ${info.memoryGiB} GiB; node ${info.node}; Dovecot ${info.dovecot}; ${info.redis}; commit ${info.commit}`,
     `load average at start: ${(info.loadAverage as number[]).join(' ')}; at end: ${load().join(' ')}`,
-    `sandbox: Hosted Exchange -> E-mail Pro, ${MESSAGES} messages per mailbox (scaleMailbox), OVH task delay ${TASK_DELAY_MS} ms (renames too); pipeline wired as the CLI wires it (production task-wait policy, IMAP_CONNECTIONS and queue tuning at their defaults), one worker`,
+    `sandbox: Hosted Exchange -> E-mail Pro, ${MESSAGES} messages per mailbox (${CONTENT === 'scale' ? 'scaleMailbox' : 'generate-mailbox.ts'}, ${(mailboxes[0]!.seeded.bytes / 2 ** 20).toFixed(1)} MiB), OVH task delay ${TASK_DELAY_MS} ms (renames too); pipeline wired as the CLI wires it (production task-wait policy, IMAP_CONNECTIONS and queue tuning at their defaults), one worker`,
     'window = rename-source start -> delta end (the report\'s cutoverWindow); total = submission -> the last step\'s end; step columns = each step\'s startedAt -> endedAt in seconds',
     'check: destination vs source by Message-ID and flags of every message (doveadm on both Dovecots), and source vs what was seeded; dst/src = messages counted by each Dovecot',
     '',
@@ -374,15 +444,19 @@ async function main(): Promise<void> {
     '',
     `target: staged cut-over window <= ${TARGET_RATIO}x the classic one, in the same round${REPEAT > 1 ? ' (every round)' : ''}:`,
     ...verdicts.map((v) => `  ${v.pass ? 'PASS' : 'FAIL'}  ${v.text}`),
+    '',
+    'where each window goes (seconds from rename-source\'s start; OVH calls from the simulator\'s request log):',
+    ...results.flatMap((r) => [`  round ${r.round + 1} ${r.order}: window ${r.window?.seconds.toFixed(1) ?? '-'} s`, ...traceSummary(r)]),
     ...results.filter((r) => r.error).map((r) => `  error in round ${r.round + 1} ${r.order}: ${r.error}`),
     `  ${pass ? 'PASS' : 'FAIL'}`,
     '',
   ].join('\n');
   process.stdout.write(text);
+
   const file = join(OUT, `cutover-${started.toISOString().replace(/[:.]/g, '-')}.json`);
   await writeFile(
     file,
-    JSON.stringify({ date: started.toISOString(), machine: info, loadAtEnd: load(), options: { messages: MESSAGES, repeat: REPEAT, taskDelayMs: TASK_DELAY_MS }, targetRatio: TARGET_RATIO, pass, verdicts, results }, null, 2) + '\n',
+    JSON.stringify({ date: started.toISOString(), machine: info, loadAtEnd: load(), options: { messages: MESSAGES, repeat: REPEAT, taskDelayMs: TASK_DELAY_MS, content: CONTENT }, targetRatio: TARGET_RATIO, pass, verdicts, results }, null, 2) + '\n',
   );
   log(`results written to ${file}`);
   process.exitCode = pass && !results.some((r) => r.error) ? 0 : 1;
