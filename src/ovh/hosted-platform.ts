@@ -35,6 +35,11 @@ export interface PlatformOptions {
   logger?: Logger;
 }
 
+/** A cut-over's renames: look every quarter of a second at first, never more than 2 s apart (a few dozen GETs). */
+function urgentWait(base: WaitOptions | undefined): WaitOptions {
+  return { ...base, initialDelayMs: Math.min(base?.initialDelayMs ?? 250, 250), factor: 1.25, maxDelayMs: Math.min(base?.maxDelayMs ?? 2000, 2000) };
+}
+
 /** Password length bounds where OVH's service object says nothing about a maximum. */
 const HOSTED_DEFAULT_MIN_PASSWORD = 8;
 const HOSTED_MAX_PASSWORD = 64;
@@ -355,7 +360,7 @@ export abstract class HostedPlatform<
     return undefined;
   }
 
-  async renameAccount(from: string, to: string): Promise<AccountInfo> {
+  async renameAccount(from: string, to: string, options: { urgent?: boolean } = {}): Promise<AccountInfo> {
     const { login, domain } = splitAddress(to);
     const source = await this.requireAccount(from);
     if (source.primaryEmailAddress.toLowerCase() === to.toLowerCase()) return this.accountInfo(source);
@@ -364,11 +369,11 @@ export abstract class HostedPlatform<
       throw new OvhPreconditionFailed('accountExists', `${to} already exists on ${this.service}`, 'choose another temporary name');
     }
     await this.client.request(this.routes.updateAccount, this.accountParams(from), { schema: voidResponse, body: { login, domain } });
-    return this.waitRenamed(from, to);
+    return this.waitRenamed(from, to, options.urgent ? urgentWait(this.options.stateWait) : this.options.stateWait);
   }
 
   /** A rename answers without a task: poll until the new address is ok and the old one is gone. */
-  protected async waitRenamed(from: string, to: string): Promise<AccountInfo> {
+  protected async waitRenamed(from: string, to: string, wait: WaitOptions | undefined = this.options.stateWait): Promise<AccountInfo> {
     return pollUntil(
       `${from} to be renamed to ${to} on ${this.service}`,
       async () => {
@@ -376,7 +381,7 @@ export abstract class HostedPlatform<
         if (renamed && renamed.state === 'ok' && !renamed.taskPendingId && !old) return { done: true, value: this.accountInfo(renamed) };
         return { done: false, seen: `${to}: ${renamed ? `state ${renamed.state}${renamed.taskPendingId ? ` task ${renamed.taskPendingId}` : ''}` : 'absent'}, ${from}: ${old ? `state ${old.state}` : 'gone'}` };
       },
-      this.options.stateWait,
+      wait,
     );
   }
 

@@ -26,8 +26,11 @@ export interface MailPlatform {
   getAccount(address: string): Promise<AccountInfo | undefined>;
   /** A free, unconfigured slot, or undefined when none is left (legacy MX Plan: always undefined). */
   findFreeSlot(): Promise<string | undefined>;
-  /** Renames an account and waits until the new address exists and the old one is gone. */
-  renameAccount(from: string, to: string): Promise<AccountInfo>;
+  /**
+   * Renames an account and waits until the new address exists and the old one is gone. `urgent`: someone's
+   * mailbox is switching right now (a cut-over), so the wait looks more often (more GETs, for seconds).
+   */
+  renameAccount(from: string, to: string, options?: { urgent?: boolean }): Promise<AccountInfo>;
   /** Configures a free slot (or creates the account, legacy MX Plan) under `address` with this password. */
   createAccount(request: CreateAccountRequest): Promise<AccountInfo>;
   changePassword(address: string, password: string): Promise<void>;

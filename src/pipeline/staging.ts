@@ -70,7 +70,8 @@ export function stagingDetail(ctx: Pick<StepContext, 'checkpoint' | 'request' | 
 
 /**
  * The staged account takes the real address, once the source no longer has it (rename-source runs first, so no
- * two accounts ever claim it), and is shown in the address book again; its password is handed over now.
+ * two accounts ever claim it); its password is handed over now. It is shown in the address book again by the
+ * features step, after the final delta: outside the cut-over window.
  */
 export const renameDestination: StepFunction = async (ctx) => {
   const { plan } = ctx;
@@ -80,7 +81,7 @@ export const renameDestination: StepFunction = async (ctx) => {
   await change(ctx, 'rename-destination', async (resumed) => {
     const [atReal, atStaged] = await Promise.all([platform.getAccount(real), platform.getAccount(staged)]);
     if (atStaged && !atReal) {
-      await platform.renameAccount(staged, real);
+      await platform.renameAccount(staged, real, { urgent: true });
       return;
     }
     if (atReal && !atStaged) {
@@ -91,7 +92,6 @@ export const renameDestination: StepFunction = async (ctx) => {
     if (atReal && atStaged) throw new PermanentError(`${real} was created on ${plan.destination.service} meanwhile while the staged copy is ${staged}: remove one of them, then retry`);
     throw new PermanentError(`the staged account ${staged} is no longer on ${plan.destination.service}: undo, then submit again`);
   });
-  await hideFromAddressBook(ctx, platform, real, false);
   await ctx.handOver(await destinationPassword(ctx, platform));
   return { status: 'done', detail: `${staged} renamed to ${real} on ${plan.destination.service}` };
 };

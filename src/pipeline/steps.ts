@@ -52,7 +52,8 @@ export const renameSource: StepFunction = async (ctx) => {
       throw new PermanentError(`${original} was renamed to ${temporary} by someone else meanwhile: check the source service, then submit again`);
     }
     if (atOriginal && !atTemporary) {
-      await platform.renameAccount(original, temporary);
+      // staged: the cut-over window runs from here; the person's mailbox is switching
+      await platform.renameAccount(original, temporary, { urgent: isStaged(plan) });
       return;
     }
     if (atOriginal && atTemporary) throw new PermanentError(`${temporary} appeared on ${plan.source.service} meanwhile: submit again to get another temporary name`);
@@ -132,7 +133,12 @@ export const delta = copyStep('delta');
  * Recreates the source's features on the destination (the plan's list, in order): settings, forwarding, aliases,
  * contacts, footer, groups, rights; links to mailboxes not there yet wait in Redis (see features.ts).
  */
-export const recreateFeaturesStep: StepFunction = async (ctx) => recreateFeatures(ctx, await openPlatform(ctx, 'destination'));
+export const recreateFeaturesStep: StepFunction = async (ctx) => {
+  const destination = await openPlatform(ctx, 'destination');
+  // staged: shown in the address book again, after the cut-over window rather than inside it
+  if (isStaged(ctx.plan)) await hideFromAddressBook(ctx, destination, ctx.plan.destination.address, false);
+  return recreateFeatures(ctx, destination);
+};
 
 export const verify: StepFunction = async (ctx) => {
   const { checkpoint } = ctx;
