@@ -23,6 +23,9 @@
  *                         3 folders); bench: the copy benchmark's mailbox (generate-mailbox.ts: 6 folders, ~5 %
  *                         attachments up to 1 MB, ~22 KB a message on average, the same seed for every mailbox)
  *   --timeout-minutes M   give up on one migration after M minutes (default 30)
+ *   --delay-ms MS         IMAP latency each way between the migrating process and the mail servers, through the
+ *                         copy benchmark's delay proxy (default 0: loopback). The copy benchmark's realistic
+ *                         scenario is 10 (a 20 ms round trip): the bot never runs on OVH's mail servers.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -40,6 +43,7 @@ import type { DovecotServer } from '../src/sandbox/dovecot.js';
 import { OvhSimulator, sandboxFixture } from '../src/sandbox/ovh-simulator/index.js';
 import { scaleMailbox, type FixtureFolder } from '../src/sandbox/ovh-simulator/fixture.js';
 import { seedMailbox } from './generate-mailbox.js';
+import { DelayProxy } from './delay-proxy.js';
 
 const run = promisify(execFile);
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,6 +58,7 @@ const { values: flags } = parseArgs({
     'task-delay-ms': { type: 'string', default: '2000' },
     'timeout-minutes': { type: 'string', default: '30' },
     content: { type: 'string', default: 'scale' },
+    'delay-ms': { type: 'string', default: '0' },
   },
   strict: true,
 });
@@ -61,6 +66,8 @@ const MESSAGES = Number(flags.messages);
 const REPEAT = Number(flags.repeat);
 const TASK_DELAY_MS = Number(flags['task-delay-ms']);
 const TIMEOUT_MS = Number(flags['timeout-minutes']) * 60_000;
+const DELAY_MS = Number(flags['delay-ms']);
+if (!Number.isInteger(DELAY_MS) || DELAY_MS < 0) throw new Error('--delay-ms must be a non-negative integer');
 if (!Number.isInteger(MESSAGES) || MESSAGES < 1) throw new Error('--messages must be a positive integer');
 if (!Number.isInteger(REPEAT) || REPEAT < 1) throw new Error('--repeat must be a positive integer');
 if (!Number.isInteger(TASK_DELAY_MS) || TASK_DELAY_MS < 0) throw new Error('--task-delay-ms must be a non-negative integer');
@@ -338,7 +345,7 @@ async function main(): Promise<void> {
   const info = await machine();
   const started = new Date();
   log(`machine: ${info.cpu}, nproc ${info.nproc}, node ${info.node}, Dovecot ${info.dovecot}; load ${(info.loadAverage as number[]).join(' ')}`);
-  log(`${MESSAGES} messages per mailbox, ${REPEAT} round(s), OVH task delay ${TASK_DELAY_MS} ms (renames too)`);
+  log(`${MESSAGES} messages per mailbox, ${REPEAT} round(s), OVH task delay ${TASK_DELAY_MS} ms (renames too), IMAP delay ${DELAY_MS} ms each way`);
 
   // One classic and one staged source per round, same size and shape (scaleMailbox, the sandbox's --messages seeding).
   const fixture = sandboxFixture();
@@ -364,6 +371,7 @@ async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'cutover-bench-'));
   const [redis, sim] = await Promise.all([RedisServer.start(), OvhSimulator.start({ fixture, taskDelayMs: TASK_DELAY_MS, renameDelayMs: TASK_DELAY_MS })]);
   const results: RunResult[] = [];
+  const proxies: DelayProxy[] = [];
   let runtime: Runtime | undefined;
   try {
     if (CONTENT === 'bench') {
@@ -377,8 +385,19 @@ async function main(): Promise<void> {
       const counted = await sim.dovecot(EXCHANGE_KEY).messageCount(m.address);
       if (counted !== m.seeded.messages) throw new Error(`${m.address}: its Dovecot counts ${counted} messages, ${m.seeded.messages} were seeded`);
     }
+    // every IMAP connection of the pipeline goes through a delay proxy in front of its Dovecot
+    const endpoints = sim.imapEndpoints();
+    if (DELAY_MS > 0) {
+      for (const [host, target] of Object.entries(endpoints)) {
+        const [targetHost, targetPort] = target.split(':');
+        const proxy = await DelayProxy.start({ targetHost: targetHost!, targetPort: Number(targetPort), delayMs: DELAY_MS });
+        proxies.push(proxy);
+        endpoints[host] = `127.0.0.1:${proxy.port}`;
+      }
+    }
     const config = loadConfig({
       ...sim.endpointEnv(),
+      IMAP_ENDPOINTS: JSON.stringify(endpoints),
       REDIS_URL: redis.url,
       SECRETS_KEY: randomBytes(32).toString('hex'),
       DATA_DIR: dataDir,
@@ -397,6 +416,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await runtime?.close({ force: true }).catch(() => undefined);
+    await Promise.all(proxies.map((p) => p.close().catch(() => undefined)));
     await sim.stop().catch(() => undefined);
     await redis.stop().catch(() => undefined);
     await rm(dataDir, { recursive: true, force: true });
@@ -436,7 +456,7 @@ async function main(): Promise<void> {
     `migrate-mailbox cut-over benchmark, ${started.toISOString()}`,
     `machine: ${info.cpu}, nproc ${info.nproc}, ${info.memoryGiB} GiB; node ${info.node}; Dovecot ${info.dovecot}; ${info.redis}; commit ${info.commit}`,
     `load average at start: ${(info.loadAverage as number[]).join(' ')}; at end: ${load().join(' ')}`,
-    `sandbox: Hosted Exchange -> E-mail Pro, ${MESSAGES} messages per mailbox (${CONTENT === 'scale' ? 'scaleMailbox' : 'generate-mailbox.ts'}, ${(mailboxes[0]!.seeded.bytes / 2 ** 20).toFixed(1)} MiB), OVH task delay ${TASK_DELAY_MS} ms (renames too); pipeline wired as the CLI wires it (production task-wait policy, IMAP_CONNECTIONS and queue tuning at their defaults), one worker`,
+    `sandbox: Hosted Exchange -> E-mail Pro, ${MESSAGES} messages per mailbox (${CONTENT === 'scale' ? 'scaleMailbox' : 'generate-mailbox.ts'}, ${(mailboxes[0]!.seeded.bytes / 2 ** 20).toFixed(1)} MiB), OVH task delay ${TASK_DELAY_MS} ms (renames too), IMAP ${DELAY_MS ? `through a ${DELAY_MS} ms-each-way delay proxy` : 'on loopback'}; pipeline wired as the CLI wires it (production task-wait policy, IMAP_CONNECTIONS and queue tuning at their defaults), one worker`,
     'window = rename-source start -> delta end (the report\'s cutoverWindow); total = submission -> the last step\'s end; step columns = each step\'s startedAt -> endedAt in seconds',
     'check: destination vs source by Message-ID and flags of every message (doveadm on both Dovecots), and source vs what was seeded; dst/src = messages counted by each Dovecot',
     '',
@@ -456,7 +476,7 @@ async function main(): Promise<void> {
   const file = join(OUT, `cutover-${started.toISOString().replace(/[:.]/g, '-')}.json`);
   await writeFile(
     file,
-    JSON.stringify({ date: started.toISOString(), machine: info, loadAtEnd: load(), options: { messages: MESSAGES, repeat: REPEAT, taskDelayMs: TASK_DELAY_MS, content: CONTENT }, targetRatio: TARGET_RATIO, pass, verdicts, results }, null, 2) + '\n',
+    JSON.stringify({ date: started.toISOString(), machine: info, loadAtEnd: load(), options: { messages: MESSAGES, repeat: REPEAT, taskDelayMs: TASK_DELAY_MS, content: CONTENT, delayMs: DELAY_MS }, targetRatio: TARGET_RATIO, pass, verdicts, results }, null, 2) + '\n',
   );
   log(`results written to ${file}`);
   process.exitCode = pass && !results.some((r) => r.error) ? 0 : 1;

@@ -36,6 +36,23 @@ export interface FolderMismatch {
   missingUids: number[];
 }
 
+/**
+ * A source folder as a copy pass found it (STATUS with CONDSTORE's HIGHESTMODSEQ), recorded when that pass left
+ * it complete on the destination: a later pass that finds it identical has nothing new to copy there (no message
+ * added, removed, or with a flag changed), and skips scanning it.
+ */
+export interface FolderState {
+  path: string;
+  uidValidity: number;
+  uidNext: number;
+  messages: number;
+  highestModseq: string;
+}
+
+export function sameFolderState(a: FolderState, b: FolderState): boolean {
+  return a.path === b.path && a.uidValidity === b.uidValidity && a.uidNext === b.uidNext && a.messages === b.messages && a.highestModseq === b.highestModseq;
+}
+
 /** Everything the copier knows at the end; `report` is the public JSON contract. */
 export interface CopyOutcome {
   report: CopyReport;
@@ -43,6 +60,8 @@ export interface CopyOutcome {
   mismatches: FolderMismatch[];
   /** With `prune`: destination messages removed because the source no longer holds them (deleted or moved). */
   removed?: number;
+  /** With `recordStates`: the source folders this pass left complete, as it found them (see FolderState). */
+  sourceStates?: FolderState[];
 }
 
 /** Emitted while copying, at a bounded rate, for progress bars, the queue and Slack. */

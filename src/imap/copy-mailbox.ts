@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { CopyFailure, CopyOutcome, CopyProgress, CopyReport, FolderMismatch } from '../domain/copy-report.js';
+import type { CopyFailure, CopyOutcome, CopyProgress, CopyReport, FolderMismatch, FolderState } from '../domain/copy-report.js';
 import type { OpenAppendSession } from './append/append-session.js';
 import { openAppendSession as defaultOpenAppendSession } from './append/open-append-session.js';
 import { describeEndpoint, type ImapEndpoint } from './endpoint.js';
@@ -45,6 +45,10 @@ export interface CopyMailboxOptions {
    * copied). Only for a destination nobody else writes to: a staged copy before its cut-over.
    */
   prune?: boolean;
+  /** Return the source folders' states (see FolderState) for a later pass to skip what did not change. */
+  recordStates?: boolean;
+  /** States an earlier pass returned: folders still identical are not scanned (servers with CONDSTORE and LIST-STATUS). */
+  previous?: readonly FolderState[];
   /** Told of messages and bytes as they land, reconnections and errors (by kind), and the final report; nothing by default. */
   observer?: CopyObserver;
 }
@@ -169,6 +173,10 @@ class CopyRun {
       const order = [...plan.folders].sort((a, b) => bytesOf(b.missing) - bytesOf(a.missing) || b.matched.length - a.matched.length);
       await runOnWorkers(order, this.lanes, async (folder, lane) => {
         const refusal = folder.refused ? undefined : notCreated.get(folder.mapping.to);
+        if (folder.unchanged !== undefined) {
+          results.set(folder.mapping.from, { plan: folder, appended: 0, bytes: 0, touched: false });
+          return;
+        }
         if (folder.refused || refusal) {
           if (refusal) this.folderFailures.push({ folder: folder.mapping.from, reason: refusal });
           results.set(folder.mapping.from, { plan: folder, appended: 0, bytes: 0, touched: false });
@@ -211,7 +219,14 @@ class CopyRun {
 
   private async derive(): Promise<DerivedPlan> {
     this.progress.enter('scanning');
-    return this.withReconnect(() => derivePlan(this.lanes, { exclude: this.options.exclude, onFolder: (folder) => this.progress.enter('scanning', folder) }));
+    return this.withReconnect(() =>
+      derivePlan(this.lanes, {
+        exclude: this.options.exclude,
+        onFolder: (folder) => this.progress.enter('scanning', folder),
+        states: this.options.recordStates,
+        ...(this.options.previous ? { previous: this.options.previous } : {}),
+      }),
+    );
   }
 
   private everyConnection(): Array<{ close(): Promise<void>; destroy(): void }> {
@@ -375,6 +390,12 @@ class CopyRun {
    * Lists what is still missing per folder. Folders this run wrote to were compared again after their copy;
    * the others were compared by the plan itself.
    */
+  /** The listed states of the folders this pass left complete: no failure, nothing missing, not refused. */
+  private completeStates(results: FolderResult[], mismatches: FolderMismatch[]): FolderState[] {
+    const incomplete = new Set([...mismatches.map((m) => m.folder), ...this.failures.map((f) => f.folder), ...this.folderFailures.map((f) => f.folder)]);
+    return results.flatMap((result) => (result.plan.state && !result.plan.refused && !incomplete.has(result.plan.mapping.from) ? [result.plan.state] : []));
+  }
+
   private mismatches(results: FolderResult[]): FolderMismatch[] {
     return results
       .filter((result) => !result.plan.refused)
@@ -390,8 +411,8 @@ class CopyRun {
       // A folder that could not even be scanned has no numbers to report: it is in folderFailures.
       if (result.plan.refused) continue;
       const final = result.final ?? result.plan;
-      const total = result.plan.source.messages.length;
-      const skipped = result.plan.matched.length;
+      const total = result.plan.unchanged ?? result.plan.source.messages.length;
+      const skipped = result.plan.unchanged ?? result.plan.matched.length;
       const stillMissing = new Set(final.missing.map((message) => message.uid));
       const failedUids = new Set(this.failures.filter((failure) => failure.folder === result.plan.mapping.from).map((failure) => failure.uid));
       for (const uid of stillMissing) failedUids.add(uid);
@@ -412,7 +433,15 @@ class CopyRun {
     const droppedFlags = [...this.droppedFlags].flatMap(([folder, counts]) => [...counts].map(([flag, count]) => ({ folder, flag, messages: count })));
     this.log('info', { ...report.messages, bytes, seconds: report.seconds, from: describeEndpoint(this.options.from), to: describeEndpoint(this.options.to) }, 'copy finished');
     if (!this.options.dryRun) tell(this.options.observer, (o) => o.finished(report));
-    return { report, failures: [...this.failures], mismatches, folderFailures: [...this.folderFailures], droppedFlags, ...(this.options.prune ? { removed: this.removed } : {}) };
+    return {
+      report,
+      failures: [...this.failures],
+      mismatches,
+      folderFailures: [...this.folderFailures],
+      droppedFlags,
+      ...(this.options.prune ? { removed: this.removed } : {}),
+      ...(this.options.recordStates && !this.options.dryRun ? { sourceStates: this.completeStates(results, mismatches) } : {}),
+    };
   }
 
   private log(level: 'debug' | 'info' | 'warn' | 'error', data: object, message: string): void {

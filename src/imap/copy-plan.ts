@@ -1,3 +1,4 @@
+import { sameFolderState, type FolderState } from '../domain/copy-report.js';
 import { mapFolders, type FolderMapping, type SpecialUse } from './folder-mapping.js';
 import { listAccountFolders } from './folder-listing.js';
 import { isIdentified, scanFolder, type FolderScan, type ScannedMessage } from './folder-scan.js';
@@ -20,6 +21,10 @@ export interface FolderPlan {
   matched: Array<{ source: ScannedMessage; destination: ScannedMessage }>;
   /** Set when a side refused to let the folder be read (EXAMINE/SELECT/FETCH answered NO or BAD): the reason. Nothing else is known. */
   refused?: string;
+  /** The source folder as listed (when states were asked for and the server gives them). */
+  state?: FolderState;
+  /** Identical to what an earlier pass left complete: not scanned, nothing to do; its message count. */
+  unchanged?: number;
 }
 
 export interface DerivedPlan {
@@ -40,22 +45,33 @@ export function planFolder(mapping: FolderMapping, source: FolderScan, destinati
  * Lists both accounts (over the first lane's connections; the destination's also reads the quota), maps
  * folders, and scans every selectable folder on both sides, spread over the lanes. Reads only; writes nothing.
  */
-export async function derivePlan(lanes: CopyLane[], options: { exclude?: RegExp; onFolder?: (folder: string) => void }): Promise<DerivedPlan> {
+export async function derivePlan(
+  lanes: CopyLane[],
+  options: { exclude?: RegExp; onFolder?: (folder: string) => void; states?: boolean; previous?: readonly FolderState[] },
+): Promise<DerivedPlan> {
   for (const lane of lanes) lane.source.warmUp();
   const first = lanes[0]!;
   const [sourceFolders, destinationFolders, quota] = await Promise.all([
-    first.source.get().then((session) => listAccountFolders(session)),
+    first.source.get().then((session) => listAccountFolders(session, { states: options.states === true || (options.previous?.length ?? 0) > 0 })),
     first.destination.get().then((session) => listAccountFolders(session, { counts: true })),
     first.destination.get().then((session) => readStorageQuota(session)),
   ]);
   const destinationCount = (path: string) => destinationFolders.folders.find((folder) => folder.path === path || (folder.path.toUpperCase() === 'INBOX' && path.toUpperCase() === 'INBOX'))?.messages;
   const mappings = mapFolders(sourceFolders, destinationFolders, { exclude: options.exclude });
   const selectable = mappings.filter((mapping) => mapping.selectable);
+  const stateOf = new Map(sourceFolders.folders.flatMap((folder) => (folder.state ? [[folder.path, folder.state] as const] : [])));
+  const previous = new Map((options.previous ?? []).map((state) => [state.path, state]));
   const folders = new Map<string, FolderPlan>();
   await runOnWorkers(selectable, lanes, async (mapping, lane) => {
+    const state = stateOf.get(mapping.from);
+    const before = previous.get(mapping.from);
+    if (state && before && !mapping.create && sameFolderState(state, before)) {
+      folders.set(mapping.from, { mapping, source: { messages: [], bytes: 0 }, missing: [], matched: [], state, unchanged: state.messages });
+      return;
+    }
     options.onFolder?.(mapping.from);
     try {
-      folders.set(mapping.from, await scanBothSides(mapping, lane, mapping.create ? 0 : destinationCount(mapping.to)));
+      folders.set(mapping.from, { ...(await scanBothSides(mapping, lane, mapping.create ? 0 : destinationCount(mapping.to))), ...(state ? { state } : {}) });
     } catch (error) {
       // A folder a server will not let us read is reported on its own; the others are copied.
       if (!isRefusal(error)) throw error;
@@ -119,7 +135,7 @@ export function summarisePlan(plan: DerivedPlan): CopyPlanSummary {
     ...(folder.mapping.specialUse ? { specialUse: folder.mapping.specialUse } : {}),
     create: folder.mapping.create,
     subscribe: folder.mapping.subscribe,
-    messages: folder.source.messages.length,
+    messages: folder.unchanged ?? folder.source.messages.length,
     bytes: folder.source.bytes,
     toCopy: folder.missing.length,
     bytesToCopy: bytesOf(folder.missing),

@@ -1,3 +1,4 @@
+import type { FolderState } from '../domain/copy-report.js';
 /**
  * Special folders the copier maps between accounts: RFC 6154's special-use attributes, and the outbox, which
  * RFC 6154 does not define but Exchange has in every mailbox under a localised name ("Boîte d'envoi", "Outbox",
@@ -21,6 +22,8 @@ export interface ListedFolder {
   subscribed: boolean;
   /** Message count, when the server reported it with the listing (LIST-STATUS). */
   messages?: number;
+  /** UIDVALIDITY, UIDNEXT, MESSAGES and HIGHESTMODSEQ, when asked for and offered (LIST-STATUS and CONDSTORE). */
+  state?: FolderState;
 }
 
 /** An account's personal namespace and folders. */

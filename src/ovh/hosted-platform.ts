@@ -35,9 +35,12 @@ export interface PlatformOptions {
   logger?: Logger;
 }
 
-/** A cut-over's renames: look every quarter of a second at first, never more than 2 s apart (a few dozen GETs). */
+/**
+ * A cut-over's renames: the person's mailbox is switching, every second counts. Look after 100 ms, then a little
+ * later each time, never more than 1 s apart: a few dozen GETs during the one or two minutes a rename may take.
+ */
 function urgentWait(base: WaitOptions | undefined): WaitOptions {
-  return { ...base, initialDelayMs: Math.min(base?.initialDelayMs ?? 250, 250), factor: 1.25, maxDelayMs: Math.min(base?.maxDelayMs ?? 2000, 2000) };
+  return { ...base, initialDelayMs: Math.min(base?.initialDelayMs ?? 100, 100), factor: 1.2, maxDelayMs: Math.min(base?.maxDelayMs ?? 1000, 1000) };
 }
 
 /** Password length bounds where OVH's service object says nothing about a maximum. */
@@ -212,12 +215,12 @@ export abstract class HostedPlatform<
     return { ...this.serviceParams, [this.accountParam]: address };
   }
 
-  protected async waitTask(task: HostedTask, what: string): Promise<HostedTask> {
+  protected async waitTask(task: HostedTask, what: string, wait: WaitOptions | undefined = this.options.taskWait): Promise<HostedTask> {
     return waitForHostedTask(
       task,
       (id) => this.client.request(this.routes.task, { ...this.serviceParams, id }, { schema: hostedTaskSchema }),
       { service: this.service, what },
-      this.options.taskWait,
+      wait,
     );
   }
 
@@ -404,8 +407,8 @@ export abstract class HostedPlatform<
       schema: voidResponse,
       body: { login, domain, ...(request.displayName ? { displayName: request.displayName } : {}), ...extra },
     });
-    await this.waitRenamed(slot.primaryEmailAddress, request.address);
-    await this.changePassword(request.address, request.password);
+    await this.waitRenamed(slot.primaryEmailAddress, request.address, request.urgent ? urgentWait(this.options.stateWait) : this.options.stateWait);
+    await this.changePassword(request.address, request.password, { urgent: request.urgent });
     return this.accountInfo(await this.requireAccount(request.address));
   }
 
@@ -441,10 +444,10 @@ export abstract class HostedPlatform<
     }
   }
 
-  async changePassword(address: string, password: string): Promise<void> {
+  async changePassword(address: string, password: string, options: { urgent?: boolean } = {}): Promise<void> {
     this.assertPassword(password, this.passwordPolicyOf(await this.serviceObject()));
     const task = await this.client.request(this.routes.changePassword, this.accountParams(address), { schema: hostedTaskSchema, body: { password } });
-    await this.waitTask(task, `change the password of ${address}`);
+    await this.waitTask(task, `change the password of ${address}`, options.urgent ? urgentWait(this.options.taskWait) : this.options.taskWait);
   }
 
   async resetAccount(address: string): Promise<void> {

@@ -33,7 +33,7 @@ export interface MailPlatform {
   renameAccount(from: string, to: string, options?: { urgent?: boolean }): Promise<AccountInfo>;
   /** Configures a free slot (or creates the account, legacy MX Plan) under `address` with this password. */
   createAccount(request: CreateAccountRequest): Promise<AccountInfo>;
-  changePassword(address: string, password: string): Promise<void>;
+  changePassword(address: string, password: string, options?: { urgent?: boolean }): Promise<void>;
   /** Resets (hosted: back to a free slot) or deletes the account and its mail. */
   resetAccount(address: string): Promise<void>;
 
@@ -141,6 +141,8 @@ export interface CreateAccountRequest {
   displayName?: string;
   /** Needed size: MX Plan picks the smallest allowed quota that holds it plus headroom. */
   neededBytes?: number;
+  /** Inside a cut-over window: wait for OVH looking more often (see renameAccount). */
+  urgent?: boolean;
 }
 
 export interface UnmigratedFeature {

@@ -1,4 +1,4 @@
-import type { CopyOutcome, CopyProgress } from '../domain/copy-report.js';
+import type { CopyOutcome, CopyProgress, FolderState } from '../domain/copy-report.js';
 import type { ServiceRef } from '../domain/platform.js';
 import type { CopyObserver } from '../imap/copy-observer.js';
 import type { ImapEndpoint } from '../imap/endpoint.js';
@@ -21,6 +21,9 @@ export interface CopierOptions {
   onProgress?: (progress: CopyProgress) => void;
   /** Remove what left the source since it was copied (a staged copy before its cut-over only). */
   prune?: boolean;
+  /** Return the source folders' states, and skip those identical to `previous` (an earlier pass's). */
+  recordStates?: boolean;
+  previous?: readonly FolderState[];
   /** Watches the copy (messages and bytes as they land, reconnections, errors by kind). */
   observer?: CopyObserver;
 }

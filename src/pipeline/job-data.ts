@@ -1,5 +1,5 @@
 import type { CollaborativeCounts, CollaborativeReport } from '../domain/collaborative-report.js';
-import type { CopyReport, FolderMismatch } from '../domain/copy-report.js';
+import type { CopyReport, FolderMismatch, FolderState } from '../domain/copy-report.js';
 import type { CollaborativeJournal } from '../ews/index.js';
 import type { MigrationState, StepName, StepStates } from '../domain/steps.js';
 import type { ClientSettings, DnsCheck, FeatureTask } from '../ovh/mail-platform.js';
@@ -96,6 +96,8 @@ export interface Checkpoint {
   collaborativeLeft?: CollaborativeCounts;
   copyFailures?: number;
   mismatches?: FolderMismatch[];
+  /** The source folders the last mail pass left complete, as it found them: the next pass skips those unchanged. */
+  sourceStates?: FolderState[];
   /** The features step's journal, by featureKey (see FeatureRecord). */
   features?: Record<string, FeatureRecord>;
   dns?: DnsCheck[];

@@ -41,6 +41,9 @@ export async function mailPass(ctx: StepContext, pass: 'copy' | 'delta' | 'stagi
       signal: ctx.signal,
       onProgress: ctx.onProgress,
       ...(options.prune ? { prune: true } : {}),
+      // each pass records the source folders it left complete; the next one skips those still identical
+      recordStates: true,
+      ...(checkpoint.sourceStates ? { previous: checkpoint.sourceStates } : {}),
       ...(deps.copyObserver ? { observer: deps.copyObserver } : {}),
     });
   } catch (error) {
@@ -92,6 +95,6 @@ export async function setMigrationPassword(ctx: StepContext, platform: MailPlatf
   }
   const sealed = checkpoint.sourcePassword!;
   // setting the same password again is harmless: a resume after an interrupted call just sets it again
-  await change(ctx, 'source-password', () => platform.changePassword(temporary, ctx.deps.secrets.open(sealed, SECRET_AAD.source(ctx.jobId))));
+  await change(ctx, 'source-password', () => platform.changePassword(temporary, ctx.deps.secrets.open(sealed, SECRET_AAD.source(ctx.jobId)), { urgent: true }));
 }
 

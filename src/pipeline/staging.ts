@@ -44,6 +44,7 @@ async function syncPass(ctx: StepContext, staging: StagingRecord): Promise<void>
   checkpoint.copy = checkpoint.copy ? mergeReports(checkpoint.copy, outcome.report) : outcome.report;
   checkpoint.copyFailures = outcome.failures.length;
   checkpoint.mismatches = outcome.mismatches;
+  checkpoint.sourceStates = outcome.sourceStates;
   staging.passes += 1;
   staging.lastSyncAt = new Date().toISOString();
   staging.lastCopied = outcome.report.messages.copied;

@@ -52,8 +52,8 @@ export const renameSource: StepFunction = async (ctx) => {
       throw new PermanentError(`${original} was renamed to ${temporary} by someone else meanwhile: check the source service, then submit again`);
     }
     if (atOriginal && !atTemporary) {
-      // staged: the cut-over window runs from here; the person's mailbox is switching
-      await platform.renameAccount(original, temporary, { urgent: isStaged(plan) });
+      // the cut-over window runs from here, in both orders: the person's mailbox is switching
+      await platform.renameAccount(original, temporary, { urgent: true });
       return;
     }
     if (atOriginal && atTemporary) throw new PermanentError(`${temporary} appeared on ${plan.source.service} meanwhile: submit again to get another temporary name`);
@@ -78,12 +78,13 @@ export const createDestination: StepFunction = async (ctx) => {
       if (resumed) return;
       throw new PermanentError(`${address} was created on ${plan.destination.service} by someone else meanwhile`);
     }
-    await platform.createAccount({ address, password, neededBytes: plan.sizeBytes });
+    // classic: inside the cut-over window (the source is renamed already); staged: long before it
+    await platform.createAccount({ address, password, neededBytes: plan.sizeBytes, urgent: !isStaged(plan) });
     // createAccount sets the password as its last call: recorded with it, so it is not set a second time
     (checkpoint.changes ??= {})['destination-password'] = { intent: new Date().toISOString(), done: new Date().toISOString() };
   });
   // an account found after an interruption is never taken as ready: its password is set (again) here
-  await change(ctx, 'destination-password', () => platform.changePassword(address, password));
+  await change(ctx, 'destination-password', () => platform.changePassword(address, password, { urgent: !isStaged(plan) }));
   if (!isStaged(plan)) {
     await ctx.handOver(password);
     return { status: 'done', detail: `${address} created on ${plan.destination.service}` };
@@ -114,6 +115,7 @@ function copyStep(pass: 'copy' | 'delta'): StepFunction {
     checkpoint[pass] = outcome.report;
     checkpoint.copyFailures = outcome.failures.length;
     checkpoint.mismatches = outcome.mismatches;
+    checkpoint.sourceStates = outcome.sourceStates;
     await ctx.save();
     const collaborative = pass === 'delta' ? await collaborativeDelta(ctx) : undefined;
     if (pass === 'delta') {

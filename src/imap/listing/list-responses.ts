@@ -40,16 +40,29 @@ export function parseListResponse(raw: Buffer): ListedMailbox | undefined {
   return { path: decoded.toUpperCase() === 'INBOX' ? 'INBOX' : decoded, wireName, attributes, ...(delimiter ? { delimiter } : {}) };
 }
 
-/** `* STATUS "INBOX.Sent" (MESSAGES 3 UIDNEXT 9)`: the wire name and the MESSAGES count. */
-export function parseStatusResponse(raw: Buffer): { wireName: string; messages?: number } | undefined {
+/** `* STATUS "INBOX.Sent" (MESSAGES 3 UIDNEXT 9 ...)`: the wire name and the numbers it gives. */
+export function parseStatusResponse(raw: Buffer): { wireName: string; messages?: number; uidNext?: number; uidValidity?: number; highestModseq?: string } | undefined {
   const cursor = cursorAfter(raw, /^\* STATUS /i);
   if (!cursor) return undefined;
   const wireName = cursor.astring().toString('utf8');
   cursor.skipSpaces();
   const items = cursor.atomList();
-  const at = items.findIndex((item) => item.toUpperCase() === 'MESSAGES');
-  const messages = at >= 0 ? Number(items[at + 1]) : undefined;
-  return { wireName, ...(messages !== undefined && Number.isFinite(messages) ? { messages } : {}) };
+  const value = (name: string) => {
+    const at = items.findIndex((item) => item.toUpperCase() === name);
+    return at >= 0 && /^\d+$/.test(items[at + 1] ?? '') ? items[at + 1]! : undefined;
+  };
+  const number = (name: string) => {
+    const text = value(name);
+    return text !== undefined ? Number(text) : undefined;
+  };
+  const [messages, uidNext, uidValidity, highestModseq] = [number('MESSAGES'), number('UIDNEXT'), number('UIDVALIDITY'), value('HIGHESTMODSEQ')];
+  return {
+    wireName,
+    ...(messages !== undefined ? { messages } : {}),
+    ...(uidNext !== undefined ? { uidNext } : {}),
+    ...(uidValidity !== undefined ? { uidValidity } : {}),
+    ...(highestModseq !== undefined ? { highestModseq } : {}),
+  };
 }
 
 /** The first personal namespace of `* NAMESPACE (("INBOX." ".")) NIL NIL`, or undefined when there is none. */

@@ -20,8 +20,9 @@ describe('LIST, STATUS, NAMESPACE and QUOTA responses', () => {
   });
 
   it('reads STATUS counts, the personal namespace and the storage quota in bytes', () => {
-    expect(parseStatusResponse(raw('* STATUS "INBOX.Sent" (MESSAGES 12 UIDNEXT 40)'))).toEqual({ wireName: 'INBOX.Sent', messages: 12 });
-    expect(parseStatusResponse(raw('* STATUS INBOX (UIDNEXT 40)'))).toEqual({ wireName: 'INBOX' });
+    expect(parseStatusResponse(raw('* STATUS "INBOX.Sent" (MESSAGES 12 UIDNEXT 40)'))).toEqual({ wireName: 'INBOX.Sent', messages: 12, uidNext: 40 });
+    expect(parseStatusResponse(raw('* STATUS INBOX (UIDNEXT 40)'))).toEqual({ wireName: 'INBOX', uidNext: 40 });
+    expect(parseStatusResponse(raw('* STATUS INBOX (MESSAGES NIL)'))).toEqual({ wireName: 'INBOX' });
     expect(parseNamespaceResponse(raw('* NAMESPACE (("INBOX." ".")) NIL NIL'))).toEqual({ prefix: 'INBOX.', delimiter: '.' });
     expect(parseNamespaceResponse(raw('* NAMESPACE (("" "/")("#mh/" "/")) (("~" "/")) NIL'))).toEqual({ prefix: '', delimiter: '/' });
     expect(parseNamespaceResponse(raw('* NAMESPACE NIL NIL (("#shared." "."))'))).toBeUndefined();
