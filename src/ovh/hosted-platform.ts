@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Platform } from '../domain/platform.js';
 import type { Logger } from '../log/logger.js';
 import { clientSettingsFor, type ImapHostOverrides } from './client-settings.js';
-import { OvhNotFound, OvhPreconditionFailed, OvhUnsupported } from './errors.js';
+import { OvhConflict, OvhNotFound, OvhPreconditionFailed, OvhUnsupported } from './errors.js';
 import type {
   AccountInfo,
   ClientSettings,
@@ -255,12 +255,18 @@ export abstract class HostedPlatform<
     }
     const existing = await this.domainObject(name);
     if (!existing) {
-      const task = await this.client.request(addDomain, this.serviceParams, {
-        schema: hostedTaskSchema,
-        // Non-authoritative, and leave the DNS alone: mail keeps flowing to the source until the switch.
-        body: { name, type: 'nonAuthoritative', mxRelay, configureMx: false, configureAutodiscover: false },
-      });
-      await this.waitTask(task, `attach ${name} as non-authoritative`);
+      try {
+        const task = await this.client.request(addDomain, this.serviceParams, {
+          schema: hostedTaskSchema,
+          // Non-authoritative, and leave the DNS alone: mail keeps flowing to the source until the switch.
+          body: { name, type: 'nonAuthoritative', mxRelay, configureMx: false, configureAutodiscover: false },
+        });
+        await this.waitTask(task, `attach ${name} as non-authoritative`);
+      } catch (error) {
+        // Another migration to this service (another worker, or a batch's other row) attached the same domain
+        // between our look and our POST: OVH answers 409 AlreadyExists. Its task makes the domain ok; wait for that.
+        if (!(error instanceof OvhConflict)) throw error;
+      }
     }
     return pollUntil(
       `domain ${name} to be ok on ${this.service}`,

@@ -144,6 +144,22 @@ describe('domains and DNS diagnostic', { timeout: 90_000 }, () => {
     expect(ex).toMatchObject({ state: 'ok', type: 'nonAuthoritative' });
   });
 
+  it('a domain another migration attached between our look and our POST (two workers): 409 is waited out, not a failure', async () => {
+    // the other worker's attach has landed
+    await pro.attachDomainNonAuthoritative('race-domain.ovh', 'mx1.mail.ovh.net');
+    // ours looked just before it did: its first look finds no domain
+    const ours = await factoryFor(sim)({ platform: 'emailpro', name: PRO });
+    const patched = ours as unknown as { domainObject(domain: string): Promise<unknown> };
+    const look = patched.domainObject.bind(ours);
+    let looks = 0;
+    patched.domainObject = (domain) => (looks++ === 0 ? Promise.resolve(undefined) : look(domain));
+    const since = sim.requests.length;
+    const attached = await ours.attachDomainNonAuthoritative('race-domain.ovh', 'mx1.mail.ovh.net');
+    expect(attached).toMatchObject({ name: 'race-domain.ovh', state: 'ok', type: 'nonAuthoritative' });
+    const posts = requestsSince(since).filter((r) => r.method === 'POST' && r.path === `/email/pro/${PRO}/domain`);
+    expect(posts.map((r) => r.status)).toEqual([409]);
+  });
+
   it('MX Plan keeps its fixed domain', async () => {
     expect(await mxplan.attachDomainNonAuthoritative('mydomain.ovh', 'mx1.mail.ovh.net')).toMatchObject({ name: 'mydomain.ovh' });
     await expect(mxplan.attachDomainNonAuthoritative('other.example', 'mx1.mail.ovh.net')).rejects.toMatchObject({ reason: 'fixedDomain' });
