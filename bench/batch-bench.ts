@@ -128,6 +128,10 @@ interface Result {
   queueCounts: Record<string, number>;
   messagesChecked: { mailboxes: number; mismatches: string[] };
   loadAverage: { start: number[]; end: number[] };
+  /** CPU of this process (the OVH simulator, the EWS doubles, the batch's submission and polling), seconds. */
+  simulatorProcessCpuSeconds: number;
+  /** Mean and max wall time of each step over the finished migrations (startedAt -> endedAt), seconds. */
+  stepSeconds: Record<string, { mean: number; max: number }>;
 }
 
 async function runConfiguration(workerCount: number): Promise<Result> {
@@ -148,6 +152,7 @@ async function runConfiguration(workerCount: number): Promise<Result> {
     const redisBefore = await sandbox.usedMemory();
     sandbox.sim.clearRequests();
     const started = Date.now();
+    const cpuStart = process.cpuUsage();
     const submitted = await runtime.service.submitBatch(sandbox.batchCsv, { kind: 'cli', id: 'bench' }, { preapproved: true });
     if (!submitted.ok) throw new Error(`batch refused: ${JSON.stringify(submitted.errors).slice(0, 2000)}`);
     process.stderr.write(`   batch ${submitted.batchId} submitted (${submitted.jobIds.length} mailboxes)\n`);
@@ -168,6 +173,7 @@ async function runConfiguration(workerCount: number): Promise<Result> {
       await new Promise((r) => setTimeout(r, 500));
     }
     const seconds = (Date.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuStart);
     const requests = [...sandbox.sim.requests];
     await stopPolling();
     const loadEnd = loadavg();
@@ -194,6 +200,18 @@ async function runConfiguration(workerCount: number): Promise<Result> {
       const [source, destination] = await Promise.all([sandbox.sim.mailboxUsage(s.plan.temporaryAddress), sandbox.sim.mailboxUsage(s.plan.destination.address)]);
       if (source.messages !== destination.messages) mismatches.push(`${s.plan.source.address}: source ${source.messages}, destination ${destination.messages}`);
     }
+    const durations = new Map<string, number[]>();
+    for (const s of done) {
+      for (const step of s.steps) {
+        if (!step.startedAt || !step.endedAt || step.status !== 'done') continue;
+        const list = durations.get(step.name) ?? [];
+        list.push((Date.parse(step.endedAt) - Date.parse(step.startedAt)) / 1000);
+        durations.set(step.name, list);
+      }
+    }
+    const stepSeconds = Object.fromEntries(
+      [...durations].map(([name, list]) => [name, { mean: list.reduce((a, b) => a + b, 0) / list.length, max: Math.max(...list) }]),
+    );
     const byStatus: Record<string, number> = {};
     for (const r of requests) byStatus[String(r.status)] = (byStatus[String(r.status)] ?? 0) + 1;
     return {
@@ -215,6 +233,8 @@ async function runConfiguration(workerCount: number): Promise<Result> {
       queueCounts: { ...queueCounts, batchParent: parentState === 'completed' ? 1 : 0 },
       messagesChecked: { mailboxes: done.length, mismatches },
       loadAverage: { start: loadStart, end: loadEnd },
+      simulatorProcessCpuSeconds: (cpu.user + cpu.system) / 1e6,
+      stepSeconds,
     };
   } finally {
     for (const w of workers) w.child.kill('SIGKILL');
@@ -255,6 +275,13 @@ async function main() {
         pad(`${r.loadAverage.start[0]!.toFixed(2)}-${r.loadAverage.end[0]!.toFixed(2)}`, 12),
       ].join('  '),
     );
+  }
+  console.log('');
+  console.log(`CPU of the benchmark process (OVH simulator, EWS doubles, submission): ${results.map((r) => `${r.workers} worker(s) ${r.simulatorProcessCpuSeconds.toFixed(0)} s`).join(', ')}`);
+  console.log('mean (max) seconds per step, finished migrations:');
+  const names = [...new Set(results.flatMap((r) => Object.keys(r.stepSeconds)))];
+  for (const name of names) {
+    console.log(`  ${name.padEnd(20)} ${results.map((r) => (r.stepSeconds[name] ? `${r.workers}w ${r.stepSeconds[name]!.mean.toFixed(1)} (${r.stepSeconds[name]!.max.toFixed(1)})` : `${r.workers}w -`).padEnd(20)).join('  ')}`);
   }
   console.log('');
   const verdict = (ok: boolean, text: string) => console.log(`  ${ok ? 'PASS' : 'FAIL'}  ${text}`);
