@@ -352,8 +352,9 @@ export abstract class HostedPlatform<
     return (await this.freeSlot())?.primaryEmailAddress;
   }
 
-  protected async freeSlot(): Promise<A | undefined> {
-    const slots = (await this.listAccounts()).filter(isSlotAddress).sort();
+  /** The first free slot, leaving out `skip` (slots another migration took between our look and our PUT). */
+  protected async freeSlot(skip: ReadonlySet<string> = new Set()): Promise<A | undefined> {
+    const slots = (await this.listAccounts()).filter(isSlotAddress).filter((address) => !skip.has(address)).sort();
     for (const address of slots) {
       const slot = await this.accountObject(address);
       if (slot && !slot.configured && slot.state === 'ok' && !slot.taskPendingId) return slot;
@@ -398,13 +399,26 @@ export abstract class HostedPlatform<
     if (await this.accountObject(request.address)) {
       throw new OvhPreconditionFailed('accountExists', `${request.address} already exists on ${this.service}`, 'reset or rename the existing account first, or choose another destination');
     }
-    const slot = await this.freeSlot();
-    if (!slot) return this.createWithoutSlot(request, service);
-    const extra = await this.slotSettings(slot, request);
-    await this.client.request(this.routes.updateAccount, this.accountParams(slot.primaryEmailAddress), {
-      schema: voidResponse,
-      body: { login, domain, ...(request.displayName ? { displayName: request.displayName } : {}), ...extra },
-    });
+    // Another migration to this service (another worker) may take the same free slot between our look and our
+    // PUT: OVH then answers 409 (an operation is pending on that account), or 404 once that rename is done, and
+    // nothing changed: take the next one.
+    const taken = new Set<string>();
+    let slot: A | undefined;
+    for (;;) {
+      slot = await this.freeSlot(taken);
+      if (!slot) return this.createWithoutSlot(request, service);
+      const extra = await this.slotSettings(slot, request);
+      try {
+        await this.client.request(this.routes.updateAccount, this.accountParams(slot.primaryEmailAddress), {
+          schema: voidResponse,
+          body: { login, domain, ...(request.displayName ? { displayName: request.displayName } : {}), ...extra },
+        });
+        break;
+      } catch (error) {
+        if (!(error instanceof OvhConflict) && !(error instanceof OvhNotFound)) throw error;
+        taken.add(slot.primaryEmailAddress);
+      }
+    }
     await this.waitRenamed(slot.primaryEmailAddress, request.address);
     await this.changePassword(request.address, request.password);
     return this.accountInfo(await this.requireAccount(request.address));

@@ -300,6 +300,30 @@ describe('accounts: changing', { timeout: 90_000 }, () => {
     await pro.resetAccount('new.user@pro-domain.ovh'); // idempotent
   });
 
+  it('a free slot another migration took between our look and our PUT (two workers): 409, then the next free slot', async () => {
+    const ours = await factoryFor(sim)({ platform: 'emailpro', name: PRO });
+    const patched = ours as unknown as { freeSlot(skip?: ReadonlySet<string>): Promise<{ primaryEmailAddress: string } | undefined> };
+    const look = patched.freeSlot.bind(ours);
+    // ours looked first; the other worker's migration then configured that very slot
+    const stale = (await look())!;
+    const slotPut = (r: { method: string; path: string; status: number }) => r.method === 'PUT' && r.path === `/email/pro/${PRO}/account/${stale.primaryEmailAddress}` && r.status === 200;
+    const seen = sim.requests.length;
+    const other = pro.createAccount({ address: 'other.worker@pro-domain.ovh', password: 'Other-Passw0rd-1' });
+    // its PUT is answered; its rename task is still pending
+    while (!requestsSince(seen).some(slotPut)) await new Promise((r) => setTimeout(r, 5));
+    let looks = 0;
+    patched.freeSlot = (skip) => (looks++ === 0 ? Promise.resolve(stale) : look(skip));
+    const since = sim.requests.length;
+    const created = await ours.createAccount({ address: 'this.worker@pro-domain.ovh', password: 'This-Passw0rd-1' });
+    await other;
+    expect(created).toMatchObject({ address: 'this.worker@pro-domain.ovh', configured: true, state: 'ok' });
+    const puts = requestsSince(since).filter((r) => r.method === 'PUT' && r.path.startsWith(`/email/pro/${PRO}/account/`) && r.path.endsWith('@configureme.me'));
+    expect(puts.map((r) => r.status)).toEqual([409, 200]);
+    expect(puts[1]!.path).not.toBe(puts[0]!.path);
+    await pro.resetAccount('other.worker@pro-domain.ovh');
+    await pro.resetAccount('this.worker@pro-domain.ovh');
+  });
+
   it('refuses a password outside the policy and a mailbox bigger than the slot before changing anything', async () => {
     const since = sim.requests.length;
     await expect(pro.createAccount({ address: 'weak@pro-domain.ovh', password: 'weakpassword' })).rejects.toMatchObject({ reason: 'passwordPolicy' });
