@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Platform } from '../domain/platform.js';
 import type { Logger } from '../log/logger.js';
 import { clientSettingsFor, type ImapHostOverrides } from './client-settings.js';
-import { OvhNotFound, OvhPreconditionFailed, OvhUnsupported } from './errors.js';
+import { OvhConflict, OvhNotFound, OvhPreconditionFailed, OvhUnsupported } from './errors.js';
 import type {
   AccountInfo,
   ClientSettings,
@@ -263,12 +263,18 @@ export abstract class HostedPlatform<
     }
     const existing = await this.domainObject(name);
     if (!existing) {
-      const task = await this.client.request(addDomain, this.serviceParams, {
-        schema: hostedTaskSchema,
-        // Non-authoritative, and leave the DNS alone: mail keeps flowing to the source until the switch.
-        body: { name, type: 'nonAuthoritative', mxRelay, configureMx: false, configureAutodiscover: false },
-      });
-      await this.waitTask(task, `attach ${name} as non-authoritative`);
+      try {
+        const task = await this.client.request(addDomain, this.serviceParams, {
+          schema: hostedTaskSchema,
+          // Non-authoritative, and leave the DNS alone: mail keeps flowing to the source until the switch.
+          body: { name, type: 'nonAuthoritative', mxRelay, configureMx: false, configureAutodiscover: false },
+        });
+        await this.waitTask(task, `attach ${name} as non-authoritative`);
+      } catch (error) {
+        // Another migration to this service (another worker, or a batch's other row) attached the same domain
+        // between our look and our POST: OVH answers 409 AlreadyExists. Its task makes the domain ok; wait for that.
+        if (!(error instanceof OvhConflict)) throw error;
+      }
     }
     return pollUntil(
       `domain ${name} to be ok on ${this.service}`,
@@ -354,8 +360,9 @@ export abstract class HostedPlatform<
     return (await this.freeSlot())?.primaryEmailAddress;
   }
 
-  protected async freeSlot(): Promise<A | undefined> {
-    const slots = (await this.listAccounts()).filter(isSlotAddress).sort();
+  /** The first free slot, leaving out `skip` (slots another migration took between our look and our PUT). */
+  protected async freeSlot(skip: ReadonlySet<string> = new Set()): Promise<A | undefined> {
+    const slots = (await this.listAccounts()).filter(isSlotAddress).filter((address) => !skip.has(address)).sort();
     for (const address of slots) {
       const slot = await this.accountObject(address);
       if (slot && !slot.configured && slot.state === 'ok' && !slot.taskPendingId) return slot;
@@ -400,13 +407,26 @@ export abstract class HostedPlatform<
     if (await this.accountObject(request.address)) {
       throw new OvhPreconditionFailed('accountExists', `${request.address} already exists on ${this.service}`, 'reset or rename the existing account first, or choose another destination');
     }
-    const slot = await this.freeSlot();
-    if (!slot) return this.createWithoutSlot(request, service);
-    const extra = await this.slotSettings(slot, request);
-    await this.client.request(this.routes.updateAccount, this.accountParams(slot.primaryEmailAddress), {
-      schema: voidResponse,
-      body: { login, domain, ...(request.displayName ? { displayName: request.displayName } : {}), ...extra },
-    });
+    // Another migration to this service (another worker) may take the same free slot between our look and our
+    // PUT: OVH then answers 409 (an operation is pending on that account), or 404 once that rename is done, and
+    // nothing changed: take the next one.
+    const taken = new Set<string>();
+    let slot: A | undefined;
+    for (;;) {
+      slot = await this.freeSlot(taken);
+      if (!slot) return this.createWithoutSlot(request, service);
+      const extra = await this.slotSettings(slot, request);
+      try {
+        await this.client.request(this.routes.updateAccount, this.accountParams(slot.primaryEmailAddress), {
+          schema: voidResponse,
+          body: { login, domain, ...(request.displayName ? { displayName: request.displayName } : {}), ...extra },
+        });
+        break;
+      } catch (error) {
+        if (!(error instanceof OvhConflict) && !(error instanceof OvhNotFound)) throw error;
+        taken.add(slot.primaryEmailAddress);
+      }
+    }
     await this.waitRenamed(slot.primaryEmailAddress, request.address, request.urgent ? urgentWait(this.options.stateWait) : this.options.stateWait);
     await this.changePassword(request.address, request.password, { urgent: request.urgent });
     return this.accountInfo(await this.requireAccount(request.address));

@@ -144,6 +144,22 @@ describe('domains and DNS diagnostic', { timeout: 90_000 }, () => {
     expect(ex).toMatchObject({ state: 'ok', type: 'nonAuthoritative' });
   });
 
+  it('a domain another migration attached between our look and our POST (two workers): 409 is waited out, not a failure', async () => {
+    // the other worker's attach has landed
+    await pro.attachDomainNonAuthoritative('race-domain.ovh', 'mx1.mail.ovh.net');
+    // ours looked just before it did: its first look finds no domain
+    const ours = await factoryFor(sim)({ platform: 'emailpro', name: PRO });
+    const patched = ours as unknown as { domainObject(domain: string): Promise<unknown> };
+    const look = patched.domainObject.bind(ours);
+    let looks = 0;
+    patched.domainObject = (domain) => (looks++ === 0 ? Promise.resolve(undefined) : look(domain));
+    const since = sim.requests.length;
+    const attached = await ours.attachDomainNonAuthoritative('race-domain.ovh', 'mx1.mail.ovh.net');
+    expect(attached).toMatchObject({ name: 'race-domain.ovh', state: 'ok', type: 'nonAuthoritative' });
+    const posts = requestsSince(since).filter((r) => r.method === 'POST' && r.path === `/email/pro/${PRO}/domain`);
+    expect(posts.map((r) => r.status)).toEqual([409]);
+  });
+
   it('MX Plan keeps its fixed domain', async () => {
     expect(await mxplan.attachDomainNonAuthoritative('mydomain.ovh', 'mx1.mail.ovh.net')).toMatchObject({ name: 'mydomain.ovh' });
     await expect(mxplan.attachDomainNonAuthoritative('other.example', 'mx1.mail.ovh.net')).rejects.toMatchObject({ reason: 'fixedDomain' });
@@ -282,6 +298,30 @@ describe('accounts: changing', { timeout: 90_000 }, () => {
     expect(await pro.getAccount('new.user@pro-domain.ovh')).toBeUndefined();
     expect((await pro.listAccounts()).filter((a) => a.endsWith('@configureme.me'))).toHaveLength(slotsBefore);
     await pro.resetAccount('new.user@pro-domain.ovh'); // idempotent
+  });
+
+  it('a free slot another migration took between our look and our PUT (two workers): 409, then the next free slot', async () => {
+    const ours = await factoryFor(sim)({ platform: 'emailpro', name: PRO });
+    const patched = ours as unknown as { freeSlot(skip?: ReadonlySet<string>): Promise<{ primaryEmailAddress: string } | undefined> };
+    const look = patched.freeSlot.bind(ours);
+    // ours looked first; the other worker's migration then configured that very slot
+    const stale = (await look())!;
+    const slotPut = (r: { method: string; path: string; status: number }) => r.method === 'PUT' && r.path === `/email/pro/${PRO}/account/${stale.primaryEmailAddress}` && r.status === 200;
+    const seen = sim.requests.length;
+    const other = pro.createAccount({ address: 'other.worker@pro-domain.ovh', password: 'Other-Passw0rd-1' });
+    // its PUT is answered; its rename task is still pending
+    while (!requestsSince(seen).some(slotPut)) await new Promise((r) => setTimeout(r, 5));
+    let looks = 0;
+    patched.freeSlot = (skip) => (looks++ === 0 ? Promise.resolve(stale) : look(skip));
+    const since = sim.requests.length;
+    const created = await ours.createAccount({ address: 'this.worker@pro-domain.ovh', password: 'This-Passw0rd-1' });
+    await other;
+    expect(created).toMatchObject({ address: 'this.worker@pro-domain.ovh', configured: true, state: 'ok' });
+    const puts = requestsSince(since).filter((r) => r.method === 'PUT' && r.path.startsWith(`/email/pro/${PRO}/account/`) && r.path.endsWith('@configureme.me'));
+    expect(puts.map((r) => r.status)).toEqual([409, 200]);
+    expect(puts[1]!.path).not.toBe(puts[0]!.path);
+    await pro.resetAccount('other.worker@pro-domain.ovh');
+    await pro.resetAccount('this.worker@pro-domain.ovh');
   });
 
   it('refuses a password outside the policy and a mailbox bigger than the slot before changing anything', async () => {
