@@ -387,9 +387,12 @@ export abstract class HostedPlatform<
     return pollUntil(
       `${from} to be renamed to ${to} on ${this.service}`,
       async () => {
-        const [renamed, old] = await Promise.all([this.accountObject(to), this.accountObject(from)]);
-        if (renamed && renamed.state === 'ok' && !renamed.taskPendingId && !old) return { done: true, value: this.accountInfo(renamed) };
-        return { done: false, seen: `${to}: ${renamed ? `state ${renamed.state}${renamed.taskPendingId ? ` task ${renamed.taskPendingId}` : ''}` : 'absent'}, ${from}: ${old ? `state ${old.state}` : 'gone'}` };
+        // one GET per look while the new address is not ready; the old one is looked at only once it is
+        const renamed = await this.accountObject(to);
+        const ready = renamed && renamed.state === 'ok' && !renamed.taskPendingId;
+        const old = ready ? await this.accountObject(from) : undefined;
+        if (ready && !old) return { done: true, value: this.accountInfo(renamed) };
+        return { done: false, seen: `${to}: ${renamed ? `state ${renamed.state}${renamed.taskPendingId ? ` task ${renamed.taskPendingId}` : ''}` : 'absent'}, ${from}: ${!ready ? 'not looked at yet' : old ? `state ${old.state}` : 'gone'}` };
       },
       wait,
     );
