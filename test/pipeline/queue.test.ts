@@ -1,3 +1,4 @@
+import type { MigrationJobData } from '../../src/pipeline/job-data.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyMailbox } from '../../src/imap/copy-mailbox.js';
 import type { Copier } from '../../src/pipeline/dependencies.js';
@@ -30,8 +31,12 @@ const slowCopier: Copier = async (options) => {
 describe('the queue', () => {
   it('a duplicate submission returns the same job; a decision is taken once; a rejected request changes nothing', async () => {
     const { service, events } = await h.pipeline();
-    const request = { sourceAddress: 'erin@mydomain.ovh', destinationService: 'emailpro-sb22222-1', requester: CLI };
+    // passwords typed with a request are sealed in the job; a request that will not run does not keep them
+    const request = { sourceAddress: 'erin@mydomain.ovh', destinationService: 'emailpro-sb22222-1', requester: CLI, destinationPassword: 'Typed-Pass-42!', sourcePassword: 'Exchange-Pass-05' };
     const first = await service.submit(request);
+    const sealed = (await service.queue.getJob('mig-erin@mydomain.ovh'))!.data as MigrationJobData;
+    expect(sealed.request.destinationPassword).toBeDefined();
+    expect(sealed.request.sourcePassword).toBeDefined();
     const second = await service.submit({ ...request, sourceAddress: ' ERIN@mydomain.ovh' });
     expect(first).toMatchObject({ ok: true, duplicate: false, jobId: 'mig-erin@mydomain.ovh' });
     expect(second).toMatchObject({ ok: true, duplicate: true, jobId: 'mig-erin@mydomain.ovh' });
@@ -47,6 +52,9 @@ describe('the queue', () => {
     expect(status.steps.find((s) => s.name === 'rename-source')?.status).toBe('skipped');
     expect(h.sim.addresses(EXCHANGE_KEY)).toContain('erin@mydomain.ovh');
     expect(events.some((e) => e.type === 'decided')).toBe(true);
+    const closed = (await service.queue.getJob('mig-erin@mydomain.ovh'))!.data as MigrationJobData;
+    expect(closed.request.destinationPassword).toBeUndefined();
+    expect(closed.request.sourcePassword).toBeUndefined();
 
     // After a final state, the mailbox can be submitted again (a new job under the same id).
     const third = await service.submit(request);
