@@ -332,3 +332,22 @@ describe('the staging message', () => {
     expect(JSON.stringify(message.blocks)).not.toContain('Next delta');
   });
 });
+
+describe('the failure message of a staged run', () => {
+  const staged: MigrationPlan = { ...plan, order: { kind: 'staged', reason: 'copy ahead', stagedAddress: 'john.smith.migrating@mydomain.ovh' } };
+
+  it('before the rename, Undo removes the staged account and says the source stays as it is', () => {
+    const message = failureMessage({ jobId: 'job-1', nonce: 'n1', step: 'stage', error: 'boom', undoAvailable: true, plan: staged, sourceRenamed: false });
+    const text = JSON.stringify(message.blocks);
+    expect(text).toContain('Undo: remove the staged account');
+    expect(text).toContain('john.smith.migrating@mydomain.ovh');
+    expect(text).toContain('The source was never renamed');
+    expect(text).not.toContain('renames the temporary source');
+  });
+
+  it('after the rename, Undo renames the source back as in the classic order', () => {
+    const text = JSON.stringify(failureMessage({ jobId: 'job-1', nonce: 'n1', step: 'rename-destination', error: 'boom', undoAvailable: true, plan: staged, sourceRenamed: true }).blocks);
+    expect(text).toContain('rename the source back');
+    expect(text).toContain('renames the temporary source');
+  });
+});

@@ -79,11 +79,17 @@ export function progressMessage(progress: CopyProgress, step?: StepName): SlackM
  * What Undo does, for its confirm dialog: it removes the destination account (and the mail copied into it) and
  * renames the temporary source back. With the plan, the accounts are named.
  */
-export function undoConfirmText(plan?: Pick<MigrationPlan, 'destination' | 'temporaryAddress'>): string {
+export function undoConfirmText(plan?: Pick<MigrationPlan, 'destination' | 'temporaryAddress' | 'order'>, sourceRenamed = true): string {
   if (!plan) {
     return (
       'This REMOVES the destination account (and the mail copied into it) from the destination service, ' +
       'then renames the temporary source account back to its original address.'
+    );
+  }
+  if (plan.order?.kind === 'staged' && !sourceRenamed) {
+    return (
+      `This REMOVES the staged account ${escapeFit(plan.order.stagedAddress ?? '', 80)} (and the mail copied into it) from ` +
+      `${escapeFit(plan.destination.service, 50)}. The source was never renamed: it stays as it is.`
     );
   }
   return (
@@ -100,6 +106,8 @@ export function failureMessage(input: {
   error: string;
   undoAvailable: boolean;
   plan?: MigrationPlan;
+  /** False for a staged run that failed before renaming the source: undo only removes the staged account. */
+  sourceRenamed?: boolean;
 }): SlackMessage {
   const value = buttonValue(input.jobId, input.nonce);
   const buttons: Button[] = [
@@ -114,11 +122,16 @@ export function failureMessage(input: {
   if (input.undoAvailable) {
     buttons.push(
       button({
-        text: 'Undo: remove the destination, rename the source back',
+        text: input.sourceRenamed === false ? 'Undo: remove the staged account' : 'Undo: remove the destination, rename the source back',
         actionId: ACTION.undo,
         value,
         style: 'danger',
-        confirm: confirm({ title: 'Undo this migration?', text: undoConfirmText(input.plan), confirm: 'Remove and rename back', danger: true }),
+        confirm: confirm({
+          title: 'Undo this migration?',
+          text: undoConfirmText(input.plan, input.sourceRenamed !== false),
+          confirm: input.sourceRenamed === false ? 'Remove it' : 'Remove and rename back',
+          danger: true,
+        }),
       }),
     );
   }

@@ -102,7 +102,15 @@ function failureItem(status: MigrationStatus): ThreadItem | undefined {
   const step = outcome.state === 'failed' ? outcome.step : lastStartedStep(status);
   return {
     key: `failure#${status.run}`,
-    message: failureMessage({ jobId: status.jobId, nonce: status.nonce, step, error, undoAvailable: status.undoAvailable, plan: status.plan }),
+    message: failureMessage({
+      jobId: status.jobId,
+      nonce: status.nonce,
+      step,
+      error,
+      undoAvailable: status.undoAvailable,
+      plan: status.plan,
+      sourceRenamed: status.steps.find((s) => s.name === 'rename-source')?.status !== 'pending',
+    }),
     editable: true,
   };
 }
