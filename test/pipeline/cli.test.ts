@@ -170,6 +170,10 @@ describe('the CLI against `migrate-mailbox sandbox`', () => {
     const badEvery = await cli(['migrate', 'big.mailbox@mydomain.ovh', '--to', 'emailpro-sb22222-1', '--sync-every', '5x', '--dry-run'], line.env);
     expect(badEvery).toMatchObject({ code: 2, stderr: expect.stringContaining('--sync-every takes a duration') });
     const badWhen = await cli(['migrate', 'big.mailbox@mydomain.ovh', '--to', 'emailpro-sb22222-1', '--cutover', 'tomorrow', '--dry-run'], line.env);
-    expect(badWhen).toMatchObject({ code: 2, stderr: expect.stringContaining('--cutover takes now, manual or an ISO time') });
+    expect(badWhen).toMatchObject({ code: 2, stderr: expect.stringContaining('--cutover takes now or manual, and --cutover-at an ISO time') });
+    const badAt = await cli(['migrate', 'big.mailbox@mydomain.ovh', '--to', 'emailpro-sb22222-1', '--cutover-at', '2026-13-45T99:00:00Z', '--dry-run'], line.env);
+    expect(badAt).toMatchObject({ code: 2, stderr: expect.stringContaining('--cutover-at an ISO time') });
+    const both = await cli(['migrate', 'big.mailbox@mydomain.ovh', '--to', 'emailpro-sb22222-1', '--cutover', 'now', '--cutover-at', '2026-12-05T18:00:00Z'], line.env);
+    expect(both).toMatchObject({ code: 2, stderr: expect.stringContaining('not both') });
   }, 60_000);
 });

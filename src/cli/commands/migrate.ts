@@ -26,8 +26,9 @@ options:
   --reset-source      reset the temporary source account once every message is on the destination
   --order ORDER       staged (default where possible) or classic; staged needs MIGRATE_SOURCE_PASSWORD
   --sync-every TIME   staged: time between delta passes until the cut-over (90s, 30m, 1h; default 1h)
-  --cutover WHEN      staged: now, manual (default: when you run --cutover now, or an approver clicks
-                      "Cut over now"), or an ISO time such as 2026-12-05T18:00:00Z
+  --cutover WHEN      staged: now, or manual (default: when you run --cutover now, or an approver clicks
+                      "Cut over now")
+  --cutover-at TIME   staged: cut over by itself at this ISO time, such as 2026-12-05T18:00:00Z
   --json              print one JSON object on stdout at the end
   -h, --help          show this help
 
@@ -282,6 +283,7 @@ export async function run(argv: string[]): Promise<number> {
         order: { type: 'string' },
         'sync-every': { type: 'string' },
         cutover: { type: 'string' },
+        'cutover-at': { type: 'string' },
         force: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -383,9 +385,9 @@ export async function run(argv: string[]): Promise<number> {
         return 2;
       }
       out(planText(checked.plan));
-      const stagedOnly = values.order === 'staged' || values.cutover !== undefined || values['sync-every'] !== undefined;
+      const stagedOnly = values.order === 'staged' || values.cutover !== undefined || values['cutover-at'] !== undefined || values['sync-every'] !== undefined;
       if (stagedOnly && checked.plan.order?.kind !== 'staged') {
-        process.stderr.write(`--order staged, --cutover and --sync-every need the staged order, which is not possible here: ${terminalSafe(checked.plan.order?.reason ?? 'unknown')}\n`);
+        process.stderr.write(`--order staged, --cutover, --cutover-at and --sync-every need the staged order, which is not possible here: ${terminalSafe(checked.plan.order?.reason ?? 'unknown')}\n`);
         return 2;
       }
       if (values['dry-run']) {
@@ -472,7 +474,7 @@ async function afterwards(action: 'status' | 'password' | 'ack-password' | 'undo
 }
 
 /** --order, --sync-every and --cutover, checked: the request fields they set, or what to type instead. */
-function stagedOptions(values: { order?: string; 'sync-every'?: string; cutover?: string; to?: string }): { request: Partial<MigrationRequest> } | { error: string } {
+function stagedOptions(values: { order?: string; 'sync-every'?: string; cutover?: string; 'cutover-at'?: string; to?: string }): { request: Partial<MigrationRequest> } | { error: string } {
   const request: Partial<MigrationRequest> = {};
   if (values.order !== undefined) {
     if (values.order !== 'staged' && values.order !== 'classic') return { error: `--order takes staged or classic, not ${JSON.stringify(values.order)}` };
@@ -487,13 +489,16 @@ function stagedOptions(values: { order?: string; 'sync-every'?: string; cutover?
     if (seconds === undefined || seconds < 10) return { error: `--sync-every takes a duration of at least 10 s such as 90s, 30m or 1h, not ${JSON.stringify(values['sync-every'])}` };
     request.syncEverySeconds = seconds;
   }
-  if (values.cutover !== undefined && values.to) {
-    if (values.cutover === 'now') request.cutoverAt = new Date().toISOString();
-    else if (values.cutover !== 'manual') {
-      const at = Date.parse(values.cutover);
-      if (!/^\d{4}-\d{2}-\d{2}T/.test(values.cutover) || Number.isNaN(at)) return { error: `--cutover takes now, manual or an ISO time such as 2026-12-05T18:00:00Z, not ${JSON.stringify(values.cutover)}` };
-      request.cutoverAt = new Date(at).toISOString();
+  if (values.cutover !== undefined && values['cutover-at'] !== undefined) return { error: 'give --cutover or --cutover-at, not both' };
+  // --cutover TIME is read like --cutover-at TIME
+  const when = values['cutover-at'] ?? (values.cutover !== 'now' && values.cutover !== 'manual' ? values.cutover : undefined);
+  if (values.to && values.cutover === 'now') request.cutoverAt = new Date().toISOString();
+  if (values.to && when !== undefined) {
+    const at = Date.parse(when);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(when) || Number.isNaN(at)) {
+      return { error: `--cutover takes now or manual, and --cutover-at an ISO time such as 2026-12-05T18:00:00Z, not ${JSON.stringify(when)}` };
     }
+    request.cutoverAt = new Date(at).toISOString();
   }
   return { request };
 }
