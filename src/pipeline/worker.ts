@@ -225,6 +225,8 @@ export class MigrationWorker {
           delete checkpoint.retrying;
           await setStep(current, 'running', outcome.detail);
           await job.moveToDelayed(Math.max(outcome.until, Date.now() + 1), token);
+          // a cut-over or a cancel asked while this run was still active found nothing to wake: wake it now
+          if ((await ctx.cutoverRequest()) || (await cancelledBy())) await job.promote().catch(() => undefined);
           throw new DelayedError();
         }
         // A step that reports a failure without throwing (verify, features): recorded, reported, and the run goes on.

@@ -3,6 +3,10 @@ import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleMailbox, sandboxFixture } from '../../src/sandbox/ovh-simulator/index.js';
 import { MigrationWorker } from '../../src/pipeline/worker.js';
+import { copyMailbox } from '../../src/imap/copy-mailbox.js';
+import type { Copier } from '../../src/pipeline/dependencies.js';
+import type { Job } from 'bullmq';
+import type { JobData, MigrationJobData } from '../../src/pipeline/job-data.js';
 import { CLI, Harness, destinationPassword, waitFor, waitForState } from './harness.js';
 
 /**
@@ -15,7 +19,7 @@ const EXCHANGE = '/email/exchange/hosted-sb11111-1/service/hosted-sb11111-1';
 const PRO = '/email/pro/emailpro-sb22222-1';
 const DESTINATION = 'emailpro-sb22222-1';
 const SOURCE_PASSWORD = 'Exchange-Pass-11';
-const LOGINS = ['staged.main', 'staged.cancel', 'staged.fail', 'staged.kill', 'staged.crash1', 'staged.crash2', 'staged.none'];
+const LOGINS = ['staged.main', 'staged.cancel', 'staged.fail', 'staged.kill', 'staged.crash1', 'staged.crash2', 'staged.race', 'staged.none'];
 
 let h: Harness;
 beforeAll(async () => {
@@ -251,6 +255,36 @@ describe('the staged order', () => {
       }
     }, 150_000);
   }
+
+  it('a cut-over asked while a delta pass runs is not left waiting for the next pass (an hour later)', async () => {
+    const address = 'staged.race@mydomain.ovh';
+    let calls = 0;
+    let jobId = '';
+    let asked: Promise<void> | undefined;
+    const { service } = await h.pipeline({
+      copier: (async (options) => {
+        // the first staging pass (the second copy): the cut-over is asked while this job is active
+        if (++calls === 2) asked = service.cutover(jobId, CLI);
+        await asked;
+        return copyMailbox(options);
+      }) as Copier,
+    });
+    const submitted = await service.submit({ sourceAddress: address, destinationService: DESTINATION, requester: CLI, preapproved: true, sourcePassword: SOURCE_PASSWORD, syncEverySeconds: 3600 });
+    if (!submitted.ok) throw new Error(JSON.stringify(submitted.problems));
+    jobId = submitted.jobId;
+    await stagingPasses(service, jobId, 0);
+    // an hour passes: the next delta is due (the stored schedule moved back, the sleeping job woken as its delay would)
+    const job = (await service.queue.getJob(jobId))!;
+    await waitFor(async () => (await job.getState()) === 'delayed', 10_000, 'the staged job asleep');
+    const data = structuredClone(job.data as MigrationJobData);
+    data.checkpoint.staging!.nextSyncAt = new Date(Date.now() - 1000).toISOString();
+    await (job as Job<JobData>).updateData(data);
+    await job.promote();
+    const done = await waitForState(service, jobId, ['done', 'failed'], 30_000);
+    expect(done.state).toBe('done');
+    expect(calls).toBe(4); // the first copy, the pass during which it was asked, the last live delta, the final delta
+    expect(done.staging?.cutover?.by).toBe(CLI.id);
+  }, 60_000);
 
   it('without the source password, or towards legacy MX Plan, the plan says classic and why', async () => {
     const { service } = await h.pipeline({ worker: false });
