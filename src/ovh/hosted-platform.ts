@@ -407,6 +407,11 @@ export abstract class HostedPlatform<
       throw new OvhPreconditionFailed('fixedDomain', `${this.service} only hosts addresses @${fixed}, not @${domain}`, `choose an address @${fixed} or another destination service`);
     }
     if (!fixed) await this.requireDomain(domain);
+    const wait = request.urgent ? urgentWait(this.options.stateWait) : this.options.stateWait;
+    if (request.earlierSlot && (await this.earlierSlotBecame(request.earlierSlot, request.address, wait))) {
+      await this.changePassword(request.address, request.password, { urgent: request.urgent });
+      return this.accountInfo(await this.requireAccount(request.address));
+    }
     if (await this.accountObject(request.address)) {
       throw new OvhPreconditionFailed('accountExists', `${request.address} already exists on ${this.service}`, 'reset or rename the existing account first, or choose another destination');
     }
@@ -419,6 +424,7 @@ export abstract class HostedPlatform<
       slot = await this.freeSlot(taken);
       if (!slot) return this.createWithoutSlot(request, service);
       const extra = await this.slotSettings(slot, request);
+      await request.onSlot?.(slot.primaryEmailAddress);
       try {
         await this.client.request(this.routes.updateAccount, this.accountParams(slot.primaryEmailAddress), {
           schema: voidResponse,
@@ -430,9 +436,27 @@ export abstract class HostedPlatform<
         taken.add(slot.primaryEmailAddress);
       }
     }
-    await this.waitRenamed(slot.primaryEmailAddress, request.address, request.urgent ? urgentWait(this.options.stateWait) : this.options.stateWait);
+    await this.waitRenamed(slot.primaryEmailAddress, request.address, wait);
     await this.changePassword(request.address, request.password, { urgent: request.urgent });
     return this.accountInfo(await this.requireAccount(request.address));
+  }
+
+  /**
+   * Whether an earlier attempt's slot became `address`: waits while OVH still has an operation pending on the
+   * slot, then looks for the address. False when the slot is free and idle (the earlier call never reached OVH,
+   * or was refused): configure a slot as usual.
+   */
+  private async earlierSlotBecame(slot: string, address: string, wait: WaitOptions | undefined): Promise<boolean> {
+    return pollUntil(
+      `the earlier configuration of ${slot} as ${address} on ${this.service}`,
+      async () => {
+        const [target, pending] = await Promise.all([this.accountObject(address), this.accountObject(slot)]);
+        if (target && target.state === 'ok' && !target.taskPendingId) return { done: true, value: true };
+        if (!pending?.taskPendingId && !target) return { done: true, value: false };
+        return { done: false, seen: `${slot}: ${pending ? `task ${pending.taskPendingId ?? 'none'}` : 'gone'}, ${address}: ${target ? `state ${target.state}` : 'absent'}` };
+      },
+      wait,
+    );
   }
 
   /**

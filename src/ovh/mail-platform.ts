@@ -143,6 +143,13 @@ export interface CreateAccountRequest {
   neededBytes?: number;
   /** Inside a cut-over window: wait for OVH looking more often (see renameAccount). */
   urgent?: boolean;
+  /** Told which free slot is about to be configured, before the call that configures it (to journal it). */
+  onSlot?: (slot: string) => Promise<void>;
+  /**
+   * A slot an interrupted earlier attempt configured (as journaled through `onSlot`): while OVH is still renaming
+   * it, that rename is waited for instead of configuring another slot.
+   */
+  earlierSlot?: string;
 }
 
 export interface UnmigratedFeature {

@@ -82,6 +82,8 @@ export interface Checkpoint {
   sourcePassword?: Sealed;
   /** Destination password (given or generated), sealed before the account is created; deleted after the delta pass. */
   destinationPassword?: Sealed;
+  /** The free slot the create step configured (journaled before the call), for a resume while OVH renames it. */
+  destinationSlot?: string;
   /** IMAP switches found before the copy, restored at handover (Exchange's per-mailbox protocol setting). */
   imapRestore?: { source?: boolean; destination?: boolean };
   copy?: CopyReport;

@@ -79,7 +79,18 @@ export const createDestination: StepFunction = async (ctx) => {
       throw new PermanentError(`${address} was created on ${plan.destination.service} by someone else meanwhile`);
     }
     // classic: inside the cut-over window (the source is renamed already); staged: long before it
-    await platform.createAccount({ address, password, neededBytes: plan.sizeBytes, urgent: !isStaged(plan) });
+    await platform.createAccount({
+      address,
+      password,
+      neededBytes: plan.sizeBytes,
+      urgent: !isStaged(plan),
+      // the slot is journaled before it is configured: a resume while OVH still renames it waits for that rename
+      ...(resumed && checkpoint.destinationSlot ? { earlierSlot: checkpoint.destinationSlot } : {}),
+      onSlot: async (slot) => {
+        checkpoint.destinationSlot = slot;
+        await ctx.save();
+      },
+    });
     // createAccount sets the password as its last call: recorded with it, so it is not set a second time
     (checkpoint.changes ??= {})['destination-password'] = { intent: new Date().toISOString(), done: new Date().toISOString() };
   });

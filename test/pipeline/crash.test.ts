@@ -46,6 +46,17 @@ const POINTS: KillPoint[] = [
     hold: (_h, address) => (r) => r.method === 'POST' && r.path === `${PRO}/account/${address}/changePassword`,
     runningStep: 'create-destination',
   },
+  {
+    // OVH accepted the slot's configuration and is still renaming it when the job is taken over: the resume must
+    // wait for that rename (the slot is journaled), not configure another slot for the same address
+    name: 'while OVH still renames the free slot into the destination account',
+    login: 'kill.slot',
+    hold: (h, address) => (r) => r.method === 'GET' && r.path === `${PRO}/account/${address}` && answered(h, 'PUT', `${EXCHANGE}/account/${address}`),
+    slowTasksMs: 12_000,
+    thenHold: (h, address) => (r) =>
+      r.method === 'GET' && r.path === `${PRO}/account/${address}` && h.sim.requests.some((x) => x.method === 'PUT' && x.path.startsWith(`${PRO}/account/`) && x.path.endsWith('@configureme.me') && x.status === 200),
+    runningStep: 'create-destination',
+  },
   { name: 'during the copy', login: 'kill.copy', runningStep: 'copy', scale: 12 },
   {
     name: 'between the copy and the features (aliases, settings...)',
