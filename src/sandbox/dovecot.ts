@@ -389,8 +389,18 @@ ${quotaPlugin}
   }
 
   async doveadm(args: string[]): Promise<string> {
-    const { stdout } = await run('doveadm', ['-c', this.configPath, ...args], { maxBuffer: 64 * 1024 * 1024 });
-    return stdout;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { stdout } = await run('doveadm', ['-c', this.configPath, ...args], { maxBuffer: 64 * 1024 * 1024 });
+        return stdout;
+      } catch (error) {
+        // doveadm tells nothing but its stderr: a master that is (re)starting refuses its auth socket for a moment
+        // (seen under load in CI: "connect(.../auth-userdb) failed: Connection refused"); that alone is retried
+        const stderr = String((error as { stderr?: unknown }).stderr ?? '');
+        if (attempt >= 10 || !/connect\([^)]*auth-(userdb|master)\) failed: (Connection refused|No such file or directory)/.test(stderr)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
   }
 
   /**

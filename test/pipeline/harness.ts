@@ -99,8 +99,23 @@ export class Harness {
     await Promise.all([this.sim.stop(), this.redis.stop()]);
   }
 
-  /** Every message of a mailbox as `message-id|flags|internaldate`, sorted (folder names differ across platforms). */
+  /**
+   * Every message of a mailbox as `message-id|flags|internaldate`, sorted (folder names differ across platforms).
+   * A read the server cut (a session kicked by a rename, a killed worker's connections not yet reaped under load:
+   * imapflow's NoConnection) is read again from the start, a few times: this only looks, so a retry hides nothing.
+   */
   async messages(address: string, password: string): Promise<string[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.readMessages(address, password);
+      } catch (error) {
+        if (attempt >= 5 || (error as { code?: string }).code !== 'NoConnection') throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
+    }
+  }
+
+  private async readMessages(address: string, password: string): Promise<string[]> {
     const endpoint = this.sim.imapEndpointFor(address);
     const client = new ImapFlow({ host: endpoint.host, port: endpoint.port, secure: true, tls: { ca: [endpoint.ca] }, auth: { user: address, pass: password }, logger: false });
     client.on('error', () => undefined);
