@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
@@ -9,6 +8,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import { DEFAULT_QUEUE_NAME } from '../pipeline/queue-names.js';
+import { listening, type Listening } from './listening.js';
 
 /**
  * The operators' view of the queue: bull-board (a maintained dashboard for BullMQ) on the queues this deployment
@@ -31,12 +31,8 @@ export interface DashboardOptions {
   logger: Logger;
 }
 
-export interface Dashboard {
-  /** `http://HOST:PORT/` */
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
+/** `url` is `http://HOST:PORT/`. */
+export type Dashboard = Listening;
 
 const REALM = 'migrate-mailbox queue dashboard';
 
@@ -141,23 +137,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const listening = app.listen(options.port, options.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
     listening.once('error', reject);
   });
-  const port = (server.address() as AddressInfo).port;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const url = `http://${host}:${port}/`;
-  options.logger.info({ url, readWrite: options.readWrite, queues: names.map((n) => `${options.prefix}:${n}`) }, 'queue dashboard listening');
-  let closed: Promise<void> | undefined;
-  return {
-    url,
-    port,
-    close() {
-      closed ??= (async () => {
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        await Promise.all(queues.map((queue) => queue.close().catch(() => undefined)));
-      })();
-      return closed;
-    },
-  };
+  const endpoint = listening(server, options.host, '/', () => Promise.all(queues.map((queue) => queue.close().catch(() => undefined))));
+  options.logger.info({ url: endpoint.url, readWrite: options.readWrite, queues: names.map((n) => `${options.prefix}:${n}`) }, 'queue dashboard listening');
+  return endpoint;
 }
 
 /** The dashboard of `start` and `worker`: off (undefined) unless DASHBOARD_PORT is set; the config check demands a token then. */

@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { ConnectionOptions } from 'bullmq';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import { QueueCensusReader } from '../pipeline/queue-census.js';
 import type { SecretBox } from '../pipeline/secret-box.js';
+import { listening, type Listening } from './listening.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
 /**
@@ -14,12 +14,8 @@ import { createMetrics, type Metrics } from './metrics.js';
  * and it listens on loopback unless told otherwise.
  */
 
-export interface MetricsServer {
-  /** `http://HOST:PORT/metrics` */
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
+/** `url` is `http://HOST:PORT/metrics`. */
+export type MetricsServer = Listening;
 
 export interface MetricsServerOptions {
   metrics: Metrics;
@@ -60,23 +56,9 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const url = `http://${host}:${port}/metrics`;
-  options.logger.info({ url }, 'metrics listening');
-  let closed: Promise<void> | undefined;
-  return {
-    url,
-    port,
-    close() {
-      closed ??= (async () => {
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        await options.onClose?.();
-      })();
-      return closed;
-    },
-  };
+  const endpoint = listening(server, options.host, '/metrics', async () => options.onClose?.());
+  options.logger.info({ url: endpoint.url }, 'metrics listening');
+  return endpoint;
 }
 
 /** The metrics of `start` and `worker`: undefined (nothing collected, nothing served) unless METRICS_PORT is set. */
