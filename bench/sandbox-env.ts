@@ -5,7 +5,7 @@
  * under a fresh temporary directory each time (so every configuration starts from the same state).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { RedisServer } from '../src/redis/redis-server.js';
 import { OvhSimulator, sandboxFixture, secondExchangeService } from '../src/sandbox/ovh-simulator/index.js';
 import { addScaleMailboxes, type ScaleRow } from '../src/sandbox/ovh-simulator/fixture.js';
 import { startSandboxEws, type SandboxEws } from '../src/sandbox/ews/ovh-binding.js';
+import { sandboxEnv } from '../src/sandbox/sandbox-env.js';
 
 export interface Sandbox {
   dir: string;
@@ -42,19 +43,7 @@ export async function startSandbox(options: { mailboxes: number; messages: numbe
   const sim = await OvhSimulator.start({ dataDir: join(dir, 'o'), fixture, taskDelayMs: options.taskDelayMs, renameDelayMs: options.taskDelayMs });
   const ews = await startSandboxEws(sim, fixture);
   const secretsKey = randomBytes(32).toString('hex');
-  const env: Record<string, string> = {
-    ...sim.endpointEnv(),
-    REDIS_URL: redis.url,
-    SECRETS_KEY: secretsKey,
-    DATA_DIR: join(dir, 'app'),
-    OVH_MX_RELAY: 'mx1.mail.ovh.net',
-    EWS_ENDPOINTS: JSON.stringify(ews.endpoints),
-  };
-  if (ews.caCertificate) {
-    const file = join(dir, 'ews-ca.pem');
-    writeFileSync(file, ews.caCertificate);
-    env.EWS_CA_FILE = file;
-  }
+  const env = sandboxEnv({ sim, redisUrl: redis.url, secretsKey, ews, dir });
   const info = new Redis(redis.url, { maxRetriesPerRequest: 3 });
   return {
     dir,

@@ -7,6 +7,7 @@ import { RedisServer } from '../../redis/redis-server.js';
 import { OvhSimulator, sandboxFixture, secondExchangeService } from '../../sandbox/ovh-simulator/index.js';
 import { addScaleMailboxes, type ScaleRow } from '../../sandbox/ovh-simulator/fixture.js';
 import { startSandboxEws, type SandboxEws } from '../../sandbox/ews/ovh-binding.js';
+import { sandboxEnv } from '../../sandbox/sandbox-env.js';
 import type { Platform } from '../../domain/platform.js';
 import { parseCommandArgs } from '../command-args.js';
 
@@ -54,11 +55,6 @@ function integerOption(name: string, raw: string | undefined, min: number, max: 
 }
 
 /** The EWS doubles' certificate, for clients to trust (EWS_CA_FILE). */
-function writeCa(file: string, pem: string): string {
-  writeFileSync(file, pem);
-  return file;
-}
-
 /** The mailbox's message count as its Dovecot reports it, or null with the reason: never a 0 that was not measured. */
 async function messageCount(sim: OvhSimulator, serviceKey: string, address: string): Promise<{ messages: number } | { messages: null; messagesError: string }> {
   try {
@@ -163,16 +159,7 @@ export async function run(argv: string[]): Promise<number> {
       mailboxes.push({ address, platform: service.platform as Platform, service: service.name, ...(await messageCount(sim, service.key, address)) });
     }
   }
-  const env = {
-    ...sim.endpointEnv(),
-    REDIS_URL: redis.url,
-    SECRETS_KEY: secretsKey,
-    DATA_DIR: join(dir, 'app'),
-    OVH_MX_RELAY: 'mx1.mail.ovh.net',
-    // Where each Exchange service's EWS answers (hostname -> 127.0.0.1:port, like IMAP_ENDPOINTS), and its CA.
-    EWS_ENDPOINTS: JSON.stringify(ews.endpoints),
-    ...(ews.caCertificate ? { EWS_CA_FILE: writeCa(join(dir, 'ews-ca.pem'), ews.caCertificate) } : {}),
-  };
+  const env = sandboxEnv({ sim, redisUrl: redis.url, secretsKey, ews, dir });
   const scaleOut =
     seeded.mailboxes > 0
       ? {
