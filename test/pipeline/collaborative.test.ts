@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MigrationWorker } from '../../src/pipeline/worker.js';
 import { addressOf } from '../../src/sandbox/ovh-simulator/state.js';
 import { sampleCollaborativeData, seedMailbox } from '../../src/sandbox/ews/seed.js';
 import { kindOfClass } from '../../src/ews/folders.js';
@@ -90,13 +88,8 @@ describe('calendars, contacts, tasks, rules and out-of-office over EWS', () => {
 
     const { service, settings } = await h.pipeline({ worker: false });
     const held = h.ews!.doubles.get(SECOND)!.faults.holdAfter({ operation: 'UploadItems' });
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/pipeline/worker-child.ts'], { env: { ...process.env, WORKER_CHILD: JSON.stringify(h.childConfig(settings)) }, stdio: ['ignore', 'pipe', 'inherit'] });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    const { child, exited } = await h.workerChild(settings);
     try {
-      await new Promise<void>((resolve, reject) => {
-        child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
-        child.once('exit', (code) => reject(new Error(`worker child exited with ${code}`)));
-      });
       const submitted = await service.submit({ sourceAddress: address, destinationService: 'hosted-sb55555-1/hosted-sb55555-1', requester: CLI, preapproved: true });
       if (!submitted.ok) throw new Error(JSON.stringify(submitted.problems));
       // the first upload is carried out at the destination; its answer never reaches the worker, which dies
@@ -106,13 +99,7 @@ describe('calendars, contacts, tasks, rules and out-of-office over EWS', () => {
       expect((await service.status({ jobId: submitted.jobId }))[0]!.steps.find((s) => s.name === 'collaborative')?.status).toBe('running');
       h.ews!.doubles.get(SECOND)!.faults.clear();
 
-      const rescuer = await MigrationWorker.start({ ...settings, deps: h.deps, concurrency: 1 });
-      let status;
-      try {
-        status = await waitForState(service, submitted.jobId, ['done', 'failed'], 120_000);
-      } finally {
-        await rescuer.close();
-      }
+      const status = await h.rescue(service, settings, submitted.jobId, 120_000);
       expect(status.state).toBe('done');
       expect(status.steps.find((s) => s.name === 'collaborative')?.status).toBe('done');
       // every item once: the upload whose answer was lost is found by its marker, not uploaded again

@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleMailbox, sandboxFixture } from '../../src/sandbox/ovh-simulator/index.js';
 import type { SeenRequest } from '../../src/sandbox/ovh-simulator/faults.js';
-import { MigrationWorker } from '../../src/pipeline/worker.js';
-import { CLI, Harness, destinationPassword, waitForState } from './harness.js';
+import { CLI, Harness, destinationPassword } from './harness.js';
 
 /**
  * kill -9 of the worker at each moment that matters, each made exact: the OVH simulator holds the one request that
@@ -127,16 +125,8 @@ describe('a worker killed with kill -9 at each moment that matters', () => {
       const { service, settings } = await h.pipeline({ worker: false });
       const held = point.hold ? h.sim.faults.stall(point.hold(h, address)) : undefined;
 
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/pipeline/worker-child.ts'], {
-        env: { ...process.env, WORKER_CHILD: JSON.stringify(h.childConfig(settings)), ...(point.hold ? {} : { CRASH_AT: 'copy' }) },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+      const { child, exited } = await h.workerChild(settings, point.hold ? undefined : 'copy');
       try {
-        await new Promise<void>((resolve, reject) => {
-          child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
-          child.once('exit', (code) => reject(new Error(`worker child exited with ${code} before it was ready`)));
-        });
         const submitted = await service.submit({ sourceAddress: address, destinationService: DESTINATION, requester: CLI, preapproved: true });
         if (!submitted.ok) throw new Error(JSON.stringify(submitted.problems));
         if (held) {
@@ -154,13 +144,7 @@ describe('a worker killed with kill -9 at each moment that matters', () => {
         expect(stuck!.steps.find((s) => s.name === point.runningStep)?.status).toBe('running');
         h.sim.faults.clear();
 
-        const rescuer = await MigrationWorker.start({ ...settings, deps: h.deps, concurrency: 1 });
-        let status;
-        try {
-          status = await waitForState(service, submitted.jobId, ['done', 'failed'], 90_000);
-        } finally {
-          await rescuer.close();
-        }
+        const status = await h.rescue(service, settings, submitted.jobId);
         expect(status.steps.filter((s) => s.status === 'failed')).toEqual([]);
         expect(status.state).toBe('done');
         if (point.runningStep === 'copy') expect(status.steps.find((s) => s.name === 'copy')?.detail).toMatch(/[1-9]\d* already there/);

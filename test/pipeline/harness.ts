@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { ImapFlow } from 'imapflow';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createLogger } from '../../src/log/logger.js';
@@ -10,7 +11,7 @@ import type { QueueTuning } from '../../src/pipeline/queue-names.js';
 import { defaultCopier, directoryFromFactory, type RuntimeObservers } from '../../src/pipeline/runtime.js';
 import { SecretBox } from '../../src/pipeline/secret-box.js';
 import { BullMigrationService } from '../../src/pipeline/bull-migration-service.js';
-import { MigrationWorker } from '../../src/pipeline/worker.js';
+import { MigrationWorker, type MigrationWorkerOptions } from '../../src/pipeline/worker.js';
 import { RedisServer } from '../../src/redis/redis-server.js';
 import { OvhSimulator, sandboxFixture, type SimulatorFixture } from '../../src/sandbox/ovh-simulator/index.js';
 import { startSandboxEws, type SandboxEws } from '../../src/sandbox/ews/ovh-binding.js';
@@ -79,6 +80,38 @@ export class Harness {
       this.closers.push(() => worker!.close(true));
     }
     return { prefix, service, worker, events, settings };
+  }
+
+  /**
+   * A worker in a child process (worker-child.ts; `crashAt` sets its CRASH_AT), once it takes jobs; `exited`
+   * settles with the signal that ended it. The caller kills it in its `finally`.
+   */
+  async workerChild(settings: { connection: unknown; prefix: string; tuning: Partial<QueueTuning> }, crashAt?: string): Promise<{ child: ChildProcess; exited: Promise<NodeJS.Signals | null> }> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/pipeline/worker-child.ts'], {
+      env: { ...process.env, WORKER_CHILD: JSON.stringify(this.childConfig(settings)), ...(crashAt ? { CRASH_AT: crashAt } : {}) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+        child.once('exit', (code) => reject(new Error(`worker child exited with ${code} before it was ready`)));
+      });
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
+    }
+    return { child, exited };
+  }
+
+  /** Another worker (in this process) takes `jobId` over and runs it to its end; returns how it ended. */
+  async rescue(service: BullMigrationService, settings: Pick<MigrationWorkerOptions, 'connection' | 'prefix' | 'tuning'>, jobId: string, timeoutMs = 90_000) {
+    const rescuer = await MigrationWorker.start({ ...settings, deps: this.deps, concurrency: 1 });
+    try {
+      return await waitForState(service, jobId, ['done', 'failed'], timeoutMs);
+    } finally {
+      await rescuer.close();
+    }
   }
 
   /** What a worker in a child process needs to join this harness (see worker-child.ts). */

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleMailbox, sandboxFixture } from '../../src/sandbox/ovh-simulator/index.js';
-import { MigrationWorker } from '../../src/pipeline/worker.js';
 import { copyMailbox } from '../../src/imap/copy-mailbox.js';
 import type { Copier } from '../../src/pipeline/dependencies.js';
 import type { Job } from 'bullmq';
@@ -180,13 +178,8 @@ describe('the staged order', () => {
     // the staged account's rename was answered; the first look at the real address afterwards is held
     const renamed = () => h.sim.requests.some((r) => r.method === 'PUT' && r.path === `${PRO}/account/${staged}` && r.status === 200);
     const held = h.sim.faults.stall((r) => r.method === 'GET' && r.path === `${PRO}/account/${address}` && renamed());
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/pipeline/worker-child.ts'], { env: { ...process.env, WORKER_CHILD: JSON.stringify(h.childConfig(settings)) }, stdio: ['ignore', 'pipe', 'inherit'] });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    const { child, exited } = await h.workerChild(settings);
     try {
-      await new Promise<void>((resolve, reject) => {
-        child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
-        child.once('exit', (code) => reject(new Error(`worker child exited with ${code} before it was ready`)));
-      });
       const submitted = await service.submit({ sourceAddress: address, destinationService: DESTINATION, requester: CLI, preapproved: true, sourcePassword: SOURCE_PASSWORD, cutoverAt: new Date().toISOString() });
       if (!submitted.ok) throw new Error(JSON.stringify(submitted.problems));
       await held;
@@ -195,13 +188,7 @@ describe('the staged order', () => {
       const [stuck] = await service.status({ jobId: submitted.jobId });
       expect(stuck!.steps.find((s) => s.name === 'rename-destination')?.status).toBe('running');
       h.sim.faults.clear();
-      const rescuer = await MigrationWorker.start({ ...settings, deps: h.deps, concurrency: 1 });
-      let status;
-      try {
-        status = await waitForState(service, submitted.jobId, ['done', 'failed'], 90_000);
-      } finally {
-        await rescuer.close();
-      }
+      const status = await h.rescue(service, settings, submitted.jobId);
       expect(status.steps.filter((s) => s.status === 'failed')).toEqual([]);
       expect(status.state).toBe('done');
       expect(await h.messages(address, await destinationPassword(service, submitted.jobId))).toEqual(before);
@@ -224,28 +211,14 @@ describe('the staged order', () => {
       const address = `${point.login}@mydomain.ovh`;
       const before = await h.messages(address, SOURCE_PASSWORD);
       const { service, settings } = await h.pipeline({ worker: false });
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/pipeline/worker-child.ts'], {
-        env: { ...process.env, WORKER_CHILD: JSON.stringify(h.childConfig(settings)), CRASH_AT: point.crashAt },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+      const { child, exited } = await h.workerChild(settings, point.crashAt);
       try {
-        await new Promise<void>((resolve, reject) => {
-          child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
-          child.once('exit', (code) => reject(new Error(`worker child exited with ${code} before it was ready`)));
-        });
         const submitted = await service.submit({ sourceAddress: address, destinationService: DESTINATION, requester: CLI, preapproved: true, sourcePassword: SOURCE_PASSWORD, cutoverAt: new Date().toISOString() });
         if (!submitted.ok) throw new Error(JSON.stringify(submitted.problems));
         expect(await exited).toBe('SIGKILL');
         const [stuck] = await service.status({ jobId: submitted.jobId });
         expect(stuck!.steps.find((s) => s.name === point.running)?.status).toBe('running');
-        const rescuer = await MigrationWorker.start({ ...settings, deps: h.deps, concurrency: 1 });
-        let status;
-        try {
-          status = await waitForState(service, submitted.jobId, ['done', 'failed'], 90_000);
-        } finally {
-          await rescuer.close();
-        }
+        const status = await h.rescue(service, settings, submitted.jobId);
         expect(status.steps.filter((s) => s.status === 'failed')).toEqual([]);
         expect(status.state).toBe('done');
         expect(await h.messages(address, await destinationPassword(service, submitted.jobId))).toEqual(before);
