@@ -4,6 +4,7 @@ import { generatePassword } from '../domain/password.js';
 import { ImapAuthenticationFailed } from '../imap/index.js';
 import type { MailPlatform } from '../ovh/mail-platform.js';
 import { PermanentError, TransientError, retryVerdict } from './errors.js';
+import type { Checkpoint } from './job-data.js';
 import {
   SECRET_AAD,
   change,
@@ -59,6 +60,13 @@ export async function mailPass(ctx: StepContext, pass: 'copy' | 'delta' | 'stagi
     if (retryVerdict(error) === false) throw new PermanentError(message);
     throw new TransientError(message, { cause: error });
   }
+}
+
+/** What the next steps read of a mail pass (verify, the reset's guard, the next pass's folder states). */
+export function recordMailPass(checkpoint: Checkpoint, outcome: CopyOutcome): void {
+  checkpoint.copyFailures = outcome.failures.length;
+  checkpoint.mismatches = outcome.mismatches;
+  checkpoint.sourceStates = outcome.sourceStates;
 }
 
 export function copySummary(report: CopyReport): string {

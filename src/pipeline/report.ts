@@ -46,7 +46,7 @@ export function buildReport(data: MigrationJobData, links?: Record<string, LinkE
     ...(checkpoint.collaborativeIssues?.length ? { collaborativeIssues: checkpoint.collaborativeIssues } : {}),
     ...(checkpoint.collaborativeLeft ? { collaborativeLeft: checkpoint.collaborativeLeft } : {}),
     ...cutoverWindowOf(checkpoint),
-    ...(stagingSummary(data) ? { staging: stagingSummary(data) } : {}),
+    ...staged(data),
   };
 }
 
@@ -58,7 +58,13 @@ function cutoverWindowOf(checkpoint: Checkpoint): Pick<MigrationReport, 'cutover
   return { cutoverWindow: { startedAt, endedAt, seconds: (Date.parse(endedAt) - Date.parse(startedAt)) / 1000 } };
 }
 
-export function stagingSummary(data: MigrationJobData): StagingSummary | undefined {
+/** `{ staging }` for a staged migration, nothing for a classic one: for spreading into a report or a status. */
+export function staged(data: MigrationJobData): { staging?: StagingSummary } {
+  const staging = stagingSummary(data);
+  return staging ? { staging } : {};
+}
+
+function stagingSummary(data: MigrationJobData): StagingSummary | undefined {
   const { plan, checkpoint, request } = data;
   if (plan.order?.kind !== 'staged') return undefined;
   const staging = checkpoint.staging;

@@ -3,7 +3,7 @@ import { PermanentError } from './errors.js';
 import type { StagingRecord } from './job-data.js';
 import { mergeReports } from './report.js';
 import { change, destinationPassword, openPlatform, type StepContext, type StepFunction } from './step-context.js';
-import { copySummary, mailPass } from './mail-pass.js';
+import { copySummary, mailPass, recordMailPass } from './mail-pass.js';
 import type { MailPlatform } from '../ovh/mail-platform.js';
 
 /** Seconds between delta passes while a staged copy waits for its cut-over (one hour), unless the request says otherwise. */
@@ -42,9 +42,7 @@ async function syncPass(ctx: StepContext, staging: StagingRecord): Promise<void>
   const { checkpoint } = ctx;
   const outcome = await mailPass(ctx, 'staging', { prune: true });
   checkpoint.copy = checkpoint.copy ? mergeReports(checkpoint.copy, outcome.report) : outcome.report;
-  checkpoint.copyFailures = outcome.failures.length;
-  checkpoint.mismatches = outcome.mismatches;
-  checkpoint.sourceStates = outcome.sourceStates;
+  recordMailPass(checkpoint, outcome);
   staging.passes += 1;
   staging.lastSyncAt = new Date().toISOString();
   staging.lastCopied = outcome.report.messages.copied;

@@ -12,7 +12,7 @@ import type { Actor, FollowUpAction, MigrationStatus } from './migration-service
 import { handoverOf } from './password-handover.js';
 import type { QueueHandles } from './queue-handles.js';
 import type { Keys } from './queue-names.js';
-import { buildReport, isUndoAvailable, stagingSummary, stepRecords } from './report.js';
+import { buildReport, isUndoAvailable, staged, stepRecords } from './report.js';
 import type { SecretBox } from './secret-box.js';
 
 /** Everything stored about a job besides the job itself. */
@@ -129,6 +129,6 @@ export function statusOf(job: Job<MigrationJobData>, bullState: string, side: Jo
     run: checkpoint.run ?? 1,
     ...(busy ? { busy } : {}),
     dryRun: data.request.dryRun,
-    ...(stagingSummary(data) ? { staging: stagingSummary(data) } : {}),
+    ...staged(data),
   };
 }

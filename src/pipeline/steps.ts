@@ -4,7 +4,7 @@ import { PermanentError } from './errors.js';
 import { putLinksBack, recreateFeatures } from './features.js';
 import { collaborativeDelta, collaborativeStep } from './collaborative-step.js';
 import { hideFromAddressBook, renameDestination, stage } from './staging.js';
-import { copySummary, mailPass, setMigrationPassword } from './mail-pass.js';
+import { copySummary, mailPass, recordMailPass, setMigrationPassword } from './mail-pass.js';
 import {
   change,
   changeAttempted,
@@ -124,9 +124,7 @@ function copyStep(pass: 'copy' | 'delta'): StepFunction {
     const { checkpoint } = ctx;
     const outcome = await mailPass(ctx, pass);
     checkpoint[pass] = outcome.report;
-    checkpoint.copyFailures = outcome.failures.length;
-    checkpoint.mismatches = outcome.mismatches;
-    checkpoint.sourceStates = outcome.sourceStates;
+    recordMailPass(checkpoint, outcome);
     await ctx.save();
     const collaborative = pass === 'delta' ? await collaborativeDelta(ctx) : undefined;
     if (pass === 'delta') {
