@@ -10,6 +10,9 @@ import { Harness as PipelineHarness, waitFor } from '../pipeline/harness.js';
 
 const SOURCE = 'john.smith@mydomain.ovh';
 const DESTINATION = 'emailpro-sb22222-1';
+/** For the staged order: a mailbox whose current password its owner gives. */
+const STAGED_SOURCE = 'erin@mydomain.ovh';
+const STAGED_SOURCE_PASSWORD = 'Exchange-Pass-05';
 
 describe('full flow with the real worker, Redis and sandbox: command -> modal -> submit -> approve -> thread -> report', () => {
   let pipelineParts: PipelineHarness;
@@ -145,4 +148,60 @@ describe('full flow with the real worker, Redis and sandbox: command -> modal ->
     expect(h.fake.thread('C-REQUESTS', ts).map((m) => m.text ?? '')).toEqual([reply.text]);
     expect(JSON.stringify(h.fake.message('C-REQUESTS', ts)!.blocks)).toContain('Rejected by <@U-GROUP-APPROVER>');
   }, 60_000);
+
+  it('the thread shows the staged copy with "Cut over now" (approvers only); the password comes at the cut-over', async () => {
+    const before = h.fake.callsOf('chat.postMessage').length;
+    await h.interact(
+      viewSubmission({
+        callbackId: CALLBACK.request,
+        privateMetadata: JSON.stringify({ channel: 'C-REQUESTS', commandChannel: 'C-REQUESTS' }),
+        values: {
+          [BLOCK.source]: { [ACTION.source]: { selected_option: { value: STAGED_SOURCE } } },
+          [BLOCK.destination]: { [ACTION.destination]: { selected_option: { value: DESTINATION } } },
+          [BLOCK.options]: { [ACTION.options]: { selected_options: [] } },
+          [BLOCK.sourcePassword]: { [ACTION.sourcePassword]: { value: STAGED_SOURCE_PASSWORD } },
+        },
+      }),
+    );
+    const posted = h.fake.callsOf('chat.postMessage')[before]!;
+    const ts = posted.response.ts as string;
+    const request = structuredClone(h.fake.message('C-REQUESTS', ts)!);
+    expect(JSON.stringify(request.blocks)).toContain('erin.migrating@mydomain.ovh');
+    const approve = buttonIn(request.blocks, ACTION.approve)!;
+    const jobId = parseButtonValue(approve.value)!.id;
+    await h.interact(buttonClick({ actionId: ACTION.approve, value: approve.value, user: 'U-APPROVER', channel: 'C-REQUESTS', message: request }));
+
+    // staged: the thread's staging message carries the button; nothing is renamed, no password yet
+    const staging = await waitFor(() => h.fake.thread('C-REQUESTS', ts).find((m) => buttonIn(m.blocks, ACTION.cutover)), 60_000, 'the staging message');
+    expect(blockKitViolations(staging.blocks, 'message')).toEqual([]);
+    expect(staging.text).toMatch(/^Staged copy in erin\.migrating@mydomain\.ovh/);
+    expect(h.fake.thread('C-REQUESTS', ts).some((m) => buttonIn(m.blocks, ACTION.showPassword))).toBe(false);
+    const cutover = buttonIn(staging.blocks, ACTION.cutover)!;
+
+    // the requester is not an approver: refused, nothing happens
+    await h.interact(buttonClick({ actionId: ACTION.cutover, value: cutover.value, user: 'U-REQUESTER', channel: 'C-REQUESTS', message: staging }));
+    expect((await service.status({ jobId }))[0]!.steps.find((s) => s.name === 'stage')?.status).toBe('running');
+    const [stillStaged] = await service.status({ jobId });
+    expect(stillStaged!.staging?.cutover).toBeUndefined();
+
+    await h.interact(buttonClick({ actionId: ACTION.cutover, value: cutover.value, user: 'U-APPROVER', channel: 'C-REQUESTS', message: staging }));
+    const report = await waitFor(() => h.fake.thread('C-REQUESTS', ts).find((m) => (m.text ?? '').startsWith('Migration of')), 90_000, 'the final report');
+    expect(blockKitViolations(report.blocks, 'message')).toEqual([]);
+    expect(JSON.stringify(report.blocks)).toMatch(/Cut-over window \(source renamed to final delta done\): [^"]+ · staged in `erin\.migrating@mydomain\.ovh`/);
+    const [done] = await service.status({ jobId });
+    expect(done!.state).toBe('done');
+    expect(done!.staging?.cutover?.by).toBe('U-APPROVER');
+    expect(done!.report?.cutoverWindow?.seconds).toBeGreaterThan(0);
+    await h.slack.notifier.idle();
+    // the staging message no longer offers the button; the hand-over came after the staged account took the address
+    const thread = h.fake.thread('C-REQUESTS', ts);
+    expect(thread.some((m) => buttonIn(m.blocks, ACTION.cutover))).toBe(false);
+    const texts = thread.map((m) => m.text ?? '');
+    const renamed = texts.findIndex((t) => t.startsWith('Give the staged account the real address: done'));
+    const handover = thread.findIndex((m) => buttonIn(m.blocks, ACTION.showPassword));
+    expect(renamed).toBeGreaterThan(-1);
+    expect(handover).toBeGreaterThan(renamed);
+    // the source's password never went to Slack
+    for (const call of h.fake.calls) expect(JSON.stringify(call.params)).not.toContain(STAGED_SOURCE_PASSWORD);
+  }, 150_000);
 });
