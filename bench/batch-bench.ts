@@ -13,7 +13,7 @@
  *
  *   npm run bench:batch -- [--mailboxes 100] [--messages 200] [--task-delay-ms 1000] [--concurrency 4] [--only 1|2]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -25,6 +25,7 @@ import { createLogger } from '../src/log/logger.js';
 import { createRuntime } from '../src/pipeline/runtime.js';
 import { cpuTime, highWaterMark } from './measure.js';
 import { startSandbox, type Sandbox } from './sandbox-env.js';
+import { startCliProcess } from './cli-process.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const OUT = join(ROOT, 'bench', 'out');
@@ -60,27 +61,21 @@ interface WorkerProcess {
 
 /** A `worker` process exactly as `npm run cli -- worker` starts it; resolves once it logged "worker started". */
 async function startWorker(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--max-semi-space-size=2', 'scripts/cli.mjs', 'worker', '--concurrency', String(CONCURRENCY)], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+  // the last warnings and errors it logged, kept as they come (also after it started)
+  const stderrTail: string[] = [];
+  const { child, ready } = startCliProcess({
+    args: ['worker', '--concurrency', String(CONCURRENCY)],
+    env: { ...env, LOG_LEVEL: 'info' },
+    ready: '"worker started"',
+    onLine: (line) => {
+      if (!/"level":(40|50|60)/.test(line)) return;
+      stderrTail.push(line.slice(0, 400));
+      if (stderrTail.length > 20) stderrTail.shift();
+    },
+    onExit: (code, signal) => `worker exited (${code ?? signal}) before it was ready: ${stderrTail.join('\n')}`,
   });
-  const worker: WorkerProcess = { child, pid: child.pid!, stderrTail: [], peakRssBytes: 0, cpuSeconds: 0 };
-  let buffer = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        if (line.includes('"worker started"')) resolve();
-        if (/"level":(40|50|60)/.test(line)) worker.stderrTail = [...worker.stderrTail.slice(-19), line.slice(0, 400)];
-      }
-    });
-    child.once('exit', (code, signal) => reject(new Error(`worker exited (${code ?? signal}) before it was ready: ${worker.stderrTail.join('\n')}`)));
-  });
-  return worker;
+  await ready;
+  return { child, pid: child.pid!, stderrTail, peakRssBytes: 0, cpuSeconds: 0 };
 }
 
 /** Polls VmHWM and CPU time of the workers until stopped; the last value seen is the peak. */

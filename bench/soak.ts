@@ -14,7 +14,7 @@
  *   npm run soak -- [--mailboxes 40] [--messages 500] [--task-delay-ms 1000] [--concurrency 2] [--minutes 10]
  *                   [--seed N] [--kill-every 20-40] [--lock-seconds 10]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { loadavg, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { configSchema } from '../src/config/config.js';
 import { createLogger } from '../src/log/logger.js';
 import { createRuntime } from '../src/pipeline/runtime.js';
+import { startCliProcess } from './cli-process.js';
 import type { MigrationStatus } from '../src/pipeline/migration-service.js';
 import { freePort } from '../src/sandbox/free-port.js';
 import { threadItems } from '../src/slack/notifier/thread-items.js';
@@ -108,27 +109,24 @@ async function main(): Promise<number> {
       role === 'bot'
         ? { SLACK_MODE: 'http', PORT: String(await freePort()), SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: 'soak-signing-secret', SLACK_API_URL: fake.url, APPROVERS: 'U-APPROVER', REQUESTERS: 'U-REQUESTER' }
         : {};
-    const child = spawn(process.execPath, ['--max-semi-space-size=2', 'scripts/cli.mjs', ...args], { cwd: ROOT, env: { ...process.env, ...env, ...extra }, stdio: ['ignore', 'ignore', 'pipe'] });
-    const proc: Proc = { role, child, starts: (procs.get(role)?.starts ?? 0) + 1, lastErrors: [] };
-    procs.set(role, proc);
-    let buffer = '';
-    const ready = role === 'bot' ? '"bot started"' : '"worker started"';
-    await new Promise<void>((resolve, reject) => {
-      child.stderr!.on('data', (chunk: Buffer) => {
-        buffer += chunk.toString();
-        let nl: number;
-        while ((nl = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, nl);
-          buffer = buffer.slice(nl + 1);
-          if (line.includes(ready)) resolve();
-          if (/"level":(50|60)/.test(line)) proc.lastErrors = [...proc.lastErrors.slice(-9), line.slice(0, 500)];
-        }
-      });
-      child.once('exit', (code, signal) => {
-        if (signal !== 'SIGKILL' && !stopping) stats.unexpectedExits.push(`${role} exited ${code ?? signal}: ${proc.lastErrors.join(' | ')}`);
-        reject(new Error(`${role} exited (${code ?? signal}) before it was ready: ${proc.lastErrors.join('\n')}`));
-      });
+    const lastErrors: string[] = [];
+    const { child, ready } = startCliProcess({
+      args,
+      env: { ...env, ...extra },
+      ready: role === 'bot' ? '"bot started"' : '"worker started"',
+      onLine: (line) => {
+        if (!/"level":(50|60)/.test(line)) return;
+        lastErrors.push(line.slice(0, 500));
+        if (lastErrors.length > 10) lastErrors.shift();
+      },
+      onExit: (code, signal) => {
+        if (signal !== 'SIGKILL' && !stopping) stats.unexpectedExits.push(`${role} exited ${code ?? signal}: ${lastErrors.join(' | ')}`);
+        return `${role} exited (${code ?? signal}) before it was ready: ${lastErrors.join('\n')}`;
+      },
     });
+    const proc: Proc = { role, child, starts: (procs.get(role)?.starts ?? 0) + 1, lastErrors };
+    procs.set(role, proc);
+    await ready;
     return proc;
   }
 
