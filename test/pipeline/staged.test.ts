@@ -1,6 +1,7 @@
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleMailbox, sandboxFixture } from '../../src/sandbox/ovh-simulator/index.js';
+import type { SeenRequest } from '../../src/sandbox/ovh-simulator/faults.js';
 import { copyMailbox } from '../../src/imap/copy-mailbox.js';
 import type { Copier } from '../../src/pipeline/dependencies.js';
 import type { Job } from 'bullmq';
@@ -17,7 +18,7 @@ const EXCHANGE = '/email/exchange/hosted-sb11111-1/service/hosted-sb11111-1';
 const PRO = '/email/pro/emailpro-sb22222-1';
 const DESTINATION = 'emailpro-sb22222-1';
 const SOURCE_PASSWORD = 'Exchange-Pass-11';
-const LOGINS = ['staged.main', 'staged.cancel', 'staged.fail', 'staged.kill', 'staged.crash1', 'staged.crash2', 'staged.race', 'staged.none'];
+const LOGINS = ['staged.main', 'staged.cancel', 'staged.fail', 'staged.kill', 'staged.crash1', 'staged.crash2', 'staged.race', 'staged.none', 'staged.held1', 'staged.held2', 'staged.held3'];
 
 let h: Harness;
 beforeAll(async () => {
@@ -202,6 +203,46 @@ describe('the staged order', () => {
       child.kill('SIGKILL');
     }
   }, 150_000);
+
+  // each staged-only write held at OVH (it arrived; its answer never reaches the worker, which is killed)
+  const hiding = (hidden: boolean) => (r: SeenRequest) => r.method === 'PUT' && (r.body as { hiddenFromGAL?: boolean })?.hiddenFromGAL === hidden;
+  for (const point of [
+    { name: 'hiding the staged account from the address book', login: 'staged.held1', running: 'create-destination', hold: (_staged: string) => hiding(true) },
+    { name: "the staged account's rename to the real address", login: 'staged.held2', running: 'rename-destination', hold: (staged: string) => (r: SeenRequest) => r.method === 'PUT' && r.path === `${PRO}/account/${staged}` && 'login' in (r.body as object) },
+    { name: 'showing the account in the address book again', login: 'staged.held3', running: 'features', hold: (_staged: string) => hiding(false) },
+  ]) {
+    it(`kill -9 while OVH holds ${point.name}: another worker ends it, each change made once, every message once`, async () => {
+      const address = `${point.login}@mydomain.ovh`;
+      const staged = `${point.login}.migrating@mydomain.ovh`;
+      const before = await h.messages(address, SOURCE_PASSWORD);
+      const { service, settings } = await h.pipeline({ worker: false });
+      const held = h.sim.faults.stall(point.hold(staged));
+      const { child, exited } = await h.workerChild(settings);
+      try {
+        const submitted = await service.submit({ sourceAddress: address, destinationService: DESTINATION, requester: CLI, preapproved: true, sourcePassword: SOURCE_PASSWORD, cutoverAt: new Date().toISOString() });
+        if (!submitted.ok) throw new Error(JSON.stringify(submitted.problems));
+        await held;
+        child.kill('SIGKILL');
+        expect(await exited).toBe('SIGKILL');
+        expect((await service.status({ jobId: submitted.jobId }))[0]!.steps.find((s) => s.name === point.running)?.status).toBe('running');
+        h.sim.faults.clear();
+        const status = await h.rescue(service, settings, submitted.jobId);
+        expect(status.steps.filter((s) => s.status === 'failed')).toEqual([]);
+        expect(status.state).toBe('done');
+        expect(await h.messages(address, await destinationPassword(service, submitted.jobId))).toEqual(before);
+        const destination = await h.factory({ platform: 'emailpro', name: DESTINATION });
+        expect(await destination.getAccount(staged)).toBeUndefined();
+        const settingsOf = (await destination.readFeatures(address)).settings;
+        expect(settingsOf.hiddenFromGAL).toBe(false);
+        const answered = (path: string) => h.sim.requests.filter((r) => r.method === 'PUT' && r.path === path && 'login' in ((r.body as object) ?? {}) && r.status === 200);
+        expect(answered(`${PRO}/account/${staged}`)).toHaveLength(1);
+        expect(answered(`${EXCHANGE}/account/${address}`)).toHaveLength(1);
+      } finally {
+        h.sim.faults.clear();
+        child.kill('SIGKILL');
+      }
+    }, 150_000);
+  }
 
   for (const point of [
     { name: 'during the first copy into the staged account', crashAt: 'copy', login: 'staged.crash1', running: 'copy' },
