@@ -14,7 +14,8 @@
  *   npm run bench:batch -- [--mailboxes 100] [--messages 200] [--task-delay-ms 1000] [--concurrency 4] [--only 1|2]
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,13 +121,26 @@ interface Result {
   ovhRequests: number;
   ovhRequestsPerMigration: number;
   ovhRequestsByStatus: Record<string, number>;
+  ovhRequestsByRoute: Record<string, number>;
   queueCounts: Record<string, number>;
   messagesChecked: { mailboxes: number; mismatches: string[] };
   loadAverage: { start: number[]; end: number[] };
   /** CPU of this process (the OVH simulator, the EWS doubles, the batch's submission and polling), seconds. */
   simulatorProcessCpuSeconds: number;
+  /** How late this process's timers ran (the simulator answers OVH calls on this event loop), ms. */
+  simulatorEventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** Share of all cores busy during the batch, from /proc/stat (other sessions on a shared machine included). */
+  machineBusyPercent: number;
   /** Mean and max wall time of each step over the finished migrations (startedAt -> endedAt), seconds. */
   stepSeconds: Record<string, { mean: number; max: number }>;
+}
+
+/** Busy and total jiffies over all cores (`cpu` line of /proc/stat; idle + iowait count as not busy). */
+async function machineCpu(): Promise<{ busy: number; total: number }> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!;
+  const fields = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  return { busy: total - fields[3]! - fields[4]!, total };
 }
 
 async function runConfiguration(workerCount: number): Promise<Result> {
@@ -146,6 +160,9 @@ async function runConfiguration(workerCount: number): Promise<Result> {
     const loadStart = loadavg();
     const redisBefore = await sandbox.usedMemory();
     sandbox.sim.clearRequests();
+    const machineStart = await machineCpu();
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const started = Date.now();
     const cpuStart = process.cpuUsage();
     const submitted = await runtime.service.submitBatch(sandbox.batchCsv, { kind: 'cli', id: 'bench' }, { preapproved: true });
@@ -169,6 +186,8 @@ async function runConfiguration(workerCount: number): Promise<Result> {
     }
     const seconds = (Date.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuStart);
+    loopDelay.disable();
+    const machineEnd = await machineCpu();
     const requests = [...sandbox.sim.requests];
     await stopPolling();
     const loadEnd = loadavg();
@@ -209,6 +228,11 @@ async function runConfiguration(workerCount: number): Promise<Result> {
     );
     const byStatus: Record<string, number> = {};
     for (const r of requests) byStatus[String(r.status)] = (byStatus[String(r.status)] ?? 0) + 1;
+    const byRoute: Record<string, number> = {};
+    for (const r of requests) {
+      const key = `${r.method} ${r.route ?? r.path} ${r.status}`;
+      byRoute[key] = (byRoute[key] ?? 0) + 1;
+    }
     return {
       workers: workerCount,
       concurrencyPerWorker: CONCURRENCY,
@@ -225,10 +249,13 @@ async function runConfiguration(workerCount: number): Promise<Result> {
       ovhRequests: requests.length,
       ovhRequestsPerMigration: done.length ? requests.length / done.length : NaN,
       ovhRequestsByStatus: byStatus,
+      ovhRequestsByRoute: Object.fromEntries(Object.entries(byRoute).sort((a, b) => b[1] - a[1])),
       queueCounts: { ...queueCounts, batchParent: parentState === 'completed' ? 1 : 0 },
       messagesChecked: { mailboxes: done.length, mismatches },
       loadAverage: { start: loadStart, end: loadEnd },
       simulatorProcessCpuSeconds: (cpu.user + cpu.system) / 1e6,
+      simulatorEventLoopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
+      machineBusyPercent: (100 * (machineEnd.busy - machineStart.busy)) / (machineEnd.total - machineStart.total),
       stepSeconds,
     };
   } finally {
@@ -273,6 +300,7 @@ async function main() {
   }
   console.log('');
   console.log(`CPU of the benchmark process (OVH simulator, EWS doubles, submission): ${results.map((r) => `${r.workers} worker(s) ${r.simulatorProcessCpuSeconds.toFixed(0)} s`).join(', ')}`);
+  console.log(`machine busy (all cores, other sessions included) / simulator event-loop delay p99, max: ${results.map((r) => `${r.workers} worker(s) ${r.machineBusyPercent.toFixed(0)} % / ${r.simulatorEventLoopDelayMs.p99.toFixed(0)} ms, ${r.simulatorEventLoopDelayMs.max.toFixed(0)} ms`).join(", ")}`);
   console.log('mean (max) seconds per step, finished migrations:');
   const names = [...new Set(results.flatMap((r) => Object.keys(r.stepSeconds)))];
   for (const name of names) {

@@ -53,6 +53,11 @@ export interface DovecotUser {
   quotaBytes?: number;
 }
 
+/** `untilVisible: false`: return once the change is written, before a login is sure to see it (see `untilVisible`). */
+export interface VisibilityOption {
+  untilVisible?: boolean;
+}
+
 export interface SeedMessage {
   raw: Buffer | string;
   /** IMAP system flags (\Seen, \Answered, \Flagged, \Deleted, \Draft) and keywords. */
@@ -91,6 +96,10 @@ export class DovecotServer {
   private child: ChildProcess | undefined;
   private stopped = false;
   private usersStamp = 0;
+  private usersWrite: Promise<void> = Promise.resolve();
+  private usersWrittenAt = 0;
+  /** Users whose password changed: their sessions are closed once the new password is the one that works. */
+  private readonly kickWhenVisible = new Set<string>();
 
   private constructor(
     readonly dir: string,
@@ -139,7 +148,7 @@ export class DovecotServer {
         const saved = JSON.parse(await readFile(join(dir, 'users.json'), 'utf8')) as Record<string, DovecotUser>;
         for (const [name, user] of Object.entries(saved)) server.users.set(name, user);
       }
-      await server.writeUsers();
+      await server.persistUsers();
       await writeFile(join(dir, 'dovecot.conf'), server.config(asRoot));
       try {
         await server.launch();
@@ -265,20 +274,48 @@ ${quotaPlugin}
     this.child.removeAllListeners('exit');
   }
 
-  private async writeUsers(): Promise<void> {
-    const lines = [...this.users.entries()].map(([name, user]) => {
-      const extra = user.quotaBytes !== undefined ? `userdb_quota_rule=*:storage=${user.quotaBytes}B` : '';
-      return `${name}:{PLAIN}${user.password}::::::${extra}`;
+  /**
+   * Writes the passwd-file with every user as they are now. Writes are chained so that the last file written is
+   * the latest state; the wait for Dovecot to notice is not part of the chain (`untilVisible`), so changes to many
+   * users land within the same second instead of one per second.
+   */
+  private persistUsers(): Promise<void> {
+    const write = this.usersWrite.then(async () => {
+      const lines = [...this.users.entries()].map(([name, user]) => {
+        const extra = user.quotaBytes !== undefined ? `userdb_quota_rule=*:storage=${user.quotaBytes}B` : '';
+        return `${name}:{PLAIN}${user.password}::::::${extra}`;
+      });
+      const file = join(this.dir, 'users');
+      await writeFile(`${file}.tmp`, lines.join('\n') + '\n', { mode: 0o644 });
+      // Dovecot notices a changed passwd-file by its mtime (whole seconds) and size: every version gets its own
+      // mtime second, even several versions within one second of wall time.
+      this.usersStamp = Math.max(this.usersStamp + 1, Math.floor(Date.now() / 1000));
+      await utimes(`${file}.tmp`, this.usersStamp, this.usersStamp);
+      await rename(`${file}.tmp`, file);
+      this.usersWrittenAt = Date.now();
+      await writeFile(join(this.dir, 'users.json'), JSON.stringify(Object.fromEntries(this.users)), { mode: 0o600 });
     });
-    const file = join(this.dir, 'users');
-    await writeFile(`${file}.tmp`, lines.join('\n') + '\n', { mode: 0o644 });
-    // Dovecot notices a changed passwd-file by its mtime (whole seconds) and size, and stats it at most once
-    // a second: give every version its own mtime second, then let a second pass so the next login sees it.
-    this.usersStamp = Math.max(this.usersStamp + 1, Math.floor(Date.now() / 1000));
-    await utimes(`${file}.tmp`, this.usersStamp, this.usersStamp);
-    await rename(`${file}.tmp`, file);
-    if (this.child) await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 20));
-    await writeFile(join(this.dir, 'users.json'), JSON.stringify(Object.fromEntries(this.users)), { mode: 0o600 });
+    this.usersWrite = write.catch(() => undefined);
+    return write;
+  }
+
+  /**
+   * Resolves once a login sees the last passwd-file written: Dovecot's auth stats the file at most once per
+   * second of wall time, so a version written during a second it already looked is seen from the next one.
+   */
+  async untilVisible(): Promise<void> {
+    if (!this.child || this.usersWrittenAt === 0) return;
+    const visibleAt = Math.floor(this.usersWrittenAt / 1000) * 1000 + 1000 + 20;
+    const wait = visibleAt - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const kicks = [...this.kickWhenVisible];
+    this.kickWhenVisible.clear();
+    await Promise.all(kicks.map((name) => this.kick(name)));
+  }
+
+  private async writeUsers(options: VisibilityOption): Promise<void> {
+    await this.persistUsers();
+    if (options.untilVisible !== false) await this.untilVisible();
   }
 
   userNames(): string[] {
@@ -289,43 +326,45 @@ ${quotaPlugin}
     return this.users.has(name);
   }
 
-  async addUser(name: string, user: DovecotUser): Promise<void> {
+  async addUser(name: string, user: DovecotUser, options: VisibilityOption = {}): Promise<void> {
     if (/[:\s]/.test(name)) throw new Error(`user name ${JSON.stringify(name)} cannot contain ':' or spaces`);
     this.users.set(name, user);
-    await this.writeUsers();
+    await this.writeUsers(options);
   }
 
-  async setPassword(name: string, password: string): Promise<void> {
+  async setPassword(name: string, password: string, options: VisibilityOption = {}): Promise<void> {
     const user = this.requireUser(name);
     this.users.set(name, { ...user, password });
-    await this.writeUsers();
-    await this.kick(name);
+    // sessions opened with the old password go once a login can no longer use it (see untilVisible)
+    this.kickWhenVisible.add(name);
+    await this.writeUsers(options);
   }
 
-  async setQuota(name: string, quotaBytes: number | undefined): Promise<void> {
+  async setQuota(name: string, quotaBytes: number | undefined, options: VisibilityOption = {}): Promise<void> {
     const user = this.requireUser(name);
     this.users.set(name, { ...user, quotaBytes });
-    await this.writeUsers();
+    await this.writeUsers(options);
   }
 
   /** Renames a login and moves its mail storage with it, as a hosted platform does. */
-  async renameUser(from: string, to: string): Promise<void> {
+  async renameUser(from: string, to: string, options: VisibilityOption = {}): Promise<void> {
     const user = this.requireUser(from);
     if (this.users.has(to)) throw new Error(`user ${to} exists already`);
     await this.kick(from);
     this.users.delete(from);
     this.users.set(to, user);
     if (existsSync(this.userHome(from))) await rename(this.userHome(from), this.userHome(to));
-    await this.writeUsers();
+    await this.writeUsers(options);
   }
 
   /** Deletes a login and its mail. */
-  async removeUser(name: string): Promise<void> {
+  async removeUser(name: string, options: VisibilityOption = {}): Promise<void> {
     this.requireUser(name);
     await this.kick(name);
     this.users.delete(name);
-    await this.writeUsers();
+    await this.persistUsers();
     await rm(this.userHome(name), { recursive: true, force: true });
+    if (options.untilVisible !== false) await this.untilVisible();
   }
 
   userHome(name: string): string {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ImapFlow } from 'imapflow';
 import { DovecotServer } from '../../src/sandbox/dovecot.js';
 
@@ -76,5 +76,29 @@ describe('DovecotServer (test support)', () => {
     const status = await renamed.status('INBOX', { messages: true });
     expect(status).toMatchObject({ messages: 1 });
     await renamed.logout();
+  });
+
+  it('applies changes to several users written back to back: once visible, every new password works, every old one is refused, and sessions opened with an old password are closed', async () => {
+    // no failed-login penalty: the refused old passwords below would each cost seconds
+    const server = await DovecotServer.start({ separator: '/', prefix: '', authPenalty: false });
+    onTestFinished(() => server.destroy());
+    const login = (user: string, pass: string) =>
+      new ImapFlow({ host: server.host, port: server.port, secure: false, auth: { user, pass }, logger: false, doSTARTTLS: false });
+    const users = ['a1@mydomain.ovh', 'a2@mydomain.ovh', 'a3@mydomain.ovh', 'a4@mydomain.ovh'];
+    for (const user of users) await server.addUser(user, { password: `old-${user}` }, { untilVisible: false });
+    await server.untilVisible();
+    const open = login(users[0]!, `old-${users[0]}`);
+    await open.connect();
+    const closed = new Promise<void>((resolve) => open.once('close', () => resolve()));
+    // written one after the other without waiting for Dovecot to notice each (as the simulator's services do)
+    await Promise.all(users.map((user) => server.setPassword(user, `new-${user}`, { untilVisible: false })));
+    await server.untilVisible();
+    await closed;
+    for (const user of users) {
+      const fresh = login(user, `new-${user}`);
+      await fresh.connect();
+      await fresh.logout();
+      await expect(login(user, `old-${user}`).connect()).rejects.toThrow();
+    }
   });
 });
