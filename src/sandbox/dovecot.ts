@@ -95,9 +95,12 @@ export class DovecotServer {
   private readonly users = new Map<string, DovecotUser>();
   private child: ChildProcess | undefined;
   private stopped = false;
-  private usersStamp = 0;
+  /** Last mtime given to each user's passwd-file, for every user that ever had one in this process. */
+  private readonly usersStamps = new Map<string, number>();
   private usersWrite: Promise<void> = Promise.resolve();
-  private usersWrittenAt = 0;
+  /** When a passwd-file Dovecot may have read was last changed, or deleted (ms). */
+  private changedAt = 0;
+  private removedAt = 0;
   /** Users whose password changed: their sessions are closed once the new password is the one that works. */
   private readonly kickWhenVisible = new Set<string>();
 
@@ -148,7 +151,10 @@ export class DovecotServer {
         const saved = JSON.parse(await readFile(join(dir, 'users.json'), 'utf8')) as Record<string, DovecotUser>;
         for (const [name, user] of Object.entries(saved)) server.users.set(name, user);
       }
-      await server.persistUsers();
+      // Dovecot is not running yet: every user's file is written afresh
+      await rm(join(dir, 'users.d'), { recursive: true, force: true });
+      await mkdir(join(dir, 'users.d'), { mode: 0o755 });
+      await server.persistUsers(server.users.keys());
       await writeFile(join(dir, 'dovecot.conf'), server.config(asRoot));
       try {
         await server.launch();
@@ -228,11 +234,11 @@ ${mailboxes}
 }
 passdb {
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u ${this.dir}/users
+  args = scheme=PLAIN username_format=%u ${this.dir}/users.d/%u
 }
 userdb {
   driver = passwd-file
-  args = username_format=%u ${this.dir}/users
+  args = username_format=%u ${this.dir}/users.d/%u
   default_fields = uid=${this.mailUid} gid=${this.mailGid} home=${this.dir}/home/%u
 }
 service imap-login {
@@ -275,24 +281,33 @@ ${quotaPlugin}
   }
 
   /**
-   * Writes the passwd-file with every user as they are now. Writes are chained so that the last file written is
-   * the latest state; the wait for Dovecot to notice is not part of the chain (`untilVisible`), so changes to many
-   * users land within the same second instead of one per second.
+   * Writes the passwd-file of each named user as it is now (one file per user: `users.d/NAME`), or deletes it
+   * when the user is gone. Writes are chained so that the last file written for a user is its latest state.
+   * What a login sees next (see `untilVisible`): a file for a name that never had one is read at once (Dovecot
+   * keeps nothing for a path it found missing); a changed or deleted file may be noticed only from the next
+   * second of wall time (Dovecot stats a passwd-file at most once a second, by mtime in whole seconds and size).
    */
-  private persistUsers(): Promise<void> {
+  private persistUsers(names: Iterable<string>): Promise<void> {
+    const changed = [...new Set(names)];
     const write = this.usersWrite.then(async () => {
-      const lines = [...this.users.entries()].map(([name, user]) => {
-        const extra = user.quotaBytes !== undefined ? `userdb_quota_rule=*:storage=${user.quotaBytes}B` : '';
-        return `${name}:{PLAIN}${user.password}::::::${extra}`;
-      });
-      const file = join(this.dir, 'users');
-      await writeFile(`${file}.tmp`, lines.join('\n') + '\n', { mode: 0o644 });
-      // Dovecot notices a changed passwd-file by its mtime (whole seconds) and size: every version gets its own
-      // mtime second, even several versions within one second of wall time.
-      this.usersStamp = Math.max(this.usersStamp + 1, Math.floor(Date.now() / 1000));
-      await utimes(`${file}.tmp`, this.usersStamp, this.usersStamp);
-      await rename(`${file}.tmp`, file);
-      this.usersWrittenAt = Date.now();
+      for (const name of changed) {
+        const file = join(this.dir, 'users.d', name);
+        const user = this.users.get(name);
+        const seenBefore = this.usersStamps.has(name);
+        if (user) {
+          const extra = user.quotaBytes !== undefined ? `userdb_quota_rule=*:storage=${user.quotaBytes}B` : '';
+          await writeFile(`${file}.tmp`, `${name}:{PLAIN}${user.password}::::::${extra}\n`, { mode: 0o644 });
+          // every version of a user's file gets its own mtime second, even several within one second of wall time
+          const stamp = Math.max((this.usersStamps.get(name) ?? 0) + 1, Math.floor(Date.now() / 1000));
+          this.usersStamps.set(name, stamp);
+          await utimes(`${file}.tmp`, stamp, stamp);
+          await rename(`${file}.tmp`, file);
+          if (seenBefore) this.changedAt = Date.now();
+        } else {
+          await rm(file, { force: true });
+          if (seenBefore) this.removedAt = Date.now();
+        }
+      }
       await writeFile(join(this.dir, 'users.json'), JSON.stringify(Object.fromEntries(this.users)), { mode: 0o600 });
     });
     this.usersWrite = write.catch(() => undefined);
@@ -300,21 +315,23 @@ ${quotaPlugin}
   }
 
   /**
-   * Resolves once a login sees the last passwd-file written: Dovecot's auth stats the file at most once per
-   * second of wall time, so a version written during a second it already looked is seen from the next one.
+   * Resolves once logins see what was written: new passwords and quotas, and (unless `refusals` is false)
+   * removed users refused. Then closes the sessions opened with a password that changed.
    */
-  async untilVisible(): Promise<void> {
-    if (!this.child || this.usersWrittenAt === 0) return;
-    const visibleAt = Math.floor(this.usersWrittenAt / 1000) * 1000 + 1000 + 20;
-    const wait = visibleAt - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  async untilVisible(options: { refusals?: boolean } = {}): Promise<void> {
+    if (!this.child) return;
+    const writtenAt = Math.max(this.changedAt, options.refusals === false ? 0 : this.removedAt);
+    if (writtenAt > 0) {
+      const wait = Math.floor(writtenAt / 1000) * 1000 + 1000 + 20 - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
     const kicks = [...this.kickWhenVisible];
     this.kickWhenVisible.clear();
     await Promise.all(kicks.map((name) => this.kick(name)));
   }
 
-  private async writeUsers(options: VisibilityOption): Promise<void> {
-    await this.persistUsers();
+  private async writeUsers(names: string[], options: VisibilityOption): Promise<void> {
+    await this.persistUsers(names);
     if (options.untilVisible !== false) await this.untilVisible();
   }
 
@@ -327,9 +344,9 @@ ${quotaPlugin}
   }
 
   async addUser(name: string, user: DovecotUser, options: VisibilityOption = {}): Promise<void> {
-    if (/[:\s]/.test(name)) throw new Error(`user name ${JSON.stringify(name)} cannot contain ':' or spaces`);
+    if (/[:\s/]/.test(name)) throw new Error(`user name ${JSON.stringify(name)} cannot contain ':', '/' or spaces`);
     this.users.set(name, user);
-    await this.writeUsers(options);
+    await this.writeUsers([name], options);
   }
 
   async setPassword(name: string, password: string, options: VisibilityOption = {}): Promise<void> {
@@ -337,13 +354,13 @@ ${quotaPlugin}
     this.users.set(name, { ...user, password });
     // sessions opened with the old password go once a login can no longer use it (see untilVisible)
     this.kickWhenVisible.add(name);
-    await this.writeUsers(options);
+    await this.writeUsers([name], options);
   }
 
   async setQuota(name: string, quotaBytes: number | undefined, options: VisibilityOption = {}): Promise<void> {
     const user = this.requireUser(name);
     this.users.set(name, { ...user, quotaBytes });
-    await this.writeUsers(options);
+    await this.writeUsers([name], options);
   }
 
   /** Renames a login and moves its mail storage with it, as a hosted platform does. */
@@ -354,7 +371,7 @@ ${quotaPlugin}
     this.users.delete(from);
     this.users.set(to, user);
     if (existsSync(this.userHome(from))) await rename(this.userHome(from), this.userHome(to));
-    await this.writeUsers(options);
+    await this.writeUsers([from, to], options);
   }
 
   /** Deletes a login and its mail. */
@@ -362,7 +379,7 @@ ${quotaPlugin}
     this.requireUser(name);
     await this.kick(name);
     this.users.delete(name);
-    await this.persistUsers();
+    await this.persistUsers([name]);
     await rm(this.userHome(name), { recursive: true, force: true });
     if (options.untilVisible !== false) await this.untilVisible();
   }

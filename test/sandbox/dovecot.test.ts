@@ -101,4 +101,25 @@ describe('DovecotServer (test support)', () => {
       await expect(login(user, `old-${user}`).connect()).rejects.toThrow();
     }
   });
+
+  it('lets a new login in at once, even right after a refused attempt under that name (nothing kept for a missing passwd-file); a renamed login too', async () => {
+    const server = await DovecotServer.start({ separator: '/', prefix: '', authPenalty: false });
+    onTestFinished(() => server.destroy());
+    const login = (user: string, pass: string) =>
+      new ImapFlow({ host: server.host, port: server.port, secure: false, auth: { user, pass }, logger: false, doSTARTTLS: false });
+    for (let i = 0; i < 3; i++) {
+      const name = `new${i}@mydomain.ovh`;
+      await expect(login(name, 'pw').connect()).rejects.toThrow();
+      await server.addUser(name, { password: 'pw' });
+      const client = login(name, 'pw');
+      await client.connect();
+      await client.logout();
+    }
+    await server.renameUser('new0@mydomain.ovh', 'renamed@mydomain.ovh', { untilVisible: false });
+    const renamed = login('renamed@mydomain.ovh', 'pw');
+    await renamed.connect();
+    await renamed.logout();
+    await server.untilVisible();
+    await expect(login('new0@mydomain.ovh', 'pw').connect()).rejects.toThrow();
+  });
 });

@@ -123,9 +123,9 @@ export class DovecotBinding {
    * Runs a change in the service's queue, then waits, outside the queue, until logins see it: the next change
    * to the service need not wait for Dovecot to notice this one (that made a service take one change a second).
    */
-  private async visibleAfter(service: SimService, job: () => Promise<void>): Promise<void> {
+  private async visibleAfter(service: SimService, wait: () => { refusals: boolean }, job: () => Promise<void>): Promise<void> {
     await this.enqueue(service.key, job);
-    await this.server(service.key).untilVisible();
+    await this.server(service.key).untilVisible(wait());
   }
 
   private enqueue(serviceKey: string, job: () => Promise<void>): Promise<void> {
@@ -144,7 +144,9 @@ export class DovecotBinding {
    */
   reconcile(service: SimService, target: SimAccount | (() => SimAccount), previousAddress?: string): Promise<void> {
     const now = { untilVisible: false };
-    return this.visibleAfter(service, async () => {
+    // a rename is done once the new login works; the old one is refused within a second (Dovecot's re-read)
+    let refusals = true;
+    return this.visibleAfter(service, () => ({ refusals }), async () => {
       // evaluated when the job runs, so that it sees changes queued before it
       const account = typeof target === 'function' ? target() : target;
       const server = this.server(service.key);
@@ -154,14 +156,17 @@ export class DovecotBinding {
       if (previousAddress && previousAddress !== address && server.hasUser(previousAddress)) {
         if (desired && !server.hasUser(address)) {
           await server.renameUser(previousAddress, address, now);
+          refusals = false;
           applied.set(address, applied.get(previousAddress) ?? { password: '' });
         } else {
           await server.removeUser(previousAddress, now);
+          refusals = true;
         }
         applied.delete(previousAddress);
       }
       const current = applied.get(address);
       if (!desired) {
+        refusals = true;
         if (server.hasUser(address)) await server.removeUser(address, now);
         applied.delete(address);
         return;
@@ -180,7 +185,7 @@ export class DovecotBinding {
 
   /** Wipes a mailbox's storage and login (reset). */
   remove(service: SimService, address: string): Promise<void> {
-    return this.visibleAfter(service, async () => {
+    return this.visibleAfter(service, () => ({ refusals: true }), async () => {
       const server = this.server(service.key);
       if (server.hasUser(address)) await server.removeUser(address, { untilVisible: false });
       this.applied.get(service.key)?.delete(address);
