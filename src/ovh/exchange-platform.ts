@@ -1,6 +1,7 @@
 import { OvhPreconditionFailed } from './errors.js';
 import { RIGHT_LABEL } from './features.js';
-import { AccountNames, differences, HostedFeaturePlatform, mapLimit, RIGHT_BODY_FIELD, type PlatformFeatures } from './hosted-features.js';
+import { AccountNames, differences, HostedFeaturePlatform, RIGHT_BODY_FIELD, type PlatformFeatures } from './hosted-features.js';
+import { mapLimit } from '../domain/map-limit.js';
 import { fullDnsChecks, splitAddress, voidResponse, type HostedRoutes, type PlatformOptions } from './hosted-platform.js';
 import type { AccountInfo, CreateAccountRequest, DnsDiagnostic, FeatureChange, FeatureCheck, FeatureTask, GroupRole, GroupSettings, GroupSnapshot, RightKind, ServiceInfo, UnmigratedFeature } from './mail-platform.js';
 import { hostedTaskSchema, idList, stringList } from './models/common.js';

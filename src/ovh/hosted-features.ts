@@ -22,6 +22,7 @@ import type {
 import { disclaimerSchema, externalContactSchema, hostedTaskSchema, idList, stringList, type ExternalContactObject, type HostedTask } from './models/common.js';
 import type { Route } from './routes.js';
 import { pollUntil, waitForHostedTask } from './task-waiter.js';
+import { mapLimit } from '../domain/map-limit.js';
 
 export const RIGHTS: readonly RightKind[] = ['fullAccess', 'sendAs', 'sendOnBehalfTo'];
 /** The POST body field naming the account a right is given to (the schemas spell it two ways). */
@@ -31,20 +32,6 @@ const lower = (value: string) => value.trim().toLowerCase();
 const MISSING: FeatureCheck = { status: 'missing' };
 const EXISTS: FeatureCheck = { status: 'exists' };
 const waiting = (...missing: string[]): FeatureCheck => ({ status: 'waiting', missing });
-
-/** Runs `work` over `items`, `width` at a time, keeping order. */
-export async function mapLimit<T, R>(items: readonly T[], width: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const runners = Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  });
-  await Promise.all(runners);
-  return results;
-}
 
 /** What a hosted account holds of AccountSettings (empty values left out). */
 export function settingsOf(account: HostedAccountObject): AccountSettings {

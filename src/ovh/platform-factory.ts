@@ -13,6 +13,7 @@ import { MxPlanLegacyPlatform } from './mxplan-legacy-platform.js';
 import { MxPlanPlatform } from './mxplan-platform.js';
 import { OvhClient, type OvhClientOptions } from './ovh-client.js';
 import { EMAIL_PRO, EXCHANGE, MXPLAN, MXPLAN_LEGACY } from './routes.js';
+import { mapLimit } from '../domain/map-limit.js';
 
 export interface FoundAccount {
   service: ServiceRef;
@@ -55,20 +56,6 @@ async function detectProOrMxPlan(client: OvhClient, service: string): Promise<'e
     if (error instanceof OvhNotFound || error instanceof OvhBadRequest || (error instanceof OvhForbidden && !error.errorCode)) return 'mxplan';
     throw error;
   }
-}
-
-/** Runs `work` over `items`, `width` at a time, keeping order. */
-async function mapLimit<T, R>(items: readonly T[], width: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const runners = Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  });
-  await Promise.all(runners);
-  return results;
 }
 
 export function createMailPlatformFactory(client: OvhClient, options: FactoryOptions = {}): OvhPlatformFactory {

@@ -2,7 +2,7 @@ import { isFreeSlot } from '../domain/address.js';
 import { PLATFORM_LABEL, type Platform } from '../domain/platform.js';
 import { needsDomainAttachment } from '../domain/rules.js';
 import { describeChange, featureAddresses, featureChanges, featureKey } from '../ovh/features.js';
-import { mapLimit } from '../ovh/hosted-features.js';
+import { mapLimit } from '../domain/map-limit.js';
 import type { FeatureChange, FeatureSnapshot, FeatureTask, MailPlatform, UnmigratedFeature } from '../ovh/mail-platform.js';
 import { describeError, retryVerdict } from './errors.js';
 import { serviceKey, type FeatureLinks, type LinkEntry, type MigratedMailbox, type ServiceRef } from './links.js';

@@ -24,7 +24,16 @@ describe('batches from a CSV', () => {
       'John.Smith@mydomain.ovh,mxplan-sb33333-1,,,',
       'erin@mydomain.ovh,emailpro-sb22222-1,,,x',
     ].join('\n');
+    h.sim.clearRequests();
     const result = await service.submitBatch(csv, CLI, { preapproved: true });
+    // rows are pre-checked a few at a time, not one after the other: row 5's search for its account was answered
+    // before row 2 read its aliases (a preflight reads one answer after another; only row 2 reads its aliases)
+    const paths = h.sim.requests.map((r) => r.path);
+    const aliasesOfRow2 = paths.indexOf('/email/exchange/hosted-sb11111-1/service/hosted-sb11111-1/account/john.smith@mydomain.ovh/alias');
+    const firstOfRow5 = paths.findIndex((p) => p.endsWith('/account/big.mailbox@mydomain.ovh'));
+    expect(aliasesOfRow2).toBeGreaterThanOrEqual(0);
+    expect(firstOfRow5).toBeGreaterThanOrEqual(0);
+    expect(firstOfRow5).toBeLessThan(aliasesOfRow2);
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.errors.map((e) => e.row)).toEqual([3, 4, 5, 6, 7, 8, 9]);
