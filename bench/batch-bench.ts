@@ -167,7 +167,7 @@ async function runConfiguration(workerCount: number): Promise<Result> {
     const cpuStart = process.cpuUsage();
     const submitted = await runtime.service.submitBatch(sandbox.batchCsv, { kind: 'cli', id: 'bench' }, { preapproved: true });
     if (!submitted.ok) throw new Error(`batch refused: ${JSON.stringify(submitted.errors).slice(0, 2000)}`);
-    process.stderr.write(`   batch ${submitted.batchId} submitted (${submitted.jobIds.length} mailboxes)\n`);
+    process.stderr.write(`   batch ${submitted.batchId} submitted (${submitted.jobIds.length} mailboxes, pre-checked and queued in ${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
     let lastFinal = -1;
     let lastPrint = 0;
     let statuses = await runtime.service.batchStatus(submitted.batchId);

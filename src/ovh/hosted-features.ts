@@ -23,6 +23,7 @@ import { disclaimerSchema, externalContactSchema, hostedTaskSchema, idList, stri
 import type { Route } from './routes.js';
 import { pollUntil, waitForHostedTask } from './task-waiter.js';
 import { mapLimit } from '../domain/map-limit.js';
+import type { FeatureReading, ServiceRights } from './feature-reading.js';
 
 export const RIGHTS: readonly RightKind[] = ['fullAccess', 'sendAs', 'sendOnBehalfTo'];
 /** The POST body field naming the account a right is given to (the schemas spell it two ways). */
@@ -123,12 +124,12 @@ export abstract class HostedFeaturePlatform<
     return this.orNotFound(this.client.request(this.rightRoute(right, false), this.accountParams(owner), { schema: idList }));
   }
 
-  async readFeatures(address: string): Promise<FeatureSnapshot> {
+  async readFeatures(address: string, reading?: FeatureReading): Promise<FeatureSnapshot> {
     const account = await this.requireAccount(address);
     const self = lower(account.primaryEmailAddress);
     const names = this.accountNames();
     const aliases = (await this.listAliases(self)).map(lower);
-    const delegations = await this.readDelegations(account, names);
+    const delegations = await this.readDelegations(account, names, reading);
     const externalContacts = await this.readExternalContacts();
     const footer = await this.readFooter(account.domain);
     const extra = await this.readPlatformFeatures(account, names);
@@ -149,24 +150,37 @@ export abstract class HostedFeaturePlatform<
     };
   }
 
-  /** Rights others hold on the mailbox, then rights it holds on every other configured account of the service. */
-  protected async readDelegations(account: A, names: AccountNames): Promise<Delegation[]> {
+  /**
+   * Rights others hold on the mailbox, then rights it holds on every other configured account of the service
+   * (read for every account of the service, or taken from what a batch's earlier rows read: `reading`).
+   */
+  protected async readDelegations(account: A, names: AccountNames, reading?: FeatureReading): Promise<Delegation[]> {
     const self = lower(account.primaryEmailAddress);
     const delegations: Delegation[] = [];
     for (const right of RIGHTS) {
       const ids = (await this.rightHolders(self, right)) ?? [];
       for (const grantee of await names.all(ids)) delegations.push({ right, owner: self, grantee });
     }
-    const others = (await this.listAccounts()).map(lower).filter((a) => !isSlotAddress(a) && a !== self);
-    const held = await mapLimit(others, 4, async (owner) => {
-      const found: Delegation[] = [];
+    const rights = reading ? await reading.rightsOf(`${this.platform}:${this.service}`, () => this.serviceRights()) : await this.serviceRights(self);
+    for (const [owner, held] of rights) {
+      if (owner === self) continue;
+      for (const right of RIGHTS) if (held[right]?.includes(account.id)) delegations.push({ right, owner, grantee: self });
+    }
+    return delegations;
+  }
+
+  /** The holders of every right on every configured account of the service but `except`. */
+  protected async serviceRights(except?: string): Promise<ServiceRights> {
+    const owners = (await this.listAccounts()).map(lower).filter((a) => !isSlotAddress(a) && a !== except);
+    const read = await mapLimit(owners, 4, async (owner) => {
+      const held: Partial<Record<RightKind, number[]>> = {};
       for (const right of RIGHTS) {
         const ids = await this.rightHolders(owner, right);
-        if (ids?.includes(account.id)) found.push({ right, owner, grantee: self });
+        if (ids) held[right] = ids;
       }
-      return found;
+      return [owner, held] as const;
     });
-    return [...delegations, ...held.flat()];
+    return new Map(read);
   }
 
   protected async externalContactObject(address: string): Promise<ExternalContactObject | undefined> {

@@ -1,5 +1,6 @@
 import type { FeatureKind } from '../domain/plan.js';
 import type { Platform, ServiceRef } from '../domain/platform.js';
+import type { FeatureReading } from './feature-reading.js';
 
 /**
  * The contract between the pipeline and OVHcloud: one implementation per platform kind (Hosted Exchange,
@@ -51,9 +52,10 @@ export interface MailPlatform {
   /**
    * Everything about this mailbox that another platform could recreate, by address (account ids resolved on
    * this service), plus what no platform can take (`unmigrated`). Read it at preflight, before the rename:
-   * afterwards the rights and memberships of the source point at the temporary name.
+   * afterwards the rights and memberships of the source point at the temporary name. `reading`: shared by the
+   * rows of one batch, so that what is read for the whole service is read once.
    */
-  readFeatures(address: string): Promise<FeatureSnapshot>;
+  readFeatures(address: string, reading?: FeatureReading): Promise<FeatureSnapshot>;
   /** What this platform kind can hold, per kind of change (a `checkFeature` may still refine the verdict). */
   featureSupport(): FeatureSupportTable;
   /** Reads this (destination) service and says what `change` would do: nothing is written. */

@@ -1,6 +1,7 @@
 import type { FlowProducer } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { mapLimit } from '../domain/map-limit.js';
+import { FeatureReading } from '../ovh/feature-reading.js';
 import { batchJobId, migrationJobId } from '../domain/plan.js';
 import { parseBatchCsv } from './batch-csv.js';
 import { PermanentError } from './errors.js';
@@ -46,6 +47,7 @@ export class Batches {
     const planned: { row: number; request: MigrationRequest; plan: MigrationPlan }[] = [];
     // A few rows at a time: each preflight is a series of OVH reads, and a 300-row batch checked one row after the
     // other kept its submitter (and a Slack modal) waiting minutes. Results are kept in row order.
+    const reading = new FeatureReading();
     const outcomes = await mapLimit(parsed.rows, PREFLIGHT_WIDTH, async (row) => {
       const request: MigrationRequest = {
         sourceAddress: row.source,
@@ -65,7 +67,7 @@ export class Batches {
       if (existing && LIVE_STATES.has(await existing.getState())) {
         return { error: { row: row.row, message: `${row.source} is already being migrated (job ${jobId})` } };
       }
-      const checked = await this.submissions.preflight(request);
+      const checked = await this.submissions.preflight(request, reading);
       if (!checked.ok) return { error: { row: row.row, message: checked.problems.map((p) => `${p.field}: ${p.message}`).join('; ') } };
       return { planned: { row: row.row, request, plan: checked.plan } };
     });

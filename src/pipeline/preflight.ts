@@ -11,6 +11,7 @@ import type { EwsAccess } from './ews-access.js';
 import { planFeatures, type MigratedLookup } from './features.js';
 import type { CollaborativePlan, MigrationPlan, MigrationRequest, PlannedOrder, PreflightProblem, PreflightResult } from './migration-service.js';
 import type { PlatformDirectory } from './dependencies.js';
+import type { FeatureReading } from '../ovh/feature-reading.js';
 
 /** The plan plus what the run needs and the Slack/CLI do not show. */
 export interface PreflightContext {
@@ -29,6 +30,8 @@ export interface PreflightOptions {
   registry?: MigratedLookup;
   /** Where EWS is (calendars, contacts, tasks, rules, out-of-office); without it they are not copied. */
   ews?: EwsAccess;
+  /** Shared by the rows of one batch: what is read for a whole service (its rights) is read once. */
+  featureReading?: FeatureReading;
 }
 
 /** Domain states in which attaching is under way or done. */
@@ -132,7 +135,7 @@ export async function preflight(directory: PlatformDirectory, request: Migration
   const [imapOn, snapshot] = await Promise.all([
     source.getImapEnabled(address),
     // by address, before anything changes: after the rename, the source's rights point at the temporary name
-    options.features === false ? undefined : source.readFeatures(address),
+    options.features === false ? undefined : source.readFeatures(address, options.featureReading),
   ]);
   const planned = snapshot
     ? await planFeatures({ snapshot, sourcePlatform: source.platform, destination, address, registry: options.registry })

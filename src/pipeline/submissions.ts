@@ -16,6 +16,7 @@ import type { SecretBox } from './secret-box.js';
 import { LIVE_STATES, readSideState, statusOf } from './status.js';
 import { SECRET_AAD } from './step-context.js';
 import { markChanged } from './thread-ledger.js';
+import type { FeatureReading } from '../ovh/feature-reading.js';
 
 export interface SubmissionSettings {
   directory: PlatformDirectory;
@@ -37,8 +38,12 @@ export function newNonce(): string {
 export class Submissions {
   constructor(private readonly handles: QueueHandles, private readonly secrets: SecretBox, private readonly settings: SubmissionSettings) {}
 
-  async preflight(request: MigrationRequest): Promise<PreflightResult> {
-    const result = await preflight(this.settings.directory, request, { registry: this.settings.links, ...(this.settings.ews ? { ews: this.settings.ews } : {}) });
+  async preflight(request: MigrationRequest, featureReading?: FeatureReading): Promise<PreflightResult> {
+    const result = await preflight(this.settings.directory, request, {
+      registry: this.settings.links,
+      ...(this.settings.ews ? { ews: this.settings.ews } : {}),
+      ...(featureReading ? { featureReading } : {}),
+    });
     return result.ok ? { ok: true, plan: result.plan } : { ok: false, problems: result.problems };
   }
 
