@@ -11,7 +11,11 @@
  * the batch's parent job completed, nothing active, waiting, delayed or failed in the queue, and each destination
  * holds as many messages as its source.
  *
- *   npm run bench:batch -- [--mailboxes 100] [--messages 200] [--task-delay-ms 1000] [--concurrency 4] [--only 1|2]
+ * `--repeat R` runs R rounds, each 1 then 2 workers back to back (2 then 1 in even rounds, so a machine getting
+ * busier or quieter does not favour one side); the scaling verdict is on the median of the rounds' ratios, and
+ * every round's ratio is printed: the machines this runs on are shared, and one round can move by 0.3x.
+ *
+ *   npm run bench:batch -- [--mailboxes 100] [--messages 200] [--task-delay-ms 1000] [--concurrency 4] [--only 1|2] [--repeat 1]
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -38,6 +42,7 @@ const { values: flags } = parseArgs({
     'task-delay-ms': { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '4' },
     only: { type: 'string' },
+    repeat: { type: 'string', default: '1' },
     'timeout-minutes': { type: 'string', default: '60' },
   },
 });
@@ -45,8 +50,9 @@ const MAILBOXES = Number(flags.mailboxes);
 const MESSAGES = Number(flags.messages);
 const TASK_DELAY_MS = Number(flags['task-delay-ms']);
 const CONCURRENCY = Number(flags.concurrency);
+const REPEAT = Number(flags.repeat);
 const TIMEOUT_MS = Number(flags['timeout-minutes']) * 60_000;
-for (const [name, value] of Object.entries({ MAILBOXES, MESSAGES, TASK_DELAY_MS, CONCURRENCY })) {
+for (const [name, value] of Object.entries({ MAILBOXES, MESSAGES, TASK_DELAY_MS, CONCURRENCY, REPEAT })) {
   if (!Number.isInteger(value) || value < 0) throw new Error(`bad ${name}: ${value}`);
 }
 const CONFIGS = flags.only ? [Number(flags.only)] : [1, 2];
@@ -122,6 +128,8 @@ interface Result {
   ovhRequestsPerMigration: number;
   ovhRequestsByStatus: Record<string, number>;
   ovhRequestsByRoute: Record<string, number>;
+  /** Which round of --repeat it belongs to (1-based). */
+  round?: number;
   queueCounts: Record<string, number>;
   messagesChecked: { mailboxes: number; mismatches: string[] };
   loadAverage: { start: number[]; end: number[] };
@@ -275,13 +283,17 @@ async function main() {
   const machine = { nproc: cpus().length, cpu: cpus()[0]?.model, memGiB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, loadAtStart: loadavg() };
   process.stderr.write(`batch benchmark ${date} commit ${commit}: ${MAILBOXES} mailboxes x ${MESSAGES} messages, task delay ${TASK_DELAY_MS} ms, concurrency ${CONCURRENCY} per worker; ${machine.nproc} cores, load ${machine.loadAtStart.map((l) => l.toFixed(2)).join(' ')}\n`);
   const results: Result[] = [];
-  for (const n of CONFIGS) results.push(await runConfiguration(n));
+  for (let round = 1; round <= REPEAT; round++) {
+    const order = round % 2 === 0 ? [...CONFIGS].reverse() : CONFIGS;
+    for (const n of order) results.push({ ...(await runConfiguration(n)), round });
+  }
 
   console.log('');
-  console.log('workers  conc  mailboxes  done  seconds  mailboxes/h  worker peak RSS (MB)  worker CPU s  Redis before/after (MB)  Redis/migration  OVH calls  OVH/migration  load (1 min) start-end');
+  console.log('round  workers  conc  mailboxes  done  seconds  mailboxes/h  worker peak RSS (MB)  worker CPU s  Redis before/after (MB)  Redis/migration  OVH calls  OVH/migration  load (1 min) start-end');
   for (const r of results) {
     console.log(
       [
+        pad(r.round ?? 1, 5),
         pad(r.workers, 7),
         pad(r.concurrencyPerWorker, 4),
         pad(r.mailboxes, 9),
@@ -304,24 +316,33 @@ async function main() {
   console.log('mean (max) seconds per step, finished migrations:');
   const names = [...new Set(results.flatMap((r) => Object.keys(r.stepSeconds)))];
   for (const name of names) {
-    console.log(`  ${name.padEnd(20)} ${results.map((r) => (r.stepSeconds[name] ? `${r.workers}w ${r.stepSeconds[name]!.mean.toFixed(1)} (${r.stepSeconds[name]!.max.toFixed(1)})` : `${r.workers}w -`).padEnd(20)).join('  ')}`);
+    console.log(`  ${name.padEnd(20)} ${results.map((r) => (r.stepSeconds[name] ? `r${r.round}/${r.workers}w ${r.stepSeconds[name]!.mean.toFixed(1)} (${r.stepSeconds[name]!.max.toFixed(1)})` : `r${r.round}/${r.workers}w -`).padEnd(22)).join('  ')}`);
   }
   console.log('');
   const verdict = (ok: boolean, text: string) => console.log(`  ${ok ? 'PASS' : 'FAIL'}  ${text}`);
-  const one = results.find((r) => r.workers === 1);
-  const two = results.find((r) => r.workers === 2);
-  if (one && two) {
+  const ratios: string[] = [];
+  const values: number[] = [];
+  for (let round = 1; round <= REPEAT; round++) {
+    const one = results.find((r) => r.round === round && r.workers === 1);
+    const two = results.find((r) => r.round === round && r.workers === 2);
+    if (!one || !two) continue;
     const ratio = two.mailboxesPerHour / one.mailboxesPerHour;
-    verdict(ratio >= 1.7, `1 -> 2 worker processes >= 1.7x: ${two.mailboxesPerHour.toFixed(0)} / ${one.mailboxesPerHour.toFixed(0)} mailboxes/h = ${ratio.toFixed(2)}x`);
+    values.push(ratio);
+    ratios.push(`round ${round}: ${two.mailboxesPerHour.toFixed(0)} / ${one.mailboxesPerHour.toFixed(0)} mailboxes/h = ${ratio.toFixed(2)}x`);
+  }
+  if (values.length) {
+    const sorted = [...values].sort((a, b) => a - b);
+    const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+    verdict(median >= 1.7, `1 -> 2 worker processes >= 1.7x (median of ${values.length} round(s)): ${median.toFixed(2)}x; ${ratios.join('; ')}`);
   } else {
     console.log('  ----  1 -> 2 worker processes >= 1.7x: not measured (--only)');
   }
   for (const r of results) {
-    verdict(r.redisBytesPerMigration < 1e6, `${r.workers} worker(s): Redis < 1 MB per finished migration: (${r.redisUsedMemoryAfter} - ${r.redisUsedMemoryBefore}) B / ${r.done} = ${(r.redisBytesPerMigration / 1e3).toFixed(1)} kB`);
+    verdict(r.redisBytesPerMigration < 1e6, `round ${r.round}, ${r.workers} worker(s): Redis < 1 MB per finished migration: (${r.redisUsedMemoryAfter} - ${r.redisUsedMemoryBefore}) B / ${r.done} = ${(r.redisBytesPerMigration / 1e3).toFixed(1)} kB`);
     const queueClean = r.queueCounts.failed === 0 && r.queueCounts.active === 0 && r.queueCounts.waiting === 0 && r.queueCounts.delayed === 0 && r.queueCounts['waiting-children'] === 0 && r.queueCounts.batchParent === 1;
     verdict(
       r.done === r.mailboxes && r.failed.length === 0 && queueClean && r.messagesChecked.mismatches.length === 0,
-      `${r.workers} worker(s): no migration left behind: ${r.done}/${r.mailboxes} done, queue ${JSON.stringify(r.queueCounts)}, ` +
+      `round ${r.round}, ${r.workers} worker(s): no migration left behind: ${r.done}/${r.mailboxes} done, queue ${JSON.stringify(r.queueCounts)}, ` +
         `message counts equal on ${r.messagesChecked.mailboxes - r.messagesChecked.mismatches.length}/${r.messagesChecked.mailboxes}` +
         (r.failed.length ? `; not done: ${r.failed.slice(0, 5).join(', ')}` : '') +
         (r.messagesChecked.mismatches.length ? `; mismatches: ${r.messagesChecked.mismatches.slice(0, 5).join(', ')}` : ''),
@@ -329,7 +350,7 @@ async function main() {
   }
   await mkdir(OUT, { recursive: true });
   const file = join(OUT, `batch-${date.replace(/[:.]/g, '-')}.json`);
-  await writeFile(file, JSON.stringify({ date, commit, machine, options: { mailboxes: MAILBOXES, messages: MESSAGES, taskDelayMs: TASK_DELAY_MS, concurrency: CONCURRENCY }, results }, null, 2) + '\n');
+  await writeFile(file, JSON.stringify({ date, commit, machine, options: { mailboxes: MAILBOXES, messages: MESSAGES, taskDelayMs: TASK_DELAY_MS, concurrency: CONCURRENCY, repeat: REPEAT }, results }, null, 2) + '\n');
   console.log(`\nresults: ${file}`);
 }
 
