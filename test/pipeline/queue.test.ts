@@ -122,7 +122,8 @@ describe('the queue', () => {
       const submitted = await service.submit({ sourceAddress: 'dave@pro-domain.ovh', destinationService: 'emailpro-sb66666-1', requester: CLI, preapproved: true });
       if (!submitted.ok) throw new Error(JSON.stringify(submitted.problems));
       const status = await waitForState(service, submitted.jobId, ['done', 'failed']);
-      expect(status.state).toBe('done');
+      // the failed steps' details in the message: this failed once in CI (13:58, a fresh clone) and never here since
+      expect(status.state, JSON.stringify(status.steps.filter((st) => st.status === 'failed'))).toBe('done');
       const renames = h.sim.requests.filter((r) => r.method === 'PUT' && r.path === '/email/pro/emailpro-sb22222-1/account/dave@pro-domain.ovh');
       expect(renames.length).toBe(1);
       expect(h.sim.requests.filter((r) => r.status === 429 || r.status === 503).length).toBe(4);
