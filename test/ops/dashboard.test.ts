@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,6 +7,7 @@ import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { authorized, maskSecrets, startDashboardFromConfig, type Dashboard } from '../../src/ops/dashboard.js';
 import { defaultCopier } from '../../src/pipeline/runtime.js';
 import { CLI, Harness, waitFor, waitForState } from '../pipeline/harness.js';
+import { launch } from '../support/cli-launch.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TOKEN = 'dashboard-test-token-0123456789';
@@ -167,15 +167,6 @@ describe('dashboard authentication and configuration', () => {
     expect(config.DASHBOARD_HOST).toBe('127.0.0.1');
   });
 });
-
-/** `migrate-mailbox COMMAND` as a process, the way the README starts it. */
-function launch(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [join(ROOT, 'scripts/cli.mjs'), ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | null>((done) => child.once('exit', done));
-  return { child, exited, stderr: () => stderr };
-}
 
 describe('start and worker serve the dashboard on DASHBOARD_PORT', () => {
   let redis: Harness['redis'];

@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { metricsFromConfig, startMetricsFromConfig } from '../../src/ops/metrics-server.js';
@@ -8,18 +6,8 @@ import { createLogger } from '../../src/log/logger.js';
 import { RedisServer } from '../../src/redis/redis-server.js';
 import { SecretBox } from '../../src/pipeline/secret-box.js';
 import { waitFor } from '../pipeline/harness.js';
+import { launch } from '../support/cli-launch.js';
 import { parseMetrics, sample } from './prometheus-text.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-
-/** `migrate-mailbox COMMAND` as a process, the way the README starts it. */
-function launch(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [join(ROOT, 'scripts/cli.mjs'), ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | null>((done) => child.once('exit', done));
-  return { child, exited, stderr: () => stderr };
-}
 
 /** TCP ports a process listens on: its socket inodes matched against the kernel's tables of listening sockets. */
 function listeningPorts(pid: number): number[] {

@@ -123,17 +123,20 @@ export class DovecotBinding {
    * Runs a change in the service's queue, then waits, outside the queue, until logins see it: the next change
    * to the service need not wait for Dovecot to notice this one (that made a service take one change a second).
    */
-  private async visibleAfter(service: SimService, wait: () => { refusals: boolean }, job: () => Promise<void>): Promise<void> {
-    await this.enqueue(service.key, job);
-    await this.server(service.key).untilVisible(wait());
+  private async visibleAfter(service: SimService, job: () => Promise<{ refusals: boolean }>): Promise<void> {
+    const wait = await this.enqueue(service.key, job);
+    await this.server(service.key).untilVisible(wait);
   }
 
-  private enqueue(serviceKey: string, job: () => Promise<void>): Promise<void> {
+  private enqueue<T>(serviceKey: string, job: () => Promise<T>): Promise<T> {
     const previous = this.queues.get(serviceKey) ?? Promise.resolve();
     const next = previous.then(job, job);
     this.queues.set(
       serviceKey,
-      next.catch(() => undefined),
+      next.then(
+        () => undefined,
+        () => undefined,
+      ),
     );
     return next;
   }
@@ -144,32 +147,29 @@ export class DovecotBinding {
    */
   reconcile(service: SimService, target: SimAccount | (() => SimAccount), previousAddress?: string): Promise<void> {
     const now = { untilVisible: false };
-    // a rename is done once the new login works; the old one is refused within a second (Dovecot's re-read)
-    let refusals = true;
-    return this.visibleAfter(service, () => ({ refusals }), async () => {
+    return this.visibleAfter(service, async () => {
       // evaluated when the job runs, so that it sees changes queued before it
       const account = typeof target === 'function' ? target() : target;
       const server = this.server(service.key);
       const applied = this.applied.get(service.key)!;
       const address = addressOf(account);
       const desired = DovecotBinding.desired(service, account);
+      let renamed = false;
       if (previousAddress && previousAddress !== address && server.hasUser(previousAddress)) {
         if (desired && !server.hasUser(address)) {
           await server.renameUser(previousAddress, address, now);
-          refusals = false;
+          renamed = true;
           applied.set(address, applied.get(previousAddress) ?? { password: '' });
         } else {
           await server.removeUser(previousAddress, now);
-          refusals = true;
         }
         applied.delete(previousAddress);
       }
       const current = applied.get(address);
       if (!desired) {
-        refusals = true;
         if (server.hasUser(address)) await server.removeUser(address, now);
         applied.delete(address);
-        return;
+        return { refusals: true };
       }
       if (!server.hasUser(address)) {
         await server.addUser(address, desired, now);
@@ -180,15 +180,18 @@ export class DovecotBinding {
         await server.setQuota(address, desired.quotaBytes, now);
       }
       applied.set(address, desired);
+      // a rename is done once the new login works; the old one is refused within a second (Dovecot's re-read)
+      return { refusals: !renamed };
     });
   }
 
   /** Wipes a mailbox's storage and login (reset). */
   remove(service: SimService, address: string): Promise<void> {
-    return this.visibleAfter(service, () => ({ refusals: true }), async () => {
+    return this.visibleAfter(service, async () => {
       const server = this.server(service.key);
       if (server.hasUser(address)) await server.removeUser(address, { untilVisible: false });
       this.applied.get(service.key)?.delete(address);
+      return { refusals: true };
     });
   }
 
