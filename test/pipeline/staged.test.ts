@@ -6,6 +6,7 @@ import { copyMailbox } from '../../src/imap/copy-mailbox.js';
 import type { Copier } from '../../src/pipeline/dependencies.js';
 import type { Job } from 'bullmq';
 import type { JobData, MigrationJobData } from '../../src/pipeline/job-data.js';
+import type { MigrationStatus } from '../../src/pipeline/migration-service.js';
 import { CLI, Harness, destinationPassword, waitFor, waitForState } from './harness.js';
 
 /**
@@ -171,52 +172,35 @@ describe('the staged order', () => {
     expect(await destination.getAccount(address)).toBeDefined();
   }, 90_000);
 
-  it('kill -9 between the two renames: another worker ends it with the right names and every message once', async () => {
-    const address = 'staged.kill@mydomain.ovh';
-    const staged = 'staged.kill.migrating@mydomain.ovh';
-    const before = await h.messages(address, SOURCE_PASSWORD);
-    const { service, settings } = await h.pipeline({ worker: false });
-    // the staged account's rename was answered; the first look at the real address afterwards is held
-    const renamed = () => h.sim.requests.some((r) => r.method === 'PUT' && r.path === `${PRO}/account/${staged}` && r.status === 200);
-    const held = h.sim.faults.stall((r) => r.method === 'GET' && r.path === `${PRO}/account/${address}` && renamed());
-    const { child, exited } = await h.workerChild(settings);
-    try {
-      const submitted = await service.submit({ sourceAddress: address, destinationService: DESTINATION, requester: CLI, preapproved: true, sourcePassword: SOURCE_PASSWORD, cutoverAt: new Date().toISOString() });
-      if (!submitted.ok) throw new Error(JSON.stringify(submitted.problems));
-      await held;
-      child.kill('SIGKILL');
-      expect(await exited).toBe('SIGKILL');
-      const [stuck] = await service.status({ jobId: submitted.jobId });
-      expect(stuck!.steps.find((s) => s.name === 'rename-destination')?.status).toBe('running');
-      h.sim.faults.clear();
-      const status = await h.rescue(service, settings, submitted.jobId);
-      expect(status.steps.filter((s) => s.status === 'failed')).toEqual([]);
-      expect(status.state).toBe('done');
-      expect(await h.messages(address, await destinationPassword(service, submitted.jobId))).toEqual(before);
-      const destination = await h.factory({ platform: 'emailpro', name: DESTINATION });
-      expect(await destination.getAccount(staged)).toBeUndefined();
-      expect(h.sim.requests.filter((r) => r.method === 'PUT' && r.path === `${PRO}/account/${staged}` && (r.body as { login?: string })?.login === 'staged.kill')).toHaveLength(1);
-      expect(status.steps.find((s) => s.name === 'rename-destination')?.run).toBe(1);
-      expect(h.sim.requests.filter((r) => r.method === 'PUT' && r.path === `${EXCHANGE}/account/${address}`)).toHaveLength(1);
-    } finally {
-      h.sim.faults.clear();
-      child.kill('SIGKILL');
-    }
-  }, 150_000);
-
-  // each staged-only write held at OVH (it arrived; its answer never reaches the worker, which is killed)
+  // each staged-only write held at OVH (it arrived; its answer never reaches the worker, which is killed), and the
+  // staged account's rename answered but not yet recorded (the worker's next OVH read is held)
   const hiding = (hidden: boolean) => (r: SeenRequest) => r.method === 'PUT' && (r.body as { hiddenFromGAL?: boolean })?.hiddenFromGAL === hidden;
+  const stagedRename = (staged: string) => (r: SeenRequest) => r.method === 'PUT' && r.path === `${PRO}/account/${staged}` && 'login' in ((r.body as object) ?? {});
   for (const point of [
-    { name: 'hiding the staged account from the address book', login: 'staged.held1', running: 'create-destination', hold: (_staged: string) => hiding(true) },
-    { name: "the staged account's rename to the real address", login: 'staged.held2', running: 'rename-destination', hold: (staged: string) => (r: SeenRequest) => r.method === 'PUT' && r.path === `${PRO}/account/${staged}` && 'login' in (r.body as object) },
-    { name: 'showing the account in the address book again', login: 'staged.held3', running: 'features', hold: (_staged: string) => hiding(false) },
+    { name: 'while OVH holds hiding the staged account from the address book', login: 'staged.held1', running: 'create-destination', hold: () => hiding(true) },
+    { name: "while OVH holds the staged account's rename to the real address", login: 'staged.held2', running: 'rename-destination', hold: (staged: string) => stagedRename(staged) },
+    { name: 'while OVH holds showing the account in the address book again', login: 'staged.held3', running: 'features', hold: () => hiding(false) },
+    {
+      name: 'between the two renames (the staged one answered, not yet recorded)',
+      login: 'staged.kill',
+      running: 'rename-destination',
+      hold: (staged: string, address: string) => {
+        const renamed = () => h.sim.requests.some((r) => r.method === 'PUT' && r.path === `${PRO}/account/${staged}` && r.status === 200);
+        return (r: SeenRequest) => r.method === 'GET' && r.path === `${PRO}/account/${address}` && renamed();
+      },
+      also: (status: MigrationStatus, staged: string, address: string) => {
+        expect(h.sim.requests.filter((r) => r.method === 'PUT' && r.path === `${PRO}/account/${staged}` && (r.body as { login?: string })?.login === 'staged.kill')).toHaveLength(1);
+        expect(status.steps.find((s) => s.name === 'rename-destination')?.run).toBe(1);
+        expect(h.sim.requests.filter((r) => r.method === 'PUT' && r.path === `${EXCHANGE}/account/${address}`)).toHaveLength(1);
+      },
+    },
   ]) {
-    it(`kill -9 while OVH holds ${point.name}: another worker ends it, each change made once, every message once`, async () => {
+    it(`kill -9 ${point.name}: another worker ends it, each change made once, every message once`, async () => {
       const address = `${point.login}@mydomain.ovh`;
       const staged = `${point.login}.migrating@mydomain.ovh`;
       const before = await h.messages(address, SOURCE_PASSWORD);
       const { service, settings } = await h.pipeline({ worker: false });
-      const held = h.sim.faults.stall(point.hold(staged));
+      const held = h.sim.faults.stall(point.hold(staged, address));
       const { child, exited } = await h.workerChild(settings);
       try {
         const submitted = await service.submit({ sourceAddress: address, destinationService: DESTINATION, requester: CLI, preapproved: true, sourcePassword: SOURCE_PASSWORD, cutoverAt: new Date().toISOString() });
@@ -237,6 +221,7 @@ describe('the staged order', () => {
         const answered = (path: string) => h.sim.requests.filter((r) => r.method === 'PUT' && r.path === path && 'login' in ((r.body as object) ?? {}) && r.status === 200);
         expect(answered(`${PRO}/account/${staged}`)).toHaveLength(1);
         expect(answered(`${EXCHANGE}/account/${address}`)).toHaveLength(1);
+        point.also?.(status, staged, address);
       } finally {
         h.sim.faults.clear();
         child.kill('SIGKILL');
