@@ -93,10 +93,11 @@ export class Harness {
     });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
     try {
-      await new Promise<void>((resolve, reject) => {
+      const ready = new Promise<void>((resolve, reject) => {
         child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
         child.once('exit', (code) => reject(new Error(`worker child exited with ${code} before it was ready`)));
       });
+      await within(ready, 60_000, () => 'the worker child never said "ready"');
     } catch (error) {
       child.kill('SIGKILL');
       throw error;
@@ -107,11 +108,17 @@ export class Harness {
   /** Another worker (in this process) takes `jobId` over and runs it to its end; returns how it ended. */
   async rescue(service: BullMigrationService, settings: Pick<MigrationWorkerOptions, 'connection' | 'prefix' | 'tuning'>, jobId: string, timeoutMs = 90_000) {
     const rescuer = await MigrationWorker.start({ ...settings, deps: this.deps, concurrency: 1 });
+    let ended: Awaited<ReturnType<typeof waitForState>>;
     try {
-      return await waitForState(service, jobId, ['done', 'failed'], timeoutMs);
-    } finally {
-      await rescuer.close();
+      ended = await waitForState(service, jobId, ['done', 'failed'], timeoutMs);
+    } catch (error) {
+      // a job that never ends would also keep a gentle close() waiting: say where it stands, and close by force
+      const [status] = await service.status({ jobId }).catch(() => []);
+      await rescuer.close(true);
+      throw new Error(`${(error as Error).message}; the job stands at ${JSON.stringify({ state: status?.state, steps: status?.steps.map((s) => [s.name, s.status, s.run, s.detail]) })}`, { cause: error });
     }
+    await rescuer.close();
+    return ended;
   }
 
   /** What a worker in a child process needs to join this harness (see worker-child.ts). */
@@ -190,6 +197,19 @@ export async function waitFor<T>(check: () => T | undefined | false | Promise<T 
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** `promise`, or an error naming `what` if it has not settled within `ms` (a hang says where, not just "timed out"). */
+export async function within<T>(promise: Promise<T>, ms: number, what: () => string | Promise<string>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  try {
+    const first = await Promise.race([promise, late]);
+    if (first === 'late') throw new Error(`nothing after ${ms} ms: ${await what()}`);
+    return first as T;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -7,7 +7,7 @@ import type { Copier } from '../../src/pipeline/dependencies.js';
 import type { Job } from 'bullmq';
 import type { JobData, MigrationJobData } from '../../src/pipeline/job-data.js';
 import type { MigrationStatus } from '../../src/pipeline/migration-service.js';
-import { CLI, Harness, destinationPassword, waitFor, waitForState } from './harness.js';
+import { CLI, Harness, destinationPassword, waitFor, waitForState, within } from './harness.js';
 
 /**
  * The staged order against the simulator and real Dovecots: the destination is filled under a staged address
@@ -174,12 +174,13 @@ describe('the staged order', () => {
 
   // each staged-only write held at OVH (it arrived; its answer never reaches the worker, which is killed), and the
   // staged account's rename answered but not yet recorded (the worker's next OVH read is held)
-  const hiding = (hidden: boolean) => (r: SeenRequest) => r.method === 'PUT' && (r.body as { hiddenFromGAL?: boolean })?.hiddenFromGAL === hidden;
+  const hiding = (account: string, hidden: boolean) => (r: SeenRequest) =>
+    r.method === 'PUT' && r.path === `${PRO}/account/${account}` && (r.body as { hiddenFromGAL?: boolean })?.hiddenFromGAL === hidden;
   const stagedRename = (staged: string) => (r: SeenRequest) => r.method === 'PUT' && r.path === `${PRO}/account/${staged}` && 'login' in ((r.body as object) ?? {});
   for (const point of [
-    { name: 'while OVH holds hiding the staged account from the address book', login: 'staged.held1', running: 'create-destination', hold: () => hiding(true) },
+    { name: 'while OVH holds hiding the staged account from the address book', login: 'staged.held1', running: 'create-destination', hold: (staged: string) => hiding(staged, true) },
     { name: "while OVH holds the staged account's rename to the real address", login: 'staged.held2', running: 'rename-destination', hold: (staged: string) => stagedRename(staged) },
-    { name: 'while OVH holds showing the account in the address book again', login: 'staged.held3', running: 'features', hold: () => hiding(false) },
+    { name: 'while OVH holds showing the account in the address book again', login: 'staged.held3', running: 'features', hold: (_staged: string, address: string) => hiding(address, false) },
     {
       name: 'between the two renames (the staged one answered, not yet recorded)',
       login: 'staged.kill',
@@ -205,7 +206,7 @@ describe('the staged order', () => {
       try {
         const submitted = await service.submit({ sourceAddress: address, destinationService: DESTINATION, requester: CLI, preapproved: true, sourcePassword: SOURCE_PASSWORD, cutoverAt: new Date().toISOString() });
         if (!submitted.ok) throw new Error(JSON.stringify(submitted.problems));
-        await held;
+        await within(held, 60_000, async () => `the worker never sent the held request; the job: ${JSON.stringify((await service.status({ jobId: submitted.jobId }))[0]?.steps)}`);
         child.kill('SIGKILL');
         expect(await exited).toBe('SIGKILL');
         expect((await service.status({ jobId: submitted.jobId }))[0]!.steps.find((s) => s.name === point.running)?.status).toBe('running');
@@ -273,8 +274,9 @@ describe('the staged order', () => {
     jobId = submitted.jobId;
     await stagingPasses(service, jobId, 0);
     // an hour passes: the next delta is due (the stored schedule moved back, the sleeping job woken as its delay would)
+    await waitFor(async () => (await service.queue.getJobState(jobId)) === 'delayed', 10_000, 'the staged job asleep');
+    // read once asleep: the status shows the stage running before the step has saved its schedule
     const job = (await service.queue.getJob(jobId))!;
-    await waitFor(async () => (await job.getState()) === 'delayed', 10_000, 'the staged job asleep');
     const data = structuredClone(job.data as MigrationJobData);
     data.checkpoint.staging!.nextSyncAt = new Date(Date.now() - 1000).toISOString();
     await (job as Job<JobData>).updateData(data);

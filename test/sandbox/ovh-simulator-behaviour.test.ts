@@ -149,6 +149,7 @@ describe('OVH API simulator: behaviour over real Dovecot', () => {
     const key = 'exchange:hosted-sb11111-1/hosted-sb11111-1';
     const before = (await ovh.requestPromised('GET', `${EX}/account/jane.doe@mydomain.ovh`)) as { id: number };
     expect(await canLogin(sim, key, 'jane.doe@mydomain.ovh', 'Exchange-Pass-02')).toBe(true);
+    await ovh.requestPromised('PUT', `${EX}/account/jane.doe@mydomain.ovh`, { hiddenFromGAL: true, displayName: 'Jane' });
     const task = (await ovh.requestPromised('DELETE', `${EX}/account/jane.doe@mydomain.ovh`)) as Task;
     expect(task.function).toBe('deleteAccount');
     expect(await ovh.requestPromised('GET', `${EX}/account/jane.doe@mydomain.ovh`)).toMatchObject({ state: 'deleting', taskPendingId: task.id });
@@ -156,7 +157,7 @@ describe('OVH API simulator: behaviour over real Dovecot', () => {
     expect(await failure(ovh.requestPromised('GET', `${EX}/account/jane.doe@mydomain.ovh`))).toMatchObject({ error: 404 });
     const slots = (await ovh.requestPromised('GET', `${EX}/account`, { primaryEmailAddress: '%@configureme.me', id: before.id })) as string[];
     expect(slots).toHaveLength(1);
-    expect(await ovh.requestPromised('GET', `${EX}/account/${slots[0]}`)).toMatchObject({ configured: false, state: 'ok', id: before.id });
+    expect(await ovh.requestPromised('GET', `${EX}/account/${slots[0]}`)).toMatchObject({ configured: false, state: 'ok', id: before.id, hiddenFromGAL: false, displayName: null });
     expect(await canLogin(sim, key, 'jane.doe@mydomain.ovh', 'Exchange-Pass-02')).toBe(false);
     expect(sim.dovecot(key).hasUser('jane.doe@mydomain.ovh')).toBe(false);
     // configured again under the same address, the mailbox starts empty: the reset wiped it

@@ -105,6 +105,7 @@ export function registerAccounts(table: RouteTable): void {
             firstName: null,
             lastName: null,
             initials: null,
+            hiddenFromGAL: false,
             aliases: [],
             fullAccess: [],
             sendAs: [],
