@@ -15,7 +15,10 @@
  * busier or quieter does not favour one side); the scaling verdict is on the median of the rounds' ratios, and
  * every round's ratio is printed: the machines this runs on are shared, and one round can move by 0.3x.
  *
- *   npm run bench:batch -- [--mailboxes 100] [--messages 200] [--task-delay-ms 1000] [--concurrency 4] [--only 1|2] [--repeat 1]
+ * `--profile` runs each worker with `node --cpu-prof` (stopped with SIGTERM at the end so the profile is written, in
+ * bench/out/prof/batch-<time>/; summarise one with bench/profile-summary.ts).
+ *
+ *   npm run bench:batch -- [--mailboxes 100] [--messages 200] [--task-delay-ms 1000] [--concurrency 4] [--only 1|2] [--repeat 1] [--profile]
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -44,8 +47,10 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     repeat: { type: 'string', default: '1' },
     'timeout-minutes': { type: 'string', default: '60' },
+    profile: { type: 'boolean', default: false },
   },
 });
+const PROFILE_DIR = flags.profile ? join(OUT, 'prof', `batch-${Date.now()}`) : undefined;
 const MAILBOXES = Number(flags.mailboxes);
 const MESSAGES = Number(flags.messages);
 const TASK_DELAY_MS = Number(flags['task-delay-ms']);
@@ -72,7 +77,7 @@ async function startWorker(env: Record<string, string>): Promise<WorkerProcess> 
   const stderrTail: string[] = [];
   const { child, ready } = startCliProcess({
     args: ['worker', '--concurrency', String(CONCURRENCY)],
-    env: { ...env, LOG_LEVEL: 'info' },
+    env: { ...env, LOG_LEVEL: 'info', ...(PROFILE_DIR ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${PROFILE_DIR}` } : {}) },
     ready: '"worker started"',
     onLine: (line) => {
       if (!/"level":(40|50|60)/.test(line)) return;
@@ -83,6 +88,16 @@ async function startWorker(env: Record<string, string>): Promise<WorkerProcess> 
   });
   await ready;
   return { child, pid: child.pid!, stderrTail, peakRssBytes: 0, cpuSeconds: 0 };
+}
+
+/** SIGTERM, so node writes the --cpu-prof profile as it exits; SIGKILL after 30 s. */
+async function stopForProfile(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 /** Polls VmHWM and CPU time of the workers until stopped; the last value seen is the peak. */
@@ -267,6 +282,7 @@ async function runConfiguration(workerCount: number): Promise<Result> {
       stepSeconds,
     };
   } finally {
+    if (PROFILE_DIR) await Promise.all(workers.map((w) => stopForProfile(w.child)));
     for (const w of workers) w.child.kill('SIGKILL');
     await runtime.close({ force: true }).catch(() => undefined);
     await sandbox.stop();
