@@ -77,7 +77,8 @@ async function startWorker(env: Record<string, string>): Promise<WorkerProcess> 
   const stderrTail: string[] = [];
   const { child, ready } = startCliProcess({
     args: ['worker', '--concurrency', String(CONCURRENCY)],
-    env: { ...env, LOG_LEVEL: 'info', ...(PROFILE_DIR ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${PROFILE_DIR}` } : {}) },
+    ...(PROFILE_DIR ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] } : {}),
+    env: { ...env, LOG_LEVEL: 'info' },
     ready: '"worker started"',
     onLine: (line) => {
       if (!/"level":(40|50|60)/.test(line)) return;

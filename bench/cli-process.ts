@@ -11,12 +11,14 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
  */
 export function startCliProcess(options: {
   args: string[];
+  /** Options for node itself, before the script (e.g. --cpu-prof, which NODE_OPTIONS does not accept). */
+  nodeArgs?: string[];
   env: Record<string, string>;
   ready: string;
   onLine?: (line: string) => void;
   onExit?: (code: number | null, signal: NodeJS.Signals | null) => string;
 }): { child: ChildProcess; ready: Promise<void> } {
-  const child = spawn(process.execPath, ['--max-semi-space-size=2', 'scripts/cli.mjs', ...options.args], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=2', ...(options.nodeArgs ?? []), 'scripts/cli.mjs', ...options.args], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import querystring from 'node:querystring';
-import tls from 'node:tls';
 import createOvh, { type OvhApi } from 'ovh';
 import ovhEndpoints from 'ovh/lib/endpoints.js';
 import { z } from 'zod';
 import type { Config } from '../config/config.js';
+import { trustingSystemRootsAnd } from '../config/trusted-ca.js';
 import type { Logger } from '../log/logger.js';
 import { mapOvhError, OvhError, OvhRateLimited, OvhTimeout } from './errors.js';
 import { NO_OVH_OBSERVER, type OvhObserver, type OvhRetryReason } from './ovh-observer.js';
@@ -136,7 +136,7 @@ export class OvhClient {
     this.agent = new https.Agent({
       keepAlive: true,
       maxSockets: 8,
-      ca: options.ca ? [...tls.rootCertificates, options.ca.toString()] : undefined,
+      ...(options.ca ? { secureContext: trustingSystemRootsAnd(options.ca.toString()) } : {}),
     });
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.retries = options.retries ?? 4;

@@ -1,5 +1,6 @@
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
-import { connect as connectTls, rootCertificates, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import { connect as connectTls, type ConnectionOptions, type SecureContext, type TLSSocket } from 'node:tls';
+import { trustingSystemRootsAnd } from '../../config/trusted-ca.js';
 import { ImapConnectFailed, ImapConnectionLost, ImapProtocolError, ImapResponseUnreadable, quoteServerLine } from './imap-errors.js';
 import { commandVerb, parseResponse, type ImapResponse } from './imap-response.js';
 import { FramingError, ResponseReader } from './response-reader.js';
@@ -361,11 +362,11 @@ export class ImapWireConnection {
 }
 
 /** The certificate is checked against `host` (also on a STARTTLS upgrade, where no host is passed otherwise). */
-function tlsOptions(address: WireAddress): { host: string; servername?: string; ca?: string[] } {
+function tlsOptions(address: WireAddress): { host: string; servername?: string; secureContext?: SecureContext } {
   return {
     host: address.host,
     servername: isIP(address.host) ? undefined : address.host,
-    ca: address.ca ? [...rootCertificates, address.ca] : undefined,
+    ...(address.ca ? { secureContext: trustingSystemRootsAnd(address.ca) } : {}),
   };
 }
 
