@@ -6,7 +6,7 @@ import type { OvhSimulator } from './ovh-simulator/index.js';
 /**
  * The environment that points the product at a sandbox: the OVH simulator's endpoints and CA, its Redis, a
  * SECRETS_KEY, DATA_DIR under `dir`, and where each Exchange service's EWS answers (hostname -> 127.0.0.1:port,
- * like IMAP_ENDPOINTS) with its CA written under `dir`.
+ * like IMAP_ENDPOINTS; E-mail Pro hosts map to a web server without EWS) with its CA written under `dir`.
  */
 export function sandboxEnv(input: { sim: OvhSimulator; redisUrl: string; secretsKey: string; ews: SandboxEws; dir: string }): Record<string, string> {
   const env: Record<string, string> = {

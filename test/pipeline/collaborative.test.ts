@@ -73,7 +73,7 @@ describe('calendars, contacts, tasks, rules and out-of-office over EWS', () => {
 
     const preview = await service.preflight({ sourceAddress: 'erin@mydomain.ovh', destinationService: 'emailpro-sb22222-1', requester: CLI });
     if (!preview.ok) throw new Error(JSON.stringify(preview.problems));
-    expect(preview.plan.collaborative).toMatchObject({ mode: 'none', detail: expect.stringMatching(/stay on the source: EWS of emailpro-sb22222-1 .* does not answer/) });
+    expect(preview.plan.collaborative).toMatchObject({ mode: 'none', detail: expect.stringMatching(/stay on the source: EWS of emailpro-sb22222-1 .* answered HTTP 404, not an Exchange login challenge/) });
     expect(preview.plan.features.find((f) => f.kind === 'collaborative')).toMatchObject({ verdict: 'byHand' });
   }, 180_000);
 

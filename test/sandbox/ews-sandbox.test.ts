@@ -3,6 +3,8 @@ import { EwsClient } from '../../src/ews/client.js';
 import { EwsAuthenticationFailed, copyCollaborative } from '../../src/ews/index.js';
 import { OvhSimulator, sandboxFixture } from '../../src/sandbox/ovh-simulator/index.js';
 import { startSandboxEws, type SandboxEws } from '../../src/sandbox/ews/ovh-binding.js';
+import { createEwsAccess } from '../../src/pipeline/ews-access.js';
+import type { MailPlatform } from '../../src/ovh/mail-platform.js';
 
 const EXCHANGE = 'exchange:hosted-sb11111-1/hosted-sb11111-1';
 
@@ -27,9 +29,15 @@ describe('the sandbox: an EWS double per Exchange service, bound to the OVH simu
     await sim?.stop();
   });
 
-  it('serves each Exchange service, mapped from its hostname like IMAP_ENDPOINTS', () => {
+  it('serves each Exchange service, mapped from its hostname like IMAP_ENDPOINTS; E-mail Pro hosts answer, without EWS', async () => {
     expect(Object.keys(ews.urls)).toEqual([EXCHANGE]);
-    expect(ews.endpoints).toEqual({ 'ex1.sandbox.local': expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
+    expect(ews.endpoints).toEqual({ 'ex1.sandbox.local': expect.stringMatching(/^127\.0\.0\.1:\d+$/), 'pro1.sandbox.local': expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
+    expect(ews.endpoints['pro1.sandbox.local']).not.toBe(ews.endpoints['ex1.sandbox.local']);
+    // the probe the preflight makes: a definite "no EWS here" from E-mail Pro, a login challenge from Exchange
+    const access = createEwsAccess({ endpoints: ews.endpoints, ca: ews.caCertificate });
+    const platform = (name: string, kind: 'exchange' | 'emailpro', host: string) => ({ platform: kind, service: name, clientSettings: async () => ({ imap: { host } }) }) as unknown as MailPlatform;
+    expect(await access.probe(platform('emailpro-sb22222-1', 'emailpro', 'pro1.sandbox.local'))).toMatchObject({ ok: false, reason: expect.stringMatching(/answered HTTP 404, not an Exchange login challenge/) });
+    expect(await access.probe(platform('hosted-sb11111-1', 'exchange', 'ex1.sandbox.local'))).toMatchObject({ ok: true });
   });
 
   it('authenticates the accounts with the passwords the simulator holds, and only Exchange accounts', async () => {

@@ -2,14 +2,16 @@ import type { FixtureAccount, SimulatorFixture } from '../ovh-simulator/fixture.
 import type { OvhSimulator } from '../ovh-simulator/server.js';
 import { addressOf } from '../ovh-simulator/state.js';
 import { seedMailbox } from './seed.js';
-import { EwsDouble, type EwsDoubleOptions } from './server.js';
+import { EwsDouble, ewsDoubleCertificate, type EwsDoubleOptions } from './server.js';
+import { WebHostWithoutEws } from './web-host-without-ews.js';
 
 /**
  * The EWS doubles of the sandbox: one per Hosted Exchange service of the OVH simulator, each authenticating the
  * service's accounts as the simulator holds them at that moment (address and password, so renames, new
  * accounts and password changes made through the OVH API apply at once). A mailbox's content follows its
  * account across renames. Accounts with `collaborative` data in the fixture are seeded with it. The content
- * lives in memory: a restarted sandbox starts again from the fixture.
+ * lives in memory: a restarted sandbox starts again from the fixture. The E-mail Pro services' hosts answer 404 on
+ * every path (WebHostWithoutEws): no EWS there, said at once.
  */
 export interface SandboxEws {
   /** Service key (`exchange:ORG/SERVICE`) -> its double. */
@@ -27,6 +29,7 @@ export async function startSandboxEws(sim: OvhSimulator, fixture: SimulatorFixtu
   const doubles = new Map<string, EwsDouble>();
   const urls: Record<string, string> = {};
   const endpoints: Record<string, string> = {};
+  let withoutEws: WebHostWithoutEws | undefined;
   try {
     for (const service of sim.state.servicesOf('exchange')) {
       const key = service.key;
@@ -51,18 +54,23 @@ export async function startSandboxEws(sim: OvhSimulator, fixture: SimulatorFixtu
         seedMailbox(double.storeFor({ username: addressOf(account), password: account.password ?? '', mailbox: addressOf(account), storeKey: `${key}#${account.id}` }), seeded.collaborative);
       }
     }
+    const emailPro = sim.state.servicesOf('emailpro');
+    if (emailPro.length) {
+      withoutEws = await WebHostWithoutEws.start();
+      for (const service of emailPro) endpoints[service.hostname] = `${withoutEws.host}:${withoutEws.port}`;
+    }
   } catch (error) {
-    await Promise.allSettled([...doubles.values()].map((double) => double.stop({ ignoreSchemaViolations: true })));
+    await Promise.allSettled([...[...doubles.values()].map((double) => double.stop({ ignoreSchemaViolations: true })), withoutEws?.stop()]);
     throw error;
   }
   return {
     doubles,
     urls,
     endpoints,
-    caCertificate: [...doubles.values()][0]?.caCertificate,
+    caCertificate: doubles.size || withoutEws ? (await ewsDoubleCertificate()).cert : undefined,
     async stop() {
       // The sandbox logs schema violations as they happen; stopping never fails because of them.
-      await Promise.allSettled([...doubles.values()].map((double) => double.stop({ ignoreSchemaViolations: true })));
+      await Promise.allSettled([...[...doubles.values()].map((double) => double.stop({ ignoreSchemaViolations: true })), withoutEws?.stop()]);
     },
   };
 }

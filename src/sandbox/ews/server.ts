@@ -82,6 +82,11 @@ const VERSIONS = new Set(['Exchange2007', 'Exchange2007_SP1', 'Exchange2010', 'E
 
 let certificateOnce: Promise<{ cert: string; key: string }> | undefined;
 
+/** The certificate (for 127.0.0.1) every EWS double of this process presents, made once. */
+export function ewsDoubleCertificate(): Promise<{ cert: string; key: string }> {
+  return (certificateOnce ??= selfSignedCertificate('127.0.0.1'));
+}
+
 export class EwsDouble {
   readonly host = '127.0.0.1';
   port = 0;
@@ -110,7 +115,7 @@ export class EwsDouble {
   }
 
   static async start(options: EwsDoubleOptions = {}): Promise<EwsDouble> {
-    const certificate = options.certificate ?? (await (certificateOnce ??= selfSignedCertificate('127.0.0.1')));
+    const certificate = options.certificate ?? (await ewsDoubleCertificate());
     const double = new EwsDouble(options, certificate.cert);
     double.server = createServer({ cert: certificate.cert, key: certificate.key, keepAliveTimeout: 60_000 }, (req, res) => void double.handle(req, res));
     double.server.on('connection', (socket: Socket) => {
