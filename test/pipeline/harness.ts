@@ -202,11 +202,12 @@ export async function waitFor<T>(check: () => T | undefined | false | Promise<T 
 
 /** `promise`, or an error naming `what` if it has not settled within `ms` (a hang says where, not just "timed out"). */
 export async function within<T>(promise: Promise<T>, ms: number, what: () => string | Promise<string>): Promise<T> {
+  const LATE = Symbol('late');
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  const late = new Promise<typeof LATE>((resolve) => (timer = setTimeout(() => resolve(LATE), ms)));
   try {
     const first = await Promise.race([promise, late]);
-    if (first === 'late') throw new Error(`nothing after ${ms} ms: ${await what()}`);
+    if (first === LATE) throw new Error(`nothing after ${ms} ms: ${await what()}`);
     return first as T;
   } finally {
     clearTimeout(timer);
