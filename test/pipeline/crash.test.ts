@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleMailbox, sandboxFixture } from '../../src/sandbox/ovh-simulator/index.js';
 import type { SeenRequest } from '../../src/sandbox/ovh-simulator/faults.js';
-import { CLI, Harness, destinationPassword, within } from './harness.js';
+import { CLI, Harness, destinationPassword, heldRequest } from './harness.js';
 
 /**
  * kill -9 of the worker at each moment that matters, each made exact: the OVH simulator holds the one request that
@@ -130,7 +130,7 @@ describe('a worker killed with kill -9 at each moment that matters', () => {
         const submitted = await service.submit({ sourceAddress: address, destinationService: DESTINATION, requester: CLI, preapproved: true });
         if (!submitted.ok) throw new Error(JSON.stringify(submitted.problems));
         if (held) {
-          await within(held, 60_000, async () => `the worker never sent the held request; the job: ${JSON.stringify((await service.status({ jobId: submitted.jobId }))[0]?.steps)}`);
+          await heldRequest(held, service, submitted.jobId);
           if (point.thenHold) {
             h.sim.faults.clear();
             if (point.slowTasksMs) h.sim.faults.slowTasks(point.slowTasksMs);

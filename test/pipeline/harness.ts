@@ -214,6 +214,11 @@ export async function within<T>(promise: Promise<T>, ms: number, what: () => str
   }
 }
 
+/** The request a stall holds, once the worker sent it; else an error with where the job stands. */
+export function heldRequest<T>(held: Promise<T>, service: BullMigrationService, jobId: string): Promise<T> {
+  return within(held, 60_000, async () => `the worker never sent the held request; the job: ${JSON.stringify((await service.status({ jobId }))[0]?.steps)}`);
+}
+
 export async function waitForState(service: BullMigrationService, jobId: string, states: string[], timeoutMs = 40_000) {
   return waitFor(
     async () => {

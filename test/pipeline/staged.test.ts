@@ -7,7 +7,7 @@ import type { Copier } from '../../src/pipeline/dependencies.js';
 import type { Job } from 'bullmq';
 import type { JobData, MigrationJobData } from '../../src/pipeline/job-data.js';
 import type { MigrationStatus } from '../../src/pipeline/migration-service.js';
-import { CLI, Harness, destinationPassword, waitFor, waitForState, within } from './harness.js';
+import { CLI, Harness, destinationPassword, waitFor, heldRequest, waitForState } from './harness.js';
 
 /**
  * The staged order against the simulator and real Dovecots: the destination is filled under a staged address
@@ -206,7 +206,7 @@ describe('the staged order', () => {
       try {
         const submitted = await service.submit({ sourceAddress: address, destinationService: DESTINATION, requester: CLI, preapproved: true, sourcePassword: SOURCE_PASSWORD, cutoverAt: new Date().toISOString() });
         if (!submitted.ok) throw new Error(JSON.stringify(submitted.problems));
-        await within(held, 60_000, async () => `the worker never sent the held request; the job: ${JSON.stringify((await service.status({ jobId: submitted.jobId }))[0]?.steps)}`);
+        await heldRequest(held, service, submitted.jobId);
         child.kill('SIGKILL');
         expect(await exited).toBe('SIGKILL');
         expect((await service.status({ jobId: submitted.jobId }))[0]!.steps.find((s) => s.name === point.running)?.status).toBe('running');

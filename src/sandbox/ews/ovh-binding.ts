@@ -30,6 +30,8 @@ export async function startSandboxEws(sim: OvhSimulator, fixture: SimulatorFixtu
   const urls: Record<string, string> = {};
   const endpoints: Record<string, string> = {};
   let withoutEws: WebHostWithoutEws | undefined;
+  // The sandbox logs schema violations as they happen; stopping never fails because of them.
+  const stopAll = () => Promise.allSettled([...[...doubles.values()].map((double) => double.stop({ ignoreSchemaViolations: true })), withoutEws?.stop()]);
   try {
     for (const service of sim.state.servicesOf('exchange')) {
       const key = service.key;
@@ -60,7 +62,7 @@ export async function startSandboxEws(sim: OvhSimulator, fixture: SimulatorFixtu
       for (const service of emailPro) endpoints[service.hostname] = `${withoutEws.host}:${withoutEws.port}`;
     }
   } catch (error) {
-    await Promise.allSettled([...[...doubles.values()].map((double) => double.stop({ ignoreSchemaViolations: true })), withoutEws?.stop()]);
+    await stopAll();
     throw error;
   }
   return {
@@ -69,8 +71,7 @@ export async function startSandboxEws(sim: OvhSimulator, fixture: SimulatorFixtu
     endpoints,
     caCertificate: doubles.size || withoutEws ? (await ewsDoubleCertificate()).cert : undefined,
     async stop() {
-      // The sandbox logs schema violations as they happen; stopping never fails because of them.
-      await Promise.allSettled([...[...doubles.values()].map((double) => double.stop({ ignoreSchemaViolations: true })), withoutEws?.stop()]);
+      await stopAll();
     },
   };
 }
