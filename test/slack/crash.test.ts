@@ -5,7 +5,7 @@ import type { SeenRequest } from '../../src/sandbox/ovh-simulator/faults.js';
 import type { BullMigrationService } from '../../src/pipeline/bull-migration-service.js';
 import { startFakeSlackApi, type FakeSlackApi } from '../support/fake-slack-api.js';
 import { TOKEN } from '../support/slack-harness.js';
-import { Harness, destinationPassword, waitFor, waitForState } from '../pipeline/harness.js';
+import { Harness, destinationPassword, heldRequest, waitFor, waitForState } from '../pipeline/harness.js';
 
 /**
  * The Slack thread of a migration when processes die with kill -9 at each moment that matters: the bot and the
@@ -129,7 +129,7 @@ describe('Slack threads when processes die with kill -9', () => {
         if (!submitted.ok) throw new Error(JSON.stringify(submitted.problems));
 
         const worker = first.worker ?? first.both!;
-        await (held ?? worker.holding);
+        await (held ? heldRequest(held, service, submitted.jobId) : worker.holding);
         if (mode === 'bot and worker in one process') {
           await first.both!.kill();
           h.sim.faults.clear();
